@@ -1,0 +1,53 @@
+# Target Tables — 绩效目标表填报与审核
+# `make run` and `make test` set up a fresh machine by themselves.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run worker test test-pg lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt
+	@PYTHON_BIN=$$(scripts/find-python.sh) && { [ -x $(PY) ] || $$PYTHON_BIN -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create the virtualenv and install the pinned requirements
+	@scripts/system-deps.sh run
+
+run: install ## Migrate, load the demo, print the logins and serve on 127.0.0.1:8000 (with the task worker)
+	DEBUG=1 $(PY) manage.py migrate --no-input -v0
+	DEBUG=1 $(PY) manage.py load_demo
+	@echo "打开 http://$(HOST):$(PORT)/ 用上面的演示账号登录（Ctrl+C 停止）"
+	@trap 'kill 0' EXIT; DEBUG=1 $(PY) manage.py db_worker --reload & DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP) ## Run the whole suite (on PostgreSQL when DATABASE_URL points there)
+	@scripts/system-deps.sh test
+	@scripts/ensure-db.sh
+	TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+test-pg: ## Run the suite on the local PostgreSQL server
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/target_tables $(MAKE) test
+
+lint: $(STAMP) ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## Format the code with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(STAMP) ## Print every measured figure (and write docs/benchmarks.md)
+	@scripts/system-deps.sh bench
+	@scripts/ensure-db.sh
+	TESTING=1 $(PY) -m bench
+
+clean: ## Remove the virtualenv, the SQLite database and generated files
+	rm -rf $(VENV) db.sqlite3 staticfiles media .pytest_cache

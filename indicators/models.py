@@ -1,0 +1,97 @@
+"""Indicator schemes (一级 → 二级 trees), indicator rows and the catalog."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Scheme(models.Model):
+    """An indicator scheme: the 一级 → 二级 tree plus the check parameters that go with it.
+
+    `params` holds what differs by scheme for the checks (e.g. which 一级
+    categories are required, the satisfaction floor, the share of qualitative
+    values that warns, the spending-plan floors).
+    """
+
+    code = models.SlugField("编码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=100)
+    params = models.JSONField("审核参数", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "指标体系"
+        verbose_name_plural = "指标体系"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def tree(self) -> dict[str, list[str]]:
+        """{一级: [二级, …]} in printed order."""
+        categories = list(self.categories.all())
+        names = {c.pk: c.name for c in categories if c.parent_id is None}
+        result: dict[str, list[str]] = {name: [] for name in names.values()}
+        for category in categories:
+            if category.parent_id is not None:
+                result[names[category.parent_id]].append(category.name)
+        return result
+
+
+class Category(models.Model):
+    """A 一级 (no parent) or 二级 (with a 一级 parent) indicator category."""
+
+    scheme = models.ForeignKey(Scheme, verbose_name="指标体系", on_delete=models.CASCADE, related_name="categories")
+    parent = models.ForeignKey(
+        "self", verbose_name="一级指标", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    name = models.CharField("名称", max_length=100)
+    position = models.PositiveIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "指标类别"
+        verbose_name_plural = "指标类别"
+        ordering = ["scheme", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "parent", "name"], name="indicators_category_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["scheme", "name"], condition=models.Q(parent__isnull=True),
+                name="indicators_category_unique_level1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    @property
+    def level(self) -> int:
+        return 1 if self.parent_id is None else 2
+
+
+class Indicator(models.Model):
+    """A 三级指标 row of a table, in printed order."""
+
+    table = models.ForeignKey(
+        "tables.TargetTable", verbose_name="绩效目标表", on_delete=models.CASCADE, related_name="indicators"
+    )
+    task = models.ForeignKey(
+        "tables.Task", verbose_name="对应任务", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="indicators",
+    )
+    position = models.PositiveIntegerField("顺序")
+    level1 = models.CharField("一级指标", max_length=100)
+    level2 = models.CharField("二级指标", max_length=100)
+    level3 = models.CharField("三级指标", max_length=300)
+    description = models.TextField("绩效指标描述", null=True, blank=True)
+    value = models.CharField("指标值", max_length=300, help_text="按填写原样保存")
+    basis = models.CharField("指标值确定依据", max_length=300, null=True, blank=True)
+    note = models.TextField("指标值说明", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "绩效指标"
+        verbose_name_plural = "绩效指标"
+        ordering = ["table", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "position"], name="indicators_indicator_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level3} {self.value}"

@@ -1,0 +1,80 @@
+"""The indicator schemes shipped with the product (loaded by a data migration).
+
+After loading, the database is the truth: bureaus edit categories and check
+parameters in the admin. This module is the initial data and the fallback
+used when checking exchange files that are not in the database.
+"""
+
+from __future__ import annotations
+
+# Check parameters shared by the schemes below; a scheme may override any key.
+DEFAULT_PARAMS: dict = {
+    # 一级 categories every table must have.
+    "required_level1": ["产出指标", "效益指标", "满意度指标"],
+    # Satisfaction indicators below this percent warn.
+    "satisfaction_floor": 80,
+    # Share of qualitative values (grades with no measure) above which a table warns.
+    "qualitative_share_warn": 0.3,
+    # Cumulative spending-plan floors (percent by month end); below them a plan is back-loaded.
+    "spending_plan_floors": {"06": 40, "10": 80},
+    # The 一级/二级 under which satisfaction and cost indicators sit.
+    "satisfaction_level1": ["满意度指标"],
+    "satisfaction_level2": ["服务对象满意度指标", "满意度指标", "满意度"],
+    "cost_level2": ["成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"],
+    "timeliness_level2": ["时效指标"],
+}
+
+SCHEMES: list[dict] = [
+    {
+        "code": "fin2015",
+        "name": "2015/2020年指标体系（产出·效益·满意度）",
+        "params": {},
+        "tree": {
+            "产出指标": ["数量指标", "质量指标", "时效指标", "成本指标"],
+            "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"],
+            "满意度指标": ["服务对象满意度指标", "满意度指标"],
+        },
+    },
+    {
+        "code": "national2021",
+        "name": "2021年全国指标体系（财预〔2021〕101号）",
+        "params": {"required_level1": ["成本指标", "产出指标", "效益指标", "满意度指标"]},
+        "tree": {
+            "成本指标": ["经济成本指标", "社会成本指标", "生态环境成本指标"],
+            "产出指标": ["数量指标", "质量指标", "时效指标"],
+            "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标"],
+            "满意度指标": ["服务对象满意度指标"],
+        },
+    },
+    {
+        "code": "henan2023",
+        "name": "河南2023年部门整体绩效指标体系",
+        "params": {
+            "required_level1": ["投入管理指标", "产出指标", "效益指标"],
+            "satisfaction_level1": ["效益指标"],
+        },
+        "tree": {
+            "投入管理指标": ["工作目标管理", "预算和财务管理", "绩效管理"],
+            "产出指标": ["重点工作任务完成", "履职目标实现"],
+            "效益指标": ["履职效益", "满意度"],
+        },
+    },
+]
+
+
+def scheme_params(code: str, overrides: dict | None = None) -> dict:
+    """DEFAULT_PARAMS with the scheme's own values (and `overrides`) on top."""
+    params = dict(DEFAULT_PARAMS)
+    for scheme in SCHEMES:
+        if scheme["code"] == code:
+            params.update(scheme["params"])
+    if overrides:
+        params.update(overrides)
+    return params
+
+
+def scheme_tree(code: str) -> dict[str, list[str]]:
+    for scheme in SCHEMES:
+        if scheme["code"] == code:
+            return {k: list(v) for k, v in scheme["tree"].items()}
+    raise KeyError(code)

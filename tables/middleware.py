@@ -1,0 +1,41 @@
+"""The one htmx response contract (see STYLE.md)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.conf import settings
+
+
+class HtmxContractMiddleware:
+    """For htmx requests: a login redirect becomes HX-Redirect, and messages travel in HX-Trigger.
+
+    Without this an expired session would swap the login page into a table cell.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False):
+            return response
+        login_url = resolve_url(settings.LOGIN_URL)
+        if response.status_code in (301, 302) and response.get("Location", "").startswith(login_url):
+            redirect = HttpResponse(status=204)
+            redirect["HX-Redirect"] = response["Location"]
+            return redirect
+        stored = [{"level": m.level_tag, "text": str(m.message)} for m in messages.get_messages(request)]
+        if stored:
+            trigger = {}
+            if response.get("HX-Trigger"):
+                try:
+                    trigger = json.loads(response["HX-Trigger"])
+                except ValueError:
+                    trigger = {response["HX-Trigger"]: True}
+            trigger["messages"] = stored
+            response["HX-Trigger"] = json.dumps(trigger, ensure_ascii=False)
+        return response

@@ -1,0 +1,118 @@
+"""Pages: the table list and the read-only table page."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from tables.downloads import attachment
+from tables.exchange import dumps, export_table, tables_for_export
+from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
+from tables.models import Organisation, Round, TargetTable
+from tables.permissions import get_table_for_user
+from tables.summary import task_totals
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    tables = TargetTable.objects.visible_to(request.user).select_related("organisation", "round")
+    rounds = Round.objects.filter(pk__in=tables.values("round")).order_by("-year", "title")
+    organisations = Organisation.objects.filter(pk__in=tables.values("organisation")).order_by("code", "name")
+
+    filters = {
+        "round": request.GET.get("round", ""),
+        "organisation": request.GET.get("organisation", ""),
+        "kind": request.GET.get("kind", ""),
+        "status": request.GET.get("status", ""),
+        "q": request.GET.get("q", "").strip(),
+    }
+    if filters["round"].isdigit():
+        tables = tables.filter(round_id=int(filters["round"]))
+    if filters["organisation"].isdigit():
+        tables = tables.filter(organisation_id=int(filters["organisation"]))
+    if filters["kind"] in TargetTable.Kind.values:
+        tables = tables.filter(kind=filters["kind"])
+    if filters["status"] in TargetTable.Status.values:
+        tables = tables.filter(status=filters["status"])
+    if filters["q"]:
+        tables = tables.filter(title__icontains=filters["q"]) | tables.filter(
+            organisation__name__icontains=filters["q"]
+        )
+    counts = dict(tables.order_by().values_list("status").annotate(n=Count("id")))
+    tables = tables.annotate(indicator_count=Count("indicators")).order_by(
+        "-year", "organisation__code", "organisation__name", "kind", "position", "id"
+    )
+    page = Paginator(tables, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "rounds": rounds,
+        "organisations": organisations,
+        "filters": filters,
+        "kinds": TargetTable.Kind.choices,
+        "statuses": [(value, label, counts.get(value, 0)) for value, label in TargetTable.Status.choices],
+    }
+    template = "tables/home.html#table-list" if request.htmx else "tables/home.html"
+    return render(request, template, context)
+
+
+def indicator_groups(indicators) -> list[dict]:
+    """Indicators grouped for the printed grid: 一级 → 二级 → rows, with rowspans."""
+    groups = []
+    for level1, rows1 in groupby(indicators, key=lambda i: i.level1):
+        rows1 = list(rows1)
+        subgroups = []
+        for level2, rows2 in groupby(rows1, key=lambda i: i.level2):
+            subgroups.append({"name": level2, "rows": list(rows2)})
+        groups.append({"name": level1, "rowspan": len(rows1), "subgroups": subgroups})
+    return groups
+
+
+@require_GET
+@login_required
+def table_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    table = get_table_for_user(request.user, pk, tables_for_export().select_related("round"))
+    layout = table.layout
+    tasks = list(table.tasks.all())
+    indicators = list(table.indicators.all())
+    columns = [(key, COLUMN_LABELS[key]) for key in layout.columns if key not in ("level1", "level2")]
+    budget_labels = {**BUDGET_LABELS, **layout.options.get("budget_labels", {})}
+    context = {
+        "table": table,
+        "layout": layout,
+        "tasks": tasks,
+        "totals": task_totals(tasks),
+        "groups": indicator_groups(indicators),
+        "indicator_count": len(indicators),
+        "columns": columns,
+        "budget_rows": [(budget_labels[key], getattr(table, f"budget_{key}")) for key in layout.budget_keys],
+        "plan": table.spending_plan() if layout.has("spending_plan") else None,
+        "findings": _findings(table),
+    }
+    return render(request, "tables/table_detail.html", context)
+
+
+def _findings(table: TargetTable) -> dict | None:
+    """The checks' findings grouped by severity (the checks module arrives with issue 3)."""
+    try:
+        from indicators.checks import check_stored_table
+    except ImportError:
+        return None
+    grouped: dict[str, list] = {"error": [], "warning": [], "info": []}
+    for finding in check_stored_table(table):
+        grouped.setdefault(finding.severity, []).append(finding)
+    return grouped
+
+
+@require_GET
+@login_required
+def table_json(request: HttpRequest, pk: int) -> HttpResponse:
+    table = get_table_for_user(request.user, pk, tables_for_export())
+    body = dumps(export_table(table)).encode()
+    return attachment(body, f"{table.year}-{table.organisation.name}-{table.title}.json", "application/json")
