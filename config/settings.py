@@ -54,9 +54,7 @@ def parse_database_url(url: str) -> dict:
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
         # sqlite:///relative.db → "relative.db"; sqlite:////abs/path.db → "/abs/path.db"
-        if path.startswith("/") and not path.startswith("//"):
-            path = path[1:]
-        elif path.startswith("//"):
+        if (path.startswith("/") and not path.startswith("//")) or path.startswith("//"):
             path = path[1:]
         name = path or str(BASE_DIR / "db.sqlite3")
         if not os.path.isabs(name):

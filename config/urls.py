@@ -10,4 +10,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("tables.urls")),
+    path("edit/", include("tables.editor_urls")),
+    path("review/", include("tables.review_urls")),
 ]

@@ -22,13 +22,28 @@ DEFAULT_PARAMS: dict = {
     "satisfaction_level2": ["服务对象满意度指标", "满意度指标", "满意度"],
     "cost_level2": ["成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"],
     "timeliness_level2": ["时效指标"],
+    # 二级 names whose values must be numbers (数量指标 can't be `优`).
+    "quantity_level2": ["数量指标"],
+    # {一级: [二级, …]} that must be present, e.g. {"产出指标": ["数量指标", "质量指标", "时效指标"]}.
+    "required_level2": {},
+    # Weights (权重/分值 columns) add up to this.
+    "weight_total": 100,
+    # A limit such as 故障率 ≤ this percent or more is too loose to mean anything.
+    "loose_limit_percent": 50,
+    # Amounts (万元) at or above this are probably typed in 元.
+    "amount_suspect_wan": 1000000,
+    # The qualitative share warns only from this many qualitative values (a 6-row table with 2 is fine).
+    "qualitative_min_count": 3,
+    # 一级 categories left out of the qualitative share (e.g. Henan's prescribed 投入管理指标 grades).
+    "qualitative_exempt_level1": [],
 }
 
 SCHEMES: list[dict] = [
     {
         "code": "fin2015",
         "name": "2015/2020年指标体系（产出·效益·满意度）",
-        "params": {},
+        # Hebei's standard project plan is 50% by 6月底 and 75% by 10月底.
+        "params": {"spending_plan_floors": {"06": 40, "10": 75}},
         "tree": {
             "产出指标": ["数量指标", "质量指标", "时效指标", "成本指标"],
             "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"],
@@ -52,6 +67,8 @@ SCHEMES: list[dict] = [
         "params": {
             "required_level1": ["投入管理指标", "产出指标", "效益指标"],
             "satisfaction_level1": ["效益指标"],
+            # Henan prescribes grade values (相关/科学/合规…) for its 投入管理指标.
+            "qualitative_exempt_level1": ["投入管理指标"],
         },
         "tree": {
             "投入管理指标": ["工作目标管理", "预算和财务管理", "绩效管理"],

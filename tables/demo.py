@@ -30,7 +30,9 @@ def load_demo() -> list[DemoLogin]:
     with transaction.atomic():
         for path in sorted(DEMO_DIR.glob("*.json")):
             # Never overwrite a demo table someone has since edited.
-            if not (TargetTable.objects.filter(source=path.name).exists() or OverallGoal.objects.filter(source=path.name).exists()):
+            loaded = TargetTable.objects.filter(source=path.name).exists()
+            loaded = loaded or OverallGoal.objects.filter(source=path.name).exists()
+            if not loaded:
                 import_document(load_file(path), path.name)
 
         admin, _ = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True})
@@ -50,7 +52,9 @@ def load_demo() -> list[DemoLogin]:
             user, _ = User.objects.get_or_create(username=username, defaults={"first_name": f"{org.name}填报人"})
             _set_password(user)
             Membership.objects.get_or_create(
-                user=user, organisation=org, role=Membership.Role.FILLER,
+                user=user,
+                organisation=org,
+                role=Membership.Role.FILLER,
                 defaults={"include_units": org.parent_id is None and org.units.exists()},
             )
             logins.append(DemoLogin(username, DEMO_PASSWORD, "填报人", str(org)))

@@ -21,7 +21,7 @@ def attachment(body: bytes, filename: str, content_type: str) -> HttpResponse:
     ascii_name = name.encode("ascii", "ignore").decode() or "download"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name.replace('\"', '')}\"; filename*=UTF-8''{quote(name)}"
+        f"attachment; filename=\"{ascii_name.replace('"', '')}\"; filename*=UTF-8''{quote(name)}"
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

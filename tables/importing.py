@@ -28,7 +28,9 @@ def read_document(path: Path, *, name: str | None = None) -> tuple[object, list[
     except OSError as exc:
         raise ImportFailed(f"{name}：无法读取文件（{exc.strerror}）") from exc
     if size > settings.IMPORT_MAX_BYTES:
-        raise ImportFailed(f"{name}：文件过大（{size / 1024 / 1024:.1f} MB，上限 {settings.IMPORT_MAX_BYTES // 1024 // 1024} MB）")
+        raise ImportFailed(
+            f"{name}：文件过大（{size / 1024 / 1024:.1f} MB，上限 {settings.IMPORT_MAX_BYTES // 1024 // 1024} MB）"
+        )
     if suffix == ".json":
         try:
             return load_file(path), []
@@ -68,6 +70,9 @@ def import_path(path: Path, *, layout_code: str | None = None, user=None, name: 
     except ExchangeError as exc:
         raise ImportFailed(str(exc)) from exc
     return FileImportResult(
-        tables=result.tables, created=result.created, updated=result.updated, overall=result.overall,
+        tables=result.tables,
+        created=result.created,
+        updated=result.updated,
+        overall=result.overall,
         problems=problems,
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
-from django.conf import settings
 
 
 class HtmxContractMiddleware:

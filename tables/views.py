@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from indicators.checks import by_severity, check_stored_table
 from tables.downloads import attachment
 from tables.exchange import dumps, export_table, tables_for_export
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
@@ -98,16 +99,9 @@ def table_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tables/table_detail.html", context)
 
 
-def _findings(table: TargetTable) -> dict | None:
-    """The checks' findings grouped by severity (the checks module arrives with issue 3)."""
-    try:
-        from indicators.checks import check_stored_table
-    except ImportError:
-        return None
-    grouped: dict[str, list] = {"error": [], "warning": [], "info": []}
-    for finding in check_stored_table(table):
-        grouped.setdefault(finding.severity, []).append(finding)
-    return grouped
+def _findings(table: TargetTable) -> list:
+    """The checks' findings as [(severity, 中文, findings), …], errors first."""
+    return by_severity(check_stored_table(table))
 
 
 @require_GET

@@ -60,7 +60,9 @@ def world(db) -> World:
     reviewer_b = MembershipFactory(organisation=org_b, role=Membership.Role.REVIEWER, user__username="reviewer_b").user
     admin = UserFactory(username="bureau_admin")
     Membership.objects.create(user=admin, organisation=None, role=Membership.Role.ADMIN)
-    return World(org_a, org_b, unit_a, table_a, table_b, table_unit_a, filler_a, filler_b, reviewer_a, reviewer_b, admin)
+    return World(
+        org_a, org_b, unit_a, table_a, table_b, table_unit_a, filler_a, filler_b, reviewer_a, reviewer_b, admin
+    )
 
 
 PERSONAS = ["filler_a", "filler_b", "reviewer_a", "reviewer_b", "admin", "anonymous"]

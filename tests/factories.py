@@ -78,7 +78,12 @@ def table_with_rows(organisation: Organisation, *, indicators: int, tasks: int =
     table = TableFactory(organisation=organisation, **kwargs)
     for i in range(1, tasks + 1):
         TaskFactory(table=table, position=i)
-    categories = [("产出指标", "数量指标"), ("产出指标", "质量指标"), ("效益指标", "社会效益指标"), ("满意度指标", "满意度指标")]
+    categories = [
+        ("产出指标", "数量指标"),
+        ("产出指标", "质量指标"),
+        ("效益指标", "社会效益指标"),
+        ("满意度指标", "满意度指标"),
+    ]
     for i in range(1, indicators + 1):
         level1, level2 = categories[(i - 1) * len(categories) // indicators]
         IndicatorFactory(table=table, position=i, level1=level1, level2=level2)

@@ -87,7 +87,7 @@ def test_table_page_sums_the_tasks(client, world):
 
 
 def test_goal_paragraphs_are_text_not_markup(client, world):
-    world.table_a.goal = '第一段<script>alert(1)</script>\n第二段'
+    world.table_a.goal = "第一段<script>alert(1)</script>\n第二段"
     world.table_a.save()
     client.force_login(world.filler_a)
     body = client.get(world.table_a.get_absolute_url()).content.decode()
@@ -121,7 +121,7 @@ def _count_table_page_queries() -> int:
     return QUERIES_TABLE_PAGE
 
 
-QUERIES_TABLE_PAGE = 6
+QUERIES_TABLE_PAGE = 7
 
 
 def test_demo_loads_twice_without_duplicates():
@@ -133,3 +133,13 @@ def test_demo_loads_twice_without_duplicates():
     from django.contrib.auth import authenticate
 
     assert authenticate(username="reviewer", password=DEMO_PASSWORD) is not None
+
+
+def test_table_page_lists_the_findings_linking_to_their_rows(client, world):
+    data = load_expected("002_3cbdb8ee36d44a4b.json")
+    import_document(data, "002.json")
+    table = TargetTable.objects.get(organisation__name="新疆巴州世界银行贷款项目执行办公室")
+    client.force_login(world.admin)
+    body = client.get(table.get_absolute_url()).content.decode()
+    assert '<a href="#indicator-23">' in body and "&gt;3天" in body
+    assert 'id="indicator-23"' in body

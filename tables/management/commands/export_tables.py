@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tables.exchange import booklet_tables, dumps, export_booklet, export_table, tables_for_export
 from tables.downloads import safe_filename
-from tables.models import OverallGoal, TargetTable
+from tables.exchange import booklet_tables, dumps, export_booklet, export_table, tables_for_export
+from tables.models import OverallGoal
 
 FORMATS = ("json", "xlsx", "pdf", "booklet")
 
@@ -28,18 +28,16 @@ class Command(BaseCommand):
             tables = tables.filter(year=year)
             overalls = overalls.filter(year=year)
         if org:
-            match = TargetTable.objects.none()
             tables = tables.filter(organisation__code=org) | tables.filter(organisation__name=org)
             overalls = overalls.filter(organisation__code=org) | overalls.filter(organisation__name=org)
-            del match
         written = 0
         in_booklets: set[int] = set()
         for overall in overalls:
             projects = list(booklet_tables(overall))
             in_booklets.update(t.pk for t in projects)
-            if format in ("json", "booklet", "xlsx", "pdf"):
-                data = export_booklet(overall, projects)
-                written += self._write(out, overall.source or f"{overall.year}-{overall.organisation.name}", data, format)
+            data = export_booklet(overall, projects)
+            stem = overall.source or f"{overall.year}-{overall.organisation.name}"
+            written += self._write(out, stem, data, format)
         for table in tables.order_by("year", "organisation__code", "position", "id"):
             if table.pk in in_booklets:
                 continue

@@ -8,6 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = load_demo()
-        self.stdout.write("演示账号（密码均为 %s）：" % logins[0].password)
+        self.stdout.write(f"演示账号（密码均为 {logins[0].password}）：")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.role:<10} {login.scope}")
