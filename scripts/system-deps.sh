@@ -5,9 +5,9 @@
 #   scripts/system-deps.sh bench  → test's packages plus LibreOffice (PDF comparison)
 set -euo pipefail
 case "${1:-run}" in
-  run) packages=(fonts-noto-cjk) ;;
-  test) packages=(fonts-noto-cjk poppler-utils chromium) ;;
-  bench) packages=(fonts-noto-cjk poppler-utils chromium libreoffice-calc-nogui) ;;
+  run) packages=(fonts-noto-cjk libharfbuzz-subset0) ;;
+  test) packages=(fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium) ;;
+  bench) packages=(fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium libreoffice-calc-nogui) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 missing=()

@@ -1,9 +1,28 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from tables import views
+
+
+class FileFormat:
+    """The official file formats a table downloads as."""
+
+    regex = "pdf|xlsx"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(FileFormat, "fmt")
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("tables/<int:pk>/", views.table_detail, name="table-detail"),
     path("tables/<int:pk>/export.json", views.table_json, name="table-json"),
+    path("tables/<int:pk>/export.<fmt:fmt>", views.table_download, name="table-download"),
+    path("booklets/", views.booklets, name="booklets"),
+    path("booklets/<int:pk>/export.<fmt:fmt>", views.booklet_download, name="booklet-download"),
+    path("templates/<slug:code>.xlsx", views.blank_template, name="blank-template"),
 ]

@@ -7,17 +7,20 @@ from itertools import groupby
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from indicators.checks import by_severity, check_stored_table
+from indicators.checks import by_severity, check_stored_table, layout_as_dict
+from tables import export_service
 from tables.downloads import attachment
 from tables.exchange import dumps, export_table, tables_for_export
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
-from tables.models import Organisation, Round, TargetTable
+from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
 from tables.permissions import get_table_for_user
 from tables.summary import task_totals
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_GET
@@ -110,3 +113,50 @@ def table_json(request: HttpRequest, pk: int) -> HttpResponse:
     table = get_table_for_user(request.user, pk, tables_for_export())
     body = dumps(export_table(table)).encode()
     return attachment(body, f"{table.year}-{table.organisation.name}-{table.title}.json", "application/json")
+
+
+@require_GET
+@login_required
+def table_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The official form of one table as xlsx or PDF."""
+    table = get_table_for_user(request.user, pk, tables_for_export())
+    stem = export_service.file_stem(table)
+    if fmt == "pdf":
+        return attachment(export_service.table_pdf(table), f"{stem}.pdf", "application/pdf")
+    return attachment(export_service.table_xlsx(table), f"{stem}.xlsx", XLSX)
+
+
+@require_GET
+@login_required
+def booklet_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A department's whole booklet (part 1 and every project table) as PDF or xlsx."""
+    overall = OverallGoal.objects.select_related("organisation").prefetch_related("subgoals").filter(pk=pk).first()
+    visible = Organisation.objects.visible_to(request.user).filter(pk=getattr(overall, "organisation_id", None))
+    if overall is None or not visible.exists():
+        raise Http404("没有找到该部门的绩效目标册")
+    stem = f"{overall.year}-{overall.organisation.name}-部门绩效目标"
+    if fmt == "pdf":
+        return attachment(export_service.booklet_pdf(overall), f"{stem}.pdf", "application/pdf")
+    return attachment(export_service.booklet_xlsx(overall), f"{stem}.xlsx", XLSX)
+
+
+@require_GET
+@login_required
+def blank_template(request: HttpRequest, code: str) -> HttpResponse:
+    """The empty official form of a layout, to fill in by hand and import."""
+    from tables.exports import blank_template as render_blank
+
+    layout = Layout.objects.filter(code=code).first()
+    if layout is None:
+        raise Http404("没有该表样")
+    return attachment(render_blank(layout_as_dict(layout)), f"{layout.name}（空白模板）.xlsx", XLSX)
+
+
+@require_GET
+@login_required
+def booklets(request: HttpRequest) -> HttpResponse:
+    """The departments' booklets the user may see."""
+    visible = Organisation.objects.visible_to(request.user)
+    items = OverallGoal.objects.filter(organisation__in=visible).select_related("organisation").order_by("-year")
+    layouts = Layout.objects.order_by("code")
+    return render(request, "tables/booklets.html", {"booklets": items, "layouts": layouts})

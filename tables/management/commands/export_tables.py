@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from tables.downloads import safe_filename
+from tables.export_service import layouts_map
 from tables.exchange import booklet_tables, dumps, export_booklet, export_table, tables_for_export
 from tables.models import OverallGoal
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, format: str, out: Path, year: int | None, org: str | None, **options):
         out.mkdir(parents=True, exist_ok=True)
+        self.layouts = layouts_map()
         tables = tables_for_export()
         overalls = OverallGoal.objects.select_related("organisation").prefetch_related("subgoals")
         if year:
@@ -53,11 +55,10 @@ class Command(BaseCommand):
         if format == "json":
             (out / f"{stem}.json").write_text(dumps(data), encoding="utf-8")
             return 1
-        from tables.exports import layout_for, render_pdf, render_xlsx
+        from tables.exports import render_pdf, render_xlsx
 
-        layout = layout_for(data)
         if format == "xlsx":
-            (out / f"{stem}.xlsx").write_bytes(render_xlsx(data, layout))
+            (out / f"{stem}.xlsx").write_bytes(render_xlsx(data, self.layouts))
         else:
-            (out / f"{stem}.pdf").write_bytes(render_pdf(data, layout))
+            (out / f"{stem}.pdf").write_bytes(render_pdf(data, self.layouts))
         return 1

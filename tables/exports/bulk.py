@@ -1,0 +1,120 @@
+"""Bulk export: many tables as one zip of PDFs plus one workbook with a sheet per table.
+
+Memory stays flat however many tables there are: PDFs are rendered a few at
+a time (in worker processes when there is more than one core) and written to
+the zip as they come; the workbook streams each sheet to disk (xlsxwriter's
+constant-memory mode). The zip is written under a temporary name beside
+`out_path` and renamed only when complete, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import zipfile
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from tables.exports.printed import build_table, layout_for
+from tables.exports.xlsx import TableWorkbook, _add_booklet, table_footer
+
+WORKBOOK_NAME = "绩效目标表.xlsx"
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+Item = tuple[str, dict, dict, dict | None]  # (filename stem, data, layout, meta)
+
+
+def _init_worker() -> None:
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+def _render_pdf(data: dict, layout: dict, meta: dict | None) -> bytes:
+    from tables.exports.pdf import render_pdf
+
+    return render_pdf(data, layout, meta=meta)
+
+
+def _rendered(items: Iterable[Item], workers: int):
+    """(item, pdf bytes) in the order given, with at most a few in flight."""
+    if workers <= 1:
+        for item in items:
+            yield item, _render_pdf(item[1], item[2], item[3])
+        return
+    window: deque = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
+        for item in items:
+            window.append((item, pool.submit(_render_pdf, item[1], item[2], item[3])))
+            if len(window) >= 2 * workers:
+                done, future = window.popleft()
+                yield done, future.result()
+        while window:
+            done, future = window.popleft()
+            yield done, future.result()
+
+
+def _safe_stem(stem: str, taken: set[str]) -> str:
+    base = _UNSAFE.sub("_", stem).strip(" .") or "table"
+    base = base[:120]
+    name, n = base, 2
+    while name.lower() in taken:
+        name = f"{base}({n})"
+        n += 1
+    taken.add(name.lower())
+    return name
+
+
+def write_bulk_zip(
+    items: Iterable[Item],
+    out_path,
+    progress: Callable[[int, str], None] | None = None,
+    *,
+    workers: int | None = None,
+) -> int:
+    """Write `{stem}.pdf` for each item and one workbook (a sheet per table) into a zip.
+
+    `items` yields (filename stem, exchange dict, layout dict, meta); a booklet
+    dict adds its part 1 and project sheets. `progress(done, stem)` is called
+    after each table. Returns the number of tables written.
+    """
+    out_path = Path(out_path)
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
+    os.close(fd)
+    count = 0
+    try:
+        with tempfile.TemporaryDirectory(prefix="bulk-xlsx-") as tmpdir:
+            book_path = Path(tmpdir) / "book.xlsx"
+            book = TableWorkbook(str(book_path), content="bulk", tmpdir=tmpdir)
+            taken: set[str] = set()
+            with zipfile.ZipFile(tmp_name, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+                for (stem, data, layout, meta), pdf in _rendered(items, workers):
+                    name = _safe_stem(stem, taken)
+                    # PDFs are compressed already; storing them saves time for nothing lost.
+                    zf.writestr(f"{name}.pdf", pdf, compress_type=zipfile.ZIP_STORED)
+                    if data.get("format") == "target-booklet/1":
+                        _add_booklet(book, data, layout, meta, prefix=f"{name}-")
+                    else:
+                        book.add_table(
+                            build_table(data, layout_for(data, layout)),
+                            name,
+                            snapshot=data,
+                            footer=table_footer(data, meta),
+                        )
+                    count += 1
+                    if progress:
+                        progress(count, name)
+                book.close()
+                zf.write(book_path, WORKBOOK_NAME)
+        os.replace(tmp_name, out_path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return count

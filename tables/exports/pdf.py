@@ -1,0 +1,274 @@
+"""The PDF renderer: the printed model laid out by WeasyPrint from templates/print/.
+
+WeasyPrint leaves a merged (rowspan) cell open at a page break and does not
+repeat its label. So we paginate ourselves: every row gets an explicit
+height (estimated in `printed`, never below what its text needs), the rows
+are cut into pages, and each page is its own table whose merged cells are
+split, closed and labelled again, with the section's header rows on top.
+After layout we check that each page table did land on one page; if an
+estimate was short, the real row heights are measured and we lay out once
+more.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import cache
+from pathlib import Path
+
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from tables.exports.printed import (
+    CONTENT_H,
+    PrintedTable,
+    build_table,
+    chunk_rows,
+    is_approved,
+    layout_for,
+    paginate,
+    review_marks,
+    signature_fields,
+    title_height,
+)
+
+FONTS_CONF = Path(__file__).resolve().parents[2] / "config" / "fonts" / "fonts.conf"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "print"
+# fontconfig reads this when WeasyPrint creates its FontConfiguration: 宋体/黑体 → Noto CJK.
+if FONTS_CONF.exists():
+    os.environ.setdefault("FONTCONFIG_FILE", str(FONTS_CONF))
+
+PX_TO_MM = 25.4 / 96
+# Pango's font map and the shared FontConfiguration are not safe across threads.
+_LOCK = threading.Lock()
+SERIF = '"Noto Serif CJK SC GB", "Noto Serif CJK SC", 宋体, serif'
+SANS = '"Noto Sans CJK SC GB", "Noto Sans CJK SC", 黑体, sans-serif'
+_MAX_PASSES = 3
+
+
+@cache
+def _weasy():
+    """Fonts and the stylesheet, loaded once per process (the 'warm' in the benchmark)."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    css = weasyprint.CSS(filename=str(TEMPLATES / "print.css"), font_config=font_config)
+    # One fetcher for all documents: a new one builds an SSL context each time (~30 ms),
+    # and print documents load nothing from the network anyway.
+    fetcher = weasyprint.URLFetcher()
+    return weasyprint, font_config, css, fetcher
+
+
+# ---------------------------------------------------------------------------
+# Template context
+
+
+class _TableView:
+    """One table as the template draws it: head block, page tables, tail."""
+
+    def __init__(
+        self,
+        table: PrintedTable,
+        *,
+        key: str,
+        data: dict,
+        meta: dict | None,
+        anchor: str = "",
+        new_page=False,
+        tail=True,
+    ):
+        self.table = table
+        self.key = key
+        self.anchor = anchor
+        self.new_page = new_page
+        self.tail = tail  # signature line and review notes (a booklet prints them once, not per table)
+        self.title = table.title
+        self.subtitle = table.subtitle
+        self.left_note = table.left_note or ""
+        self.unit_note = table.unit_note or ""
+        self.notes = bool(table.left_note or table.unit_note)
+        self.title_mm = title_height(table.title)
+        self.head_mm = table.head_height()
+        self.marks = review_marks(meta)
+        self.sign = signature_fields(data, meta)
+        self.colgroup = mark_safe("".join(f'<col style="width:{w:.2f}mm">' for w in table.widths))
+        self.paginate()
+
+    def paginate(self) -> None:
+        chunks = paginate(self.table, CONTENT_H - self.head_mm - 0.5, CONTENT_H - 0.5)
+        self.pages = [
+            {"id": f"{self.key}:{n}", "first": n == 0, "rows": self._page(chunk)} for n, chunk in enumerate(chunks)
+        ]
+
+    def _page(self, chunk: list[int]) -> list[dict]:
+        rows = []
+        for row in chunk_rows(self.table, chunk):
+            cells = []
+            for _col, cell, colspan, rowspan in row.cells:
+                attrs = (f' colspan="{colspan}"' if colspan > 1 else "") + (
+                    f' rowspan="{rowspan}"' if rowspan > 1 else ""
+                )
+                cells.append((cell.style, mark_safe(attrs), cell.text))
+            rows.append({"index": str(row.index), "height": f"{row.height:.1f}", "cells": cells})
+        return rows
+
+
+def _style_css() -> str:
+    """Cell classes from printed.STYLES, so the PDF and the workbook share one definition."""
+    from tables.exports.printed import STYLES
+
+    rules = []
+    for name, style in STYLES.items():
+        family = SANS if style.font == "sans" else SERIF
+        rules.append(
+            f"table.grid td.s-{name}{{font-family:{family};font-weight:{'bold' if style.bold else 'normal'};"
+            f"font-size:{style.size}pt;text-align:{style.align}}}"
+        )
+    return "\n".join(rules)
+
+
+@cache
+def _styles():
+    from tables.exports.fonts import font_face_css
+
+    weasyprint, font_config, css, _ = _weasy()
+    return [
+        weasyprint.CSS(string=font_face_css(), font_config=font_config),
+        css,
+        weasyprint.CSS(string=_style_css(), font_config=font_config),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Layout with a check that every page table stayed on its page
+
+
+def _height_classes(views: list[_TableView]) -> str:
+    """A class per row height: WeasyPrint cascades a class much faster than a style attribute."""
+    classes: dict[str, str] = {}
+    for view in views:
+        for page in view.pages:
+            for row in page["rows"]:
+                row["cls"] = classes.setdefault(row["height"], f"h{len(classes)}")
+    return mark_safe("".join(f"tr.{cls}{{height:{height}mm}}" for height, cls in classes.items()))
+
+
+def _walk_tables(document):
+    """{data-chunk: set of page numbers} and {(chunk key, row index): height mm}."""
+    from weasyprint.formatting_structure import boxes
+
+    pages: dict[str, set[int]] = {}
+    heights: dict[tuple[str, int], float] = {}
+    for number, page in enumerate(document.pages):
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, boxes.TableBox):
+                element = getattr(box, "element", None)
+                chunk = element.get("data-chunk") if element is not None else None
+                if chunk:
+                    pages.setdefault(chunk, set()).add(number)
+                    key = chunk.split(":")[0]
+                    for group in box.children:
+                        for row in getattr(group, "children", ()):
+                            r = row.element.get("data-r") if getattr(row, "element", None) is not None else None
+                            if r is not None:
+                                k = (key, int(r))
+                                heights[k] = max(heights.get(k, 0), row.height * PX_TO_MM)
+                continue
+            stack.extend(getattr(box, "children", ()))
+    return pages, heights
+
+
+def _render(template: str, context: dict, views: list[_TableView]):
+    weasyprint, font_config, _, fetcher = _weasy()
+    stylesheets = _styles()
+    for attempt in range(_MAX_PASSES):
+        context["height_css"] = _height_classes(views)
+        html = render_to_string(template, context)
+        document = weasyprint.HTML(string=html, base_url=str(TEMPLATES), url_fetcher=fetcher).render(
+            font_config=font_config, stylesheets=stylesheets
+        )
+        pages, heights = _walk_tables(document)
+        spilled = {chunk.split(":")[0] for chunk, on in pages.items() if len(on) > 1}
+        if not spilled or attempt == _MAX_PASSES - 1:
+            return document
+        # An estimate was short: take the measured heights and cut the pages again.
+        for view in views:
+            if view.key in spilled:
+                for i, row in enumerate(view.table.rows):
+                    measured = heights.get((view.key, i))
+                    if measured and measured > row.height:
+                        row.height = round(measured + 0.3, 1)
+                view.paginate()
+    return document  # pragma: no cover
+
+
+def _meta_context(data: dict, meta: dict | None) -> dict:
+    org = (data.get("organization") or {}).get("name") or ""
+    return {"author": org, "watermark": None if is_approved(meta) else "草稿"}
+
+
+def render_table_pdf(data: dict, layout: dict, *, meta: dict | None = None) -> bytes:
+    table = build_table(data, layout_for(data, layout))
+    view = _TableView(table, key="t0", data=data, meta=meta)
+    context = {"title": table.title, "tables": [view], **_meta_context(data, meta)}
+    with _LOCK:
+        return _render("print/table.html", context, [view]).write_pdf()
+
+
+def render_booklet_pdf(booklet: dict, layouts, *, meta: dict | None = None) -> bytes:
+    """A department's booklet: cover, contents, part 1 in prose, part 2 every project table.
+
+    `layouts` is one layout dict for every project, or {layout code: layout}
+    looked up by each project's "layout" key (falling back to the inferred one).
+    """
+    org = (booklet.get("organization") or {}).get("name") or ""
+    year = booklet.get("year")
+    views = []
+    for i, project in enumerate(booklet.get("projects") or [], start=1):
+        table = build_table(project, layout_for(project, layouts), number=i)
+        views.append(
+            _TableView(table, key=f"t{i}", data=project, meta=meta, anchor=f"table-{i}", new_page=True, tail=False)
+        )
+    overall = booklet.get("overall") or {}
+    numbers = "一二三四五六七八九十"
+
+    def chinese_number(n: int) -> str:
+        if n <= 10:
+            return numbers[n - 1]
+        if n < 20:
+            return "十" + numbers[n - 11]
+        tens, ones = divmod(n, 10)
+        return numbers[tens - 1] + "十" + (numbers[ones - 1] if ones else "")
+
+    context = {
+        "title": f"{org}{year or ''}年度部门预算绩效目标",
+        "cover_title": f"{year or ''}年度部门预算绩效目标",
+        "org": org,
+        "date": meta.get("date") if meta else None,
+        "overall": {
+            "goal": overall.get("goal") or "",
+            "subgoals": [
+                {**s, "number": chinese_number(n)} for n, s in enumerate(overall.get("subgoals") or [], start=1)
+            ],
+            "measures": (overall.get("measures") or "").split("\n"),
+        },
+        "tables": views,
+        "marks": review_marks(meta),
+        **_meta_context(booklet, meta),
+    }
+    with _LOCK:
+        return _render("print/booklet.html", context, views).write_pdf()
+
+
+def render_pdf(data: dict, layout, *, meta: dict | None = None) -> bytes:
+    """A table's official form as PDF; a booklet (`target-booklet/1`) as the whole booklet."""
+    if data.get("format") == "target-booklet/1":
+        return render_booklet_pdf(data, layout, meta=meta)
+    return render_table_pdf(data, layout, meta=meta)
+
+
+__all__ = ["render_booklet_pdf", "render_pdf", "render_table_pdf"]

@@ -1,0 +1,308 @@
+"""The xlsx renderer: the printed model written with xlsxwriter.
+
+Every sheet is written row by row in xlsxwriter's constant-memory mode, so a
+workbook of 500 tables costs no more memory than one. Text is always written
+with `write_string` (never parsed as a formula: `=83人` stays text) and cells
+that start with = + - @ also get Excel's quote prefix, so editing them in
+Excel/WPS keeps them text. Amounts are numbers with as many decimals as the
+source has ("800.00" → 800 shown as 800.00), so reading back gives the same
+string.
+
+A hidden sheet `_meta` holds one JSON row per sheet: its role, layout and a
+snapshot of the exchange dict. The visible sheets are the official form and
+the truth on import; the snapshot only tells apart what a sheet cannot show
+(null vs "", fields the layout does not print). See `xlsx_import`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from decimal import Decimal
+
+import xlsxwriter
+
+from tables.exports.printed import (
+    MM_PER_PT,
+    STYLES,
+    PrintedTable,
+    build_overall,
+    build_table,
+    decimal_places,
+    layout_for,
+    line_mm,
+    review_lines,
+    signature_line,
+    title_height,
+)
+
+META_SHEET = "_meta"
+META_FORMAT = "target-xlsx/1"
+FONT_NAMES = {"serif": "宋体", "sans": "黑体"}
+_CHUNK = 30000  # characters per cell (Excel's limit is 32767)
+_FORMULA_START = ("=", "+", "-", "@")
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def mm_to_width(mm: float) -> float:
+    """Excel column width (characters of '0' in an 11pt font, 7 px each) for `mm`."""
+    px = mm * 96 / 25.4
+    return round(max(px - 5, 7) / 7, 2)
+
+
+def mm_to_points(mm: float) -> float:
+    return round(mm / MM_PER_PT, 2)
+
+
+def sheet_name(title: str, taken: set[str]) -> str:
+    """A valid, unique sheet name (31 characters, none of []:*?/\\)."""
+    base = _BAD_SHEET_CHARS.sub("_", title).strip("'") or "Sheet"
+    base = base[:31]
+    name = base
+    n = 2
+    while name.lower() in taken or name.lower() == META_SHEET.lower():
+        suffix = f"({n})"
+        name = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(name.lower())
+    return name
+
+
+class TableWorkbook:
+    """A workbook of printed tables, streamed to `target` (a path or a file object)."""
+
+    def __init__(self, target, *, content: str, layout_code: str = "", template: bool = False, tmpdir=None):
+        options = {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        }
+        if tmpdir:
+            options["tmpdir"] = str(tmpdir)
+        self.wb = xlsxwriter.Workbook(target, options)
+        self._formats: dict[tuple, object] = {}
+        self._taken: set[str] = set()
+        self._first = None
+        # Created first so it can be written as we go (each sheet streams on its own).
+        self.meta_ws = self.wb.add_worksheet(META_SHEET)
+        self.meta_ws.hide()
+        self._meta_row = 0
+        self._meta("workbook", {"format": META_FORMAT, "content": content, "layout": layout_code, "template": template})
+
+    # -- formats -------------------------------------------------------------
+
+    def fmt(self, style_name: str, num_format: str | None = None, quote: bool = False):
+        key = (style_name, num_format, quote)
+        if key not in self._formats:
+            style = STYLES[style_name]
+            props = {
+                "font_name": FONT_NAMES[style.font],
+                "font_size": style.size,
+                "bold": style.bold,
+                "align": style.align,
+                "valign": "vcenter",
+                "text_wrap": True,
+            }
+            if style.border:
+                props["border"] = 1
+            if num_format:
+                props["num_format"] = num_format
+            if quote:
+                props["quote_prefix"] = True
+            self._formats[key] = self.wb.add_format(props)
+        return self._formats[key]
+
+    # -- sheets --------------------------------------------------------------
+
+    def _meta(self, key: str, value: dict) -> None:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        self.meta_ws.write_string(self._meta_row, 0, key)
+        for i in range(0, max(len(text), 1), _CHUNK):
+            self.meta_ws.write_string(self._meta_row, 1 + i // _CHUNK, text[i : i + _CHUNK])
+        self._meta_row += 1
+
+    def add_table(
+        self,
+        table: PrintedTable,
+        title: str,
+        *,
+        role: str = "table",
+        snapshot: dict | None = None,
+        footer: list[str] = (),
+    ) -> str:
+        name = sheet_name(title, self._taken)
+        ws = self.wb.add_worksheet(name)
+        if self._first is None:
+            self._first = ws
+            ws.activate()
+            ws.set_first_sheet()
+        self._meta(name, {"role": role, "layout": table.layout_code, "snapshot": snapshot})
+        self._write(ws, table, footer)
+        return name
+
+    def _write(self, ws, table: PrintedTable, footer: list[str]) -> None:
+        n = table.ncols
+        for c, width in enumerate(table.widths):
+            ws.set_column(c, c, mm_to_width(width))
+        merges: list[list[int]] = []
+        row = 0
+
+        def band(text: str, style: str, first: int = 0, last: int = n - 1) -> None:
+            if text:
+                ws.write_string(row, first, text, self.fmt(style))
+            else:
+                ws.write_blank(row, first, None, self.fmt(style))
+            for c in range(first + 1, last + 1):
+                ws.write_blank(row, c, None, self.fmt(style))
+            if last > first:
+                merges.append([row, first, row, last])
+
+        ws.set_row(row, mm_to_points(title_height(table.title)))
+        band(table.title, "title")
+        row += 1
+        if table.subtitle:
+            ws.set_row(row, 18)
+            band(table.subtitle, "subtitle")
+            row += 1
+        ws.set_row(row, 18)
+        half = max(n // 2 - 1, 0)
+        band(table.left_note or "", "note", 0, half)
+        band(table.unit_note or "", "note_right", half + 1, n - 1)
+        row += 1
+
+        offset = row
+        for r, printed in enumerate(table.rows):
+            ws.set_row(offset + r, mm_to_points(printed.height))
+            for c, cell in enumerate(printed.cells):
+                if cell is None:
+                    continue
+                self._cell(ws, offset + r, c, cell)
+                if cell.colspan > 1 or cell.rowspan > 1:
+                    merges.append([offset + r, c, offset + r + cell.rowspan - 1, c + cell.colspan - 1])
+            # Covered cells still need the border of the cell that covers them.
+            for c, cell in enumerate(printed.cells):
+                if cell is None:
+                    ws.write_blank(offset + r, c, None, self._cover_format(table, r, c))
+        row = offset + len(table.rows)
+
+        lines = [line for line in footer if line]
+        if lines:
+            row += 1
+            for line in lines:
+                ws.set_row(row, mm_to_points(max(line_mm() + 2, 7)))
+                band(line, "sign")
+                row += 1
+
+        # The merge list is written when the workbook closes; cells were streamed in
+        # row order above (merge_range would write ahead of the stream).
+        ws.merge.extend(merges)
+
+        headers = table.header_rows()
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.set_margins(left=0.59, right=0.59, top=0.55, bottom=0.63)
+        ws.set_footer("&C第 &P 页 共 &N 页")
+        if headers:
+            ws.repeat_rows(offset + headers[0], offset + headers[-1])
+        ws.print_area(0, 0, row - 1, n - 1)
+        ws.hide_gridlines(2)
+
+    def _cover_format(self, table: PrintedTable, r: int, c: int):
+        for rr in range(r, -1, -1):
+            for cc in range(c, -1, -1):
+                cell = table.rows[rr].cells[cc]
+                if cell is not None and rr + cell.rowspan > r and cc + cell.colspan > c:
+                    return self.fmt(cell.style)
+        return self.fmt("cell")
+
+    def _cell(self, ws, r: int, c: int, cell) -> None:
+        text = cell.text
+        if not text:
+            ws.write_blank(r, c, None, self.fmt(cell.style))
+            return
+        if cell.kind == "amount":
+            places = decimal_places(text)
+            if places is not None and len(text.replace("-", "").replace(".", "").lstrip("0")) <= 15:
+                ws.write_number(r, c, float(text), self.fmt(cell.style, "0" + ("." + "0" * places if places else "")))
+                return
+        elif cell.kind == "percent":
+            raw = text[:-1] if text.endswith("%") else text
+            places = decimal_places(raw)
+            if places is not None and len(raw) <= 15:
+                number = float(Decimal(raw) / 100)
+                ws.write_number(r, c, number, self.fmt(cell.style, "0" + ("." + "0" * places if places else "") + "%"))
+                return
+        ws.write_string(r, c, text, self.fmt(cell.style, quote=text.startswith(_FORMULA_START)))
+
+    def close(self) -> None:
+        if self._first is None:  # an empty workbook still needs one visible sheet
+            self.wb.add_worksheet("Sheet1").activate()
+        self.wb.close()
+
+
+# ---------------------------------------------------------------------------
+# Public API
+
+
+def table_footer(data: dict, meta: dict | None) -> list[str]:
+    return [signature_line(data, meta), *review_lines(meta)]
+
+
+def _add_booklet(book: TableWorkbook, booklet: dict, layout: dict, meta: dict | None, *, prefix: str = "") -> None:
+    overall = build_overall(booklet)
+    head = {k: v for k, v in booklet.items() if k != "projects"}
+    book.add_table(overall, f"{prefix}部门整体绩效目标", role="overall", snapshot=head)
+    for i, project in enumerate(booklet.get("projects") or [], start=1):
+        table = build_table(project, layout_for(project, layout), number=i)
+        name = (project.get("project") or {}).get("name") or project.get("title") or "项目"
+        book.add_table(
+            table, f"{prefix}{i}.{name}", role="project", snapshot=project, footer=table_footer(project, meta)
+        )
+
+
+def write_xlsx(target, data: dict, layout: dict, *, meta: dict | None = None) -> None:
+    """Write one table or booklet as a workbook to `target` (a path or file object)."""
+    if data.get("format") == "target-booklet/1":
+        book = TableWorkbook(target, content="booklet", layout_code=layout.get("code", ""))
+        _add_booklet(book, data, layout, meta)
+    else:
+        book = TableWorkbook(target, content="table", layout_code=layout.get("code", ""))
+        book.add_table(
+            build_table(data, layout_for(data, layout)), "绩效目标表", snapshot=data, footer=table_footer(data, meta)
+        )
+    book.close()
+
+
+def render_xlsx(data: dict, layout: dict, *, meta: dict | None = None) -> bytes:
+    """The official form of a table (or a booklet: part 1 and a sheet per project) as xlsx."""
+    out = io.BytesIO()
+    write_xlsx(out, data, layout, meta=meta)
+    return out.getvalue()
+
+
+def blank_template(layout) -> bytes:
+    """The empty official form of a layout (a code or a layout dict), to fill in by hand."""
+    if isinstance(layout, str):
+        from tables.layouts import LAYOUTS_BY_CODE
+
+        layout = LAYOUTS_BY_CODE[layout]
+    data = {
+        "format": "target-table/1",
+        "kind": layout.get("kind"),
+        "title": layout.get("title"),
+        "organization": {"code": None, "name": ""},
+        "tasks": [{} for _ in range(5)] if "tasks" in layout.get("blocks", []) else [],
+        "indicators": [],
+    }
+    out = io.BytesIO()
+    book = TableWorkbook(out, content="table", layout_code=layout.get("code", ""), template=True)
+    book.add_table(build_table(data, layout, blank=True), "绩效目标表", footer=[signature_line(data, None)])
+    book.close()
+    return out.getvalue()
+
+
+__all__ = ["TableWorkbook", "blank_template", "render_xlsx", "write_xlsx"]
