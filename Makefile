@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker test test-pg lint format bench clean
+.PHONY: help install run serve-prod test test-pg lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,9 +24,22 @@ install: $(STAMP) ## Create the virtualenv and install the pinned requirements
 
 run: install ## Migrate, load the demo, print the logins and serve on 127.0.0.1:8000 (with the task worker)
 	DEBUG=1 $(PY) manage.py migrate --no-input -v0
+	DEBUG=1 $(PY) manage.py createcachetable
 	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py requeue_exports
 	@echo "打开 http://$(HOST):$(PORT)/ 用上面的演示账号登录（Ctrl+C 停止）"
-	@trap 'kill 0' EXIT; DEBUG=1 $(PY) manage.py db_worker --reload & DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@trap 'kill 0' EXIT; DEBUG=1 $(PY) manage.py db_worker --no-reload & DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+WORKERS ?= 4
+serve-prod: install ## Production-style: gunicorn ($(WORKERS) workers) + whitenoise + task worker; needs SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS
+	@test -n "$$SECRET_KEY" || { echo "请设置 SECRET_KEY（以及 DATABASE_URL、ALLOWED_HOSTS），见 docs/deploy.md"; exit 1; }
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createcachetable
+	$(PY) manage.py collectstatic --no-input -v0
+	$(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py requeue_exports
+	@trap 'kill 0' EXIT; $(PY) manage.py db_worker --no-reload & \
+	  $(VENV)/bin/gunicorn config.wsgi --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - --timeout 120
 
 test: $(STAMP) ## Run the whole suite (on PostgreSQL when DATABASE_URL points there)
 	@scripts/system-deps.sh test

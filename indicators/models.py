@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -53,7 +54,8 @@ class Category(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scheme", "parent", "name"], name="indicators_category_unique_in_parent"),
             models.UniqueConstraint(
-                fields=["scheme", "name"], condition=models.Q(parent__isnull=True),
+                fields=["scheme", "name"],
+                condition=models.Q(parent__isnull=True),
                 name="indicators_category_unique_level1",
             ),
         ]
@@ -73,7 +75,11 @@ class Indicator(models.Model):
         "tables.TargetTable", verbose_name="绩效目标表", on_delete=models.CASCADE, related_name="indicators"
     )
     task = models.ForeignKey(
-        "tables.Task", verbose_name="对应任务", null=True, blank=True, on_delete=models.SET_NULL,
+        "tables.Task",
+        verbose_name="对应任务",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="indicators",
     )
     position = models.PositiveIntegerField("顺序")
@@ -95,3 +101,41 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level3} {self.value}"
+
+
+class CatalogEntry(models.Model):
+    """An indicator kept in the catalog (指标库) as a model to follow, tagged by its category.
+
+    Fillers get these as suggestions while typing a 三级 name; reviewers and
+    admins add well-written indicators from any table (纳入指标库).
+    """
+
+    scheme = models.ForeignKey(
+        Scheme, verbose_name="指标体系", null=True, blank=True, on_delete=models.SET_NULL, related_name="catalog"
+    )
+    level1 = models.CharField("一级指标", max_length=100)
+    level2 = models.CharField("二级指标", max_length=100)
+    level3 = models.CharField("三级指标", max_length=300)
+    value = models.CharField("参考指标值", max_length=300, blank=True, default="")
+    description = models.TextField("绩效指标描述", blank=True, default="")
+    basis = models.CharField("指标值确定依据", max_length=300, blank=True, default="")
+    source_table = models.ForeignKey(
+        "tables.TargetTable", verbose_name="来源表", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="纳入人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("纳入时间", auto_now_add=True)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "指标库条目"
+        verbose_name_plural = "指标库"
+        ordering = ["level1", "level2", "level3"]
+        constraints = [
+            models.UniqueConstraint(fields=["level2", "level3"], name="indicators_catalog_unique_name_in_level2"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level2} / {self.level3}"

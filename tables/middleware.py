@@ -39,3 +39,31 @@ class HtmxContractMiddleware:
             trigger["messages"] = stored
             response["HX-Trigger"] = json.dumps(trigger, ensure_ascii=False)
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection becomes a clear 503 page, not a 500.
+
+    The next request opens a fresh connection (CONN_HEALTH_CHECKS), so the app
+    recovers by itself once the database is back. Transactions that were cut
+    off are rolled back by the database, so no table is half-written.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import InterfaceError, OperationalError, connections
+        from django.template.loader import render_to_string
+
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        for connection in connections.all(initialized_only=True):
+            connection.close_if_unusable_or_obsolete()
+        body = render_to_string("503.html")
+        response = HttpResponse(body, status=503)
+        response["Retry-After"] = "30"
+        return response

@@ -175,12 +175,20 @@ class TargetTable(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="更新人", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="更新人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     objects = TargetTableQuerySet.as_manager()
@@ -305,8 +313,12 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="memberships"
     )
     organisation = models.ForeignKey(
-        Organisation, verbose_name="部门（单位）", null=True, blank=True,
-        on_delete=models.CASCADE, related_name="memberships",
+        Organisation,
+        verbose_name="部门（单位）",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
         help_text="管理员可不填（管理全部部门）",
     )
     role = models.CharField("角色", max_length=20, choices=Role.choices)
@@ -316,9 +328,7 @@ class Membership(models.Model):
         verbose_name = "成员"
         verbose_name_plural = "成员"
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "organisation", "role"], name="tables_membership_no_duplicates"
-            ),
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="tables_membership_no_duplicates"),
             models.CheckConstraint(
                 condition=Q(role="admin") | Q(organisation__isnull=False),
                 name="tables_membership_org_required_unless_admin",
@@ -327,3 +337,7 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.organisation or '全部'}"
+
+
+from tables.export_models import ExportJob  # noqa: E402, F401
+from tables.review_models import *  # noqa: E402, F403

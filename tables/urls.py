@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from tables import views
+from tables import export_views, views
 
 
 class FileFormat:
@@ -25,4 +25,7 @@ urlpatterns = [
     path("booklets/", views.booklets, name="booklets"),
     path("booklets/<int:pk>/export.<fmt:fmt>", views.booklet_download, name="booklet-download"),
     path("templates/<slug:code>.xlsx", views.blank_template, name="blank-template"),
+    path("exports/", export_views.export_start, name="export-start"),
+    path("exports/<uuid:pk>/", export_views.export_job, name="export-job"),
+    path("exports/<uuid:pk>/download", export_views.export_download, name="export-download"),
 ]

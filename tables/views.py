@@ -18,6 +18,7 @@ from tables.exchange import dumps, export_table, tables_for_export
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
 from tables.permissions import get_table_for_user
+from tables.review import table_page_context
 from tables.summary import task_totals
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -99,6 +100,7 @@ def table_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": table.spending_plan() if layout.has("spending_plan") else None,
         "findings": _findings(table),
     }
+    context["review"] = table_page_context(table, request.user, context["findings"])
     return render(request, "tables/table_detail.html", context)
 
 

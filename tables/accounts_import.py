@@ -1,0 +1,332 @@
+"""Import the organisations and user accounts of a round from an xlsx workbook.
+
+Two sheets, each with a header row (columns in any order; 【】 marks optional ones):
+
+- 部门单位: 编码, 名称, 【上级编码】 — a 单位 names its 部门 as 上级;
+- 用户: 用户名, 角色, 【姓名】, 【邮箱】, 【部门编码】, 【含下属单位】, 【初始密码】 —
+  角色 is 填报人, 审核人 (财政审核), 主管部门审核人 or 管理员; 部门编码 is required
+  except for 管理员; a user may have several rows (one per organisation or role).
+
+As with the other imports, every row is checked before anything is written,
+each problem names the sheet and the cell (``用户!E5：…``), and the import runs
+in one transaction: a bad file changes nothing. Existing organisations (by
+编码) and users (by 用户名) are updated, never duplicated; importing the same
+file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from tables.models import Membership, Organisation, ReviewDuty, Round, RoundOrganisation, Stage
+
+ORG_SHEET = "部门单位"
+USER_SHEET = "用户"
+ORG_COLUMNS = {"编码": "code", "名称": "name", "上级编码": "parent"}
+USER_COLUMNS = {
+    "用户名": "username",
+    "姓名": "name",
+    "邮箱": "email",
+    "部门编码": "organisation",
+    "角色": "role",
+    "含下属单位": "include_units",
+    "初始密码": "password",
+}
+ROLES = {
+    "填报人": (Membership.Role.FILLER, None),
+    "审核人": (Membership.Role.REVIEWER, Stage.FINANCE),
+    "财政审核人": (Membership.Role.REVIEWER, Stage.FINANCE),
+    "主管部门审核人": (Membership.Role.REVIEWER, Stage.DEPARTMENT),
+    "管理员": (Membership.Role.ADMIN, None),
+}
+YES = {"是", "Y", "YES", "1", "TRUE", "√"}
+NO = {"", "否", "N", "NO", "0", "FALSE"}
+MAX_ERRORS = 50
+MAX_ROWS = 20000
+
+
+class AccountsImportError(ValueError):
+    """The workbook was not imported; `errors` lists each problem as "sheet!cell：message"."""
+
+    def __init__(self, errors: list[str] | str):
+        self.errors = [errors] if isinstance(errors, str) else list(errors)
+        super().__init__("\n".join(self.errors))
+
+
+@dataclass
+class AccountsImportResult:
+    organisations_created: int = 0
+    organisations_updated: int = 0
+    users_created: int = 0
+    users_updated: int = 0
+    memberships_created: int = 0
+    participants: int = 0
+    usernames: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"导入完成：新建部门（单位）{self.organisations_created} 个，更新 {self.organisations_updated} 个；"
+            f"新建用户 {self.users_created} 个，更新 {self.users_updated} 个；新增权限 {self.memberships_created} 条"
+            + (f"；填报范围 {self.participants} 个部门（单位）" if self.participants else "")
+            + "。"
+        )
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, str]
+    refs: dict[str, str]
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _read_sheet(workbook, name: str, columns: dict[str, str], required: tuple[str, ...], errors: list[str]):
+    from openpyxl.utils import get_column_letter
+
+    if name not in workbook.sheetnames:
+        errors.append(f"工作簿中没有名为“{name}”的工作表")
+        return []
+    sheet = workbook[name]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    keys: dict[int, str] = {}
+    for index, label in enumerate(header):
+        label = "".join(_text(label).split()).strip("【】*")
+        if label in columns:
+            keys[index] = columns[label]
+    for label, key in columns.items():
+        if key in required and key not in keys.values():
+            errors.append(f"{name}!1：缺少“{label}”列")
+    if any(key not in keys.values() for key in required):
+        return []
+    result = []
+    for number, values in enumerate(rows, start=2):
+        if number > MAX_ROWS:
+            errors.append(f"{name}：行数过多（最多 {MAX_ROWS} 行）")
+            break
+        row = {keys[i]: _text(v) for i, v in enumerate(values) if i in keys}
+        if not any(row.values()):
+            continue
+        refs = {key: f"{name}!{get_column_letter(i + 1)}{number}" for i, key in keys.items()}
+        result.append(_Row(number, {key: row.get(key, "") for key in keys.values()}, refs))
+    return result
+
+
+def _load(file) -> object:
+    import openpyxl
+
+    data = file.read(settings.IMPORT_MAX_BYTES + 1) if hasattr(file, "read") else bytes(file)
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise AccountsImportError(f"文件过大（上限 {settings.IMPORT_MAX_BYTES // 1024 // 1024} MB）")
+    if data[:4] != b"PK\x03\x04":
+        raise AccountsImportError("文件不是 xlsx 工作簿，请上传 Excel/WPS 保存的 .xlsx 文件")
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise AccountsImportError(f"xlsx 文件已损坏或格式不受支持：{type(exc).__name__}") from exc
+
+
+def import_accounts(file, *, round_: Round | None = None) -> AccountsImportResult:
+    """Read and check the whole workbook, then write it in one transaction."""
+    workbook = _load(file)
+    errors: list[str] = []
+
+    def error(ref: str, message: str) -> None:
+        if len(errors) < MAX_ERRORS:
+            errors.append(f"{ref}：{message}")
+
+    org_rows = _read_sheet(workbook, ORG_SHEET, ORG_COLUMNS, ("code", "name"), errors)
+    user_rows = _read_sheet(workbook, USER_SHEET, USER_COLUMNS, ("username", "role"), errors)
+    if errors:
+        raise AccountsImportError(errors)
+
+    # ---- organisations
+    in_file: dict[str, _Row] = {}
+    for row in org_rows:
+        code, name = row.values["code"], row.values["name"]
+        if not code:
+            error(row.refs["code"], "编码不能为空")
+        elif len(code) > 40:
+            error(row.refs["code"], "编码过长（最多 40 个字符）")
+        elif code in in_file:
+            error(row.refs["code"], f"编码“{code}”重复（第 {in_file[code].number} 行已有）")
+        else:
+            in_file[code] = row
+        if not name:
+            error(row.refs["name"], "名称不能为空")
+        elif len(name) > 200:
+            error(row.refs["name"], "名称过长（最多 200 个字符）")
+    codes = (
+        set(in_file)
+        | {row.values.get("parent", "") for row in org_rows}
+        | {row.values.get("organisation", "") for row in user_rows}
+    )
+    existing = {org.code: org for org in Organisation.objects.filter(code__in=codes - {""})}
+    for code, row in in_file.items():
+        parent = row.values.get("parent", "")
+        if not parent:
+            continue
+        if parent == code:
+            error(row.refs["parent"], "上级编码不能是自己")
+        elif parent in in_file:
+            if in_file[parent].values.get("parent"):
+                error(row.refs["parent"], f"上级“{parent}”本身是下属单位；上级只能是部门")
+        elif parent in existing:
+            if existing[parent].parent_id is not None:
+                error(row.refs["parent"], f"上级“{parent}”本身是下属单位；上级只能是部门")
+        else:
+            error(row.refs["parent"], f"找不到上级编码“{parent}”（既不在本表中，也不在系统中）")
+        if code in existing and existing[code].units.exists():
+            error(row.refs["parent"], f"“{code}”在系统中已有下属单位，不能再设上级")
+
+    # ---- users
+    username_ok = UnicodeUsernameValidator()
+    seen_roles: dict[tuple[str, str, str], int] = {}
+    for row in user_rows:
+        values, refs = row.values, row.refs
+        username = values["username"]
+        if not username:
+            error(refs["username"], "用户名不能为空")
+        elif len(username) > 150:
+            error(refs["username"], "用户名过长（最多 150 个字符）")
+        else:
+            try:
+                username_ok(username)
+            except ValidationError:
+                error(refs["username"], f"用户名“{username}”无效（只能包含文字、数字和 @ . + - _）")
+        role = values["role"]
+        if role not in ROLES:
+            error(refs["role"], f"角色“{role}”无效（应为 {'、'.join(ROLES)}）")
+        code = values.get("organisation", "")
+        if role in ROLES and ROLES[role][0] != Membership.Role.ADMIN:
+            if not code:
+                error(refs.get("organisation", refs["role"]), f"{role}须填写部门编码")
+            elif code not in in_file and code not in existing:
+                error(refs["organisation"], f"找不到部门编码“{code}”（既不在本表中，也不在系统中）")
+        include = values.get("include_units", "").upper()
+        if include not in YES | NO:
+            error(refs["include_units"], f"“{values['include_units']}”无效（填“是”或“否”）")
+        email = values.get("email", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                error(refs["email"], f"邮箱“{email}”格式不正确")
+        password = values.get("password", "")
+        if password and len(password) < 8:
+            error(refs["password"], "初始密码至少 8 位")
+        if len(values.get("name", "")) > 150:
+            error(refs["name"], "姓名过长（最多 150 个字符）")
+        key = (username, code, ROLES[role][0] if role in ROLES else role)
+        if key in seen_roles:
+            error(refs["role"], f"与第 {seen_roles[key]} 行重复（同一用户、同一部门、同一角色）")
+        seen_roles[key] = row.number
+    if errors:
+        raise AccountsImportError(errors)
+
+    return _write(in_file, user_rows, existing, round_)
+
+
+def _write(in_file: dict[str, _Row], user_rows: list[_Row], existing: dict, round_: Round | None):
+    User = get_user_model()
+    result = AccountsImportResult()
+    with transaction.atomic():
+        orgs = dict(existing)
+        for code, row in in_file.items():
+            org = orgs.get(code)
+            if org is None:
+                orgs[code] = Organisation.objects.create(code=code, name=row.values["name"])
+                result.organisations_created += 1
+            elif org.name != row.values["name"]:
+                org.name = row.values["name"]
+                org.save(update_fields=["name"])
+                result.organisations_updated += 1
+        for code, row in in_file.items():
+            org = orgs[code]
+            parent = orgs.get(row.values.get("parent", ""))
+            parent_id = parent.pk if parent else None
+            if org.parent_id != parent_id:
+                org.parent_id = parent_id
+                org.save(update_fields=["parent"])
+                if code in existing:
+                    result.organisations_updated += 1
+        if round_ is not None:
+            for code in in_file:
+                _, created = RoundOrganisation.objects.get_or_create(round=round_, organisation=orgs[code])
+                result.participants += 1
+
+        users: dict[str, object] = {}
+        for row in user_rows:
+            values = row.values
+            username = values["username"]
+            user = users.get(username)
+            if user is None:
+                user = User.objects.filter(username=username).first()
+                if user is None:
+                    user = User(username=username)
+                    if values.get("password"):
+                        user.set_password(values["password"])
+                    else:
+                        user.set_unusable_password()  # the admin sets or resets it before first login
+                    result.users_created += 1
+                    result.usernames.append(username)
+                else:
+                    result.users_updated += 1
+                users[username] = user
+            if values.get("name"):
+                user.first_name = values["name"]
+            if values.get("email"):
+                user.email = values["email"]
+            user.save()
+
+            role, level = ROLES[values["role"]]
+            code = values.get("organisation", "")
+            organisation = orgs.get(code) if code else None
+            if role == Membership.Role.ADMIN:
+                organisation = None
+            membership, created = Membership.objects.get_or_create(
+                user=user,
+                organisation=organisation,
+                role=role,
+                defaults={"include_units": values.get("include_units", "").upper() in YES},
+            )
+            result.memberships_created += created
+            include = values.get("include_units", "").upper() in YES
+            if not created and membership.include_units != include and values.get("include_units", ""):
+                membership.include_units = include
+                membership.save(update_fields=["include_units"])
+            if level == Stage.DEPARTMENT:
+                ReviewDuty.objects.update_or_create(membership=membership, defaults={"level": Stage.DEPARTMENT})
+            elif role == Membership.Role.REVIEWER:
+                ReviewDuty.objects.filter(membership=membership).delete()
+    return result
+
+
+def template_workbook() -> bytes:
+    """An empty workbook with both sheets and their headers, to fill in."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    orgs = workbook.active
+    orgs.title = ORG_SHEET
+    orgs.append(list(ORG_COLUMNS))
+    users = workbook.create_sheet(USER_SHEET)
+    users.append(list(USER_COLUMNS))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

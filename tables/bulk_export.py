@@ -1,0 +1,156 @@
+"""Bulk export of a round as a background task.
+
+The zip is written to a temporary file and renamed only when complete, so a
+killed worker never leaves a corrupt file to download. A job whose worker died
+(no progress for STALE_AFTER) is restarted from the beginning by
+`requeue_stale_jobs`, which `make run` calls before starting the worker and the
+job page calls when it notices.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.tasks import task
+from django.utils import timezone
+
+from indicators.checks import layout_as_dict
+from tables.exchange import export_table, tables_for_export
+from tables.export_models import ExportJob
+from tables.export_service import file_stem, table_meta
+from tables.models import TargetTable
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=2)
+MAX_ATTEMPTS = 3
+CHUNK = 50
+
+
+def export_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def tables_for_job(job: ExportJob):
+    """The tables a job exports: what its creator may see, filtered as asked."""
+    tables = TargetTable.objects.visible_to(job.created_by)
+    filters = job.filters or {}
+    if job.round_id:
+        tables = tables.filter(round_id=job.round_id)
+    statuses = filters.get("statuses") or [TargetTable.Status.APPROVED]
+    tables = tables.filter(status__in=statuses)
+    if filters.get("kind") in TargetTable.Kind.values:
+        tables = tables.filter(kind=filters["kind"])
+    if filters.get("organisation"):
+        org = filters["organisation"]
+        tables = tables.filter(Q(organisation_id=org) | Q(organisation__parent_id=org))
+    return tables.order_by("organisation__code", "organisation__name", "kind", "position", "id")
+
+
+def start_job(user, *, round_=None, filters: dict | None = None) -> ExportJob:
+    job = ExportJob.objects.create(created_by=user, round=round_, filters=filters or {})
+    job.total = tables_for_job(job).count()
+    job.save(update_fields=["total"])
+    _enqueue(job)
+    return job
+
+
+def _enqueue(job: ExportJob) -> None:
+    result = run_export.enqueue(str(job.pk))
+    ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id), updated_at=timezone.now())
+
+
+def requeue_stale_jobs(now=None) -> int:
+    """Restart jobs whose worker stopped making progress; fail them after MAX_ATTEMPTS."""
+    now = now or timezone.now()
+    stale = ExportJob.objects.filter(status=ExportJob.Status.RUNNING, updated_at__lt=now - STALE_AFTER)
+    count = 0
+    for job in stale:
+        if job.attempts >= MAX_ATTEMPTS:
+            ExportJob.objects.filter(pk=job.pk).update(
+                status=ExportJob.Status.FAILED, error="导出进程多次中断，已停止。请重新发起导出。", finished_at=now
+            )
+            continue
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.QUEUED, done=0)
+        _enqueue(job)
+        count += 1
+    return count
+
+
+def _items(job: ExportJob, ids: list[int]):
+    """(stem, exchange dict, layout dict, meta) per table, fetched in chunks to bound memory."""
+    for start in range(0, len(ids), CHUNK):
+        chunk = tables_for_export().filter(pk__in=ids[start : start + CHUNK]).order_by(
+            "organisation__code", "organisation__name", "kind", "position", "id"
+        )
+        for table in chunk:
+            yield file_stem(table), export_table(table), layout_as_dict(table.layout), table_meta(table)
+
+
+def execute(job_id: str) -> None:
+    """Run one job to completion (the task body; also callable directly)."""
+    with transaction.atomic():
+        # Two workers picking up the same job (a requeue racing a slow worker): one runs it.
+        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
+            return
+        if job.status == ExportJob.Status.RUNNING and job.updated_at > timezone.now() - STALE_AFTER:
+            return
+        job.status = ExportJob.Status.RUNNING
+        job.attempts += 1
+        job.done = 0
+        job.save(update_fields=["status", "attempts", "done", "updated_at"])
+
+    ids = list(tables_for_job(job).values_list("pk", flat=True))
+    ExportJob.objects.filter(pk=job.pk).update(total=len(ids), updated_at=timezone.now())
+    def progress(done: int, stem: str) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(done=done, updated_at=timezone.now())
+
+    try:
+        from tables.exports import write_bulk_zip
+
+        if not ids:
+            raise ValueError("没有符合条件的表（默认只导出已批复的表）")
+        target = export_dir() / f"{job.pk}.zip"
+        write_bulk_zip(_items(job, ids), target, progress=progress)
+    except OSError as exc:
+        logger.exception("bulk export %s failed", job.pk)
+        _fail(job, f"写入导出文件失败：{exc.strerror or exc}。表数据未受影响，请联系管理员检查存储空间后重试。")
+        return
+    except Exception as exc:
+        logger.exception("bulk export %s failed", job.pk)
+        _fail(job, f"导出失败：{exc}")
+        return
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.DONE,
+        done=len(ids),
+        file=target.name,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def _fail(job: ExportJob, message: str) -> None:
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.FAILED, error=message, finished_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+@task()
+def run_export(job_id: str) -> None:
+    execute(job_id)
+
+
+def job_file(job: ExportJob) -> Path | None:
+    """The finished zip, or None when the job is not done or the file is gone."""
+    if job.status != ExportJob.Status.DONE or not job.file:
+        return None
+    path = export_dir() / Path(job.file).name
+    return path if path.is_file() else None

@@ -1,0 +1,56 @@
+"""Bulk exports run in the background (Django Tasks, database-backed worker)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class ExportJob(models.Model):
+    """A bulk export of a round: a zip of PDFs and one workbook with a sheet per table."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导出中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    id = models.UUIDField("编号", primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+    updated_at = models.DateTimeField("最近进展", auto_now=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    round = models.ForeignKey(
+        "tables.Round", verbose_name="填报批次", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filters = models.JSONField("筛选条件", default=dict, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField("表数", default=0)
+    done = models.PositiveIntegerField("已完成", default=0)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    error = models.TextField("错误信息", blank=True, default="")
+    file = models.CharField("文件", max_length=300, blank=True, default="")
+    task_id = models.CharField("任务编号", max_length=64, blank=True, default="")
+
+    class Meta:
+        verbose_name = "批量导出"
+        verbose_name_plural = "批量导出"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "updated_at"], name="tables_exportjob_status")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -1,0 +1,330 @@
+"""The editor in a real browser: the five steps, pasting 20 rows, autosave across a reload, a conflict
+between two pages, and an expired session that loses nothing. Screenshots go to test-artifacts/
+(and a few to docs/screenshots/editor-*.png)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from indicators.models import Indicator
+from tables.models import Layout, Round, TargetTable
+from tests.factories import IndicatorFactory, TableFactory
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+DOCS = ROOT / "docs" / "screenshots"
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_db0fda59e4eac40f.txt"
+PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install -y chromium)"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _reference_objects():
+    from indicators.models import CatalogEntry, Category, Scheme
+
+    categories = sorted(Category.objects.all(), key=lambda c: (c.parent_id is not None, c.pk))
+    return [*Scheme.objects.all(), *categories, *Layout.objects.all(), *CatalogEntry.objects.all()]
+
+
+def _restore(saved: str) -> None:
+    from django.core import serializers
+    from django.db import transaction
+
+    if Layout.objects.exists():
+        return
+    with transaction.atomic():
+        for obj in serializers.deserialize("json", saved):
+            obj.save()
+
+
+@pytest.fixture(scope="module")
+def reference_data(django_db_setup, django_db_blocker):
+    """The migrated reference data (schemes, layouts, catalog), put back after each flush.
+
+    serialized_rollback alone does not do it here: once Playwright's event loop runs in the
+    test thread, Django's thread-critical connection storage follows the loop's context, and
+    the connection the test database was serialized on is no longer the one in use.
+    """
+    from django.core import serializers
+
+    with django_db_blocker.unblock():
+        saved = serializers.serialize("json", _reference_objects())
+    yield saved
+    with django_db_blocker.unblock():
+        _restore(saved)  # leave the database as the next test module expects it
+
+
+@pytest.fixture(autouse=True)
+def restore_reference_data(reference_data, transactional_db):
+    _restore(reference_data)
+
+
+@pytest.fixture(scope="module")
+def browser(reference_data):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    return page
+
+
+def shot(page, name: str, *, docs: bool = False) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"editor-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if docs:
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS / f"editor-{name}.png")
+
+
+def log_in(page, base: str, username: str, *, then: str | None = None) -> None:
+    page.goto(f"{base}/accounts/login/" + (f"?next={then}" if then else ""))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def wait_until(check, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.1)
+
+
+def saved(page) -> None:
+    """Wait for the page's save state to say 已保存 (and for htmx to be idle)."""
+    page.locator("#save-state[data-state=saved]").wait_for()
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
+def indicator_row(page, n: int):
+    return page.locator("#indicator-grid tr.ind-row").nth(n)
+
+
+def paste_into(locator, text: str) -> None:
+    """What a paste from the clipboard does (the real clipboard is unavailable headless)."""
+    locator.evaluate(
+        """(el, text) => {
+            const data = new DataTransfer();
+            data.setData('text/plain', text);
+            el.focus();
+            el.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        text,
+    )
+
+
+def test_a_filler_creates_a_table_through_all_five_steps(live_server, page, world):
+    base = live_server.url
+    layout = Layout.objects.get(code="xinjiang-2022-dept")
+    round_ = Round.objects.create(year=2027, layout=layout, title="2027年部门整体支出绩效目标")
+    log_in(page, base, "filler_a")
+    page.click("text=新建绩效目标表")
+    page.select_option("#id_blank-round", str(round_.pk))
+    page.select_option("#id_blank-organisation", str(world.org_a.pk))
+    page.click("form:has(input[value=blank]) button[type=submit]")
+    page.wait_for_url("**/basic/")
+    table = TargetTable.objects.get(organisation=world.org_a, year=2027)
+
+    # 1 基本信息
+    page.fill("#id_title", "部门（单位）整体支出绩效目标表（2027）")
+    shot(page, "1-basic")
+    page.click("button[name=next]")
+    page.wait_for_url("**/tasks/")
+
+    # 2 任务与预算: a task row, typed with the keyboard only.
+    page.click("#task-grid .add-row")
+    page.locator("#task-grid tr.task-row input[name=name]").first.wait_for()
+    name = page.locator("#task-grid tr.task-row input[name=name]").first
+    name.fill("保障人员经费")
+    name.press("Tab")
+    page.keyboard.type("工资福利、社会保障缴费")
+    page.keyboard.press("Tab")
+    page.keyboard.type("1448.23")
+    page.keyboard.press("Tab")
+    page.keyboard.type("1448.23")
+    page.keyboard.press("Tab")
+    saved(page)
+    wait_until(lambda: table.tasks.filter(fiscal="1448.23").exists())
+    page.locator("#task-sum-total", has_text="1448.23").wait_for()
+    shot(page, "2-tasks", docs=True)
+
+    # 3 绩效目标 (from the step bar), autosaved on change.
+    page.click("#step-bar a:has-text('绩效目标')")
+    page.wait_for_url("**/goals/")
+    page.fill("#id_goal", "目标1：保障单位正常运转。\n目标2：提高财政资金使用效益。")
+    page.locator("#id_goal").blur()
+    saved(page)
+    wait_until(lambda: TargetTable.objects.get(pk=table.pk).goal.startswith("目标1"))
+    shot(page, "3-goals")
+
+    # 4 绩效指标: a row with dependent selects, a name and a value whose parse shows as you type.
+    page.click("#step-bar a:has-text('绩效指标')")
+    page.wait_for_url("**/indicators/")
+    page.click("#indicator-grid .add-row")
+    row = indicator_row(page, 0)
+    row.wait_for()
+    row.locator("select[name=level1]").select_option("产出指标")
+    saved(page)
+    row = indicator_row(page, 0)
+    row.locator("select[name=level2]").select_option("时效指标")
+    saved(page)
+    row = indicator_row(page, 0)
+    assert "时效指标" in page.locator("#indicator-grid tr.group-head").first.inner_text()
+    row.locator("input[name=level3]").fill("资金发放及时率")
+    value = row.locator("input[name=value]")
+    value.click()
+    page.keyboard.type(">=95％")
+    row.locator(".parse", has_text="比较符").wait_for()
+    assert "≥" in row.locator(".parse").inner_text()
+    # Enter on the last row asks for a new row; Ctrl+D fills its 一级 and 二级 down.
+    page.keyboard.press("Enter")
+    indicator_row(page, 1).wait_for()
+    saved(page)
+    second = indicator_row(page, 1)
+    second.locator("input[name=level3]").wait_for()
+    assert page.evaluate("document.activeElement.name") == "level3"
+    second.locator("input[name=level3]").fill("项目完成时间")
+    second.locator("input[name=value]").fill("没有数字的奇怪值??")
+    second.locator("input[name=value]").press("Tab")
+    saved(page)
+    wait_until(lambda: table.indicators.count() == 2 and table.indicators.filter(value=">=95％").exists())
+    shot(page, "4-indicators", docs=True)
+
+    # 5 检查与提交: all findings and the printed preview.
+    page.click("#step-bar a:has-text('检查与提交')")
+    page.wait_for_url("**/check/")
+    page.locator(".preview .official").wait_for()
+    assert "资金发放及时率" in page.locator(".preview").inner_text()
+    assert page.locator("#step-bar li.state-errors").count() >= 1
+    shot(page, "5-check", docs=True)
+
+
+def test_pasting_twenty_rows_from_a_seed_creates_them(live_server, page, world):
+    if not SEED.exists():
+        pytest.skip("the shared seeds are not checked out")
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    start = next(i for i, line in enumerate(lines) if "一级指标" in line and "三级指标" in line)
+    body = [line for line in lines[start + 1 :] if line.count("\t") >= 2][:20]
+    clipboard = "\n".join([lines[start], *body])  # the header row and 20 rows with blank merged cells
+    table = TableFactory(organisation=world.org_a, year=2027)
+    first = IndicatorFactory(table=table, position=1, level1="产出指标", level2="数量指标", level3="已有指标")
+
+    log_in(page, live_server.url, "filler_a")
+    page.goto(f"{live_server.url}/edit/{table.pk}/indicators/")
+    paste_into(page.locator(f"#ind-{first.pk}-level3"), clipboard)
+    page.locator("#paste-report", has_text="已添加 20 行").wait_for()
+    wait_until(lambda: page.locator("#indicator-grid tr.ind-row").count() == 21)
+    shot(page, "paste")
+    rows = list(table.indicators.order_by("position"))
+    assert len(rows) == 21
+    assert all(r.level1 == "产出指标" and r.level2 == "数量指标" for r in rows[1:9])
+    assert rows[1].level3 == "在职人员人数" and rows[1].value == "=83人"
+    assert {r.level1 for r in rows[1:]} <= {"产出指标", "效益指标", "满意度指标"}
+    assert not [r for r in rows if not r.level1 or not r.level2]
+
+
+def test_autosave_survives_a_reload_and_unsent_text_is_restored(live_server, page, world):
+    table = world.table_a
+    row = table.indicators.order_by("position").first()
+    log_in(page, live_server.url, "filler_a")
+    url = f"{live_server.url}/edit/{table.pk}/indicators/"
+    page.goto(url)
+    cell = page.locator(f"#ind-{row.pk}-value")
+    cell.fill("≥97%")
+    cell.press("Tab")
+    saved(page)
+    page.reload()
+    assert page.locator(f"#ind-{row.pk}-value").input_value() == "≥97%"
+    assert Indicator.objects.get(pk=row.pk).value == "≥97%"
+
+    # Text typed but never sent (the tab closed before the cell lost focus) is kept in the browser.
+    page.locator(f"#ind-{row.pk}-level3").fill("改过但未离开单元格的名称")
+    page.reload()
+    page.locator("#restored-drafts", has_text="已恢复").wait_for()
+    assert page.locator(f"#ind-{row.pk}-level3").input_value() == "改过但未离开单元格的名称"
+    wait_until(lambda: Indicator.objects.get(pk=row.pk).level3 == "改过但未离开单元格的名称")
+
+
+def test_a_conflict_between_two_pages_is_reported_with_the_newer_value(live_server, context, world):
+    table = world.table_a
+    row = table.indicators.order_by("position").first()
+    url = f"{live_server.url}/edit/{table.pk}/indicators/"
+    first, second = context.new_page(), context.new_page()
+    log_in(first, live_server.url, "filler_a")
+    first.goto(url)
+    second.goto(url)  # same session: two tabs
+
+    first.locator(f"#ind-{row.pk}-value").fill("≥90%")
+    first.locator(f"#ind-{row.pk}-value").press("Tab")
+    saved(first)
+
+    second.locator(f"#ind-{row.pk}-value").fill("≥99%")
+    second.locator(f"#ind-{row.pk}-value").press("Tab")
+    conflict = second.locator(f"#ind-{row.pk}-conflict")
+    conflict.get_by_text("已被他人修改").wait_for()
+    assert "≥90%" in conflict.inner_text() and "≥99%" in conflict.inner_text()
+    assert Indicator.objects.get(pk=row.pk).value == "≥90%"
+    shot(second, "conflict", docs=True)
+
+    conflict.get_by_text("载入最新内容").click()
+    second.wait_for_function(f"document.querySelector('#ind-{row.pk}-value').value === '≥90%'")
+
+
+def test_an_expired_session_loses_no_typed_text(live_server, page, world):
+    table = world.table_a
+    row = table.indicators.order_by("position").first()
+    log_in(page, live_server.url, "filler_a")
+    page.goto(f"{live_server.url}/edit/{table.pk}/indicators/")
+    page.context.clear_cookies()  # the session expired while the page stayed open
+    cell = page.locator(f"#ind-{row.pk}-value")
+    cell.fill("≥93%")
+    cell.press("Tab")
+    page.wait_for_url("**/accounts/login/**")
+    assert f"next=%2Fedit%2F{table.pk}%2Findicators%2F" in page.url or f"next=/edit/{table.pk}/indicators/" in page.url
+    page.fill("input[name=username]", "filler_a")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/edit/{table.pk}/indicators/")
+    wait_until(lambda: Indicator.objects.get(pk=row.pk).value == "≥93%")
+    assert page.locator(f"#ind-{row.pk}-value").input_value() == "≥93%"

@@ -1,0 +1,321 @@
+"""Every URL × every persona → the expected status.
+
+One row per URL (and method): how to build its arguments (and the state it
+needs), the data to post, and what each persona gets. `LOGIN` means a redirect
+to the login page; 302 means any other redirect (the action happened).
+
+Adding a URL? Add a row to ROUTES; `test_every_named_url_is_in_the_matrix`
+fails until you do. Rows whose state needs a setup call it in `args`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tables import workflow
+from tables.models import Membership, Notification, OverallGoal, ReviewDecision, Round
+from tests.conftest import PERSONAS, World
+from tests.factories import MembershipFactory, layout
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "login"
+ALL_PASS = {stem: (True, "") for stem, _ in ReviewDecision.CHECKLIST}
+
+
+def expect(filler_a, filler_b, reviewer_a, reviewer_b, admin, anonymous=LOGIN) -> dict[str, int | str]:
+    return dict(zip(PERSONAS, (filler_a, filler_b, reviewer_a, reviewer_b, admin, anonymous), strict=True))
+
+
+# Who sees table A (of 部门A): its filler, its reviewer and the admin.
+SEES_A = expect(200, 404, 200, 404, 200)
+EVERYONE = expect(200, 200, 200, 200, 200)
+REVIEWERS = expect(403, 403, 200, 200, 200)
+ADMIN_ONLY = expect(403, 403, 403, 403, 200)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    args: Callable[[World], list] = lambda w: []
+    expected: dict = field(default_factory=lambda: EVERYONE)
+    method: str = "GET"
+    data: Callable[[World], dict] | None = None
+    query: str = ""
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.name}{' ' + self.label if self.label else ''}"
+
+
+# ---------------------------------------------------------------- states the rows need
+
+
+def table_a(w: World) -> list:
+    return [w.table_a.pk]
+
+
+def submitted_a(w: World) -> list:
+    workflow.submit(w.table_a, w.filler_a)
+    return [w.table_a.pk]
+
+
+def submitted_with_comment(w: World) -> list:
+    workflow.submit(w.table_a, w.filler_a)
+    workflow.add_comment(w.table_a, w.reviewer_a, anchor="table", body="请修改")
+    return [w.table_a.pk]
+
+
+def approved_a(w: World) -> list:
+    snapshot = workflow.submit(w.table_a, w.filler_a)
+    workflow.approve(
+        w.table_a, w.reviewer_a, snapshot_number=snapshot.number, opinion="同意", checklist=ALL_PASS, published=True
+    )
+    return [w.table_a.pk]
+
+
+def unit_at_department_level(w: World) -> list:
+    """部门A下属单位's table in a two-level round, waiting for 部门A's own reviewer."""
+    round_ = Round.objects.create(year=2026, title="两级审核批次", layout=layout(), review_levels=2)
+    w.table_unit_a.round = round_
+    w.table_unit_a.save()
+    workflow.submit(w.table_unit_a, MembershipFactory(organisation=w.unit_a, role=Membership.Role.FILLER).user)
+    return [w.table_unit_a.pk]
+
+
+def comment_on_a(w: World) -> list:
+    return [workflow.add_comment(w.table_a, w.reviewer_a, anchor="field:goal", body="目标不具体").pk]
+
+
+def snapshot_of_a(w: World) -> list:
+    return [workflow.submit(w.table_a, w.filler_a).pk]
+
+
+def notification_of_reviewer_a(w: World) -> list:
+    workflow.submit(w.table_a, w.filler_a)
+    return [Notification.objects.get(recipient=w.reviewer_a).pk]
+
+
+def a_round(w: World) -> list:
+    round_ = Round.objects.create(year=2026, title="2026年预算", layout=layout())
+    w.table_a.round = round_
+    w.table_a.save()
+    return [round_.pk]
+
+
+def overall_of_a(w: World) -> list:
+    return [OverallGoal.objects.create(organisation=w.org_a, year=2026, goal="总体目标").pk]
+
+
+def first_indicator(w: World) -> int:
+    return w.table_a.indicators.order_by("position").first().pk
+
+
+def export_job_of_filler_a(w: World) -> list:
+    from tables.export_models import ExportJob
+
+    return [ExportJob.objects.create(created_by=w.filler_a, filters={"statuses": ["draft"]}).pk]
+
+
+def finished_export_of_filler_a(w: World) -> list:
+    from tables.bulk_export import export_dir
+    from tables.export_models import ExportJob
+
+    job = ExportJob.objects.create(created_by=w.filler_a, filters={"statuses": ["draft"]}, status="done")
+    folder = export_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{job.pk}.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    job.file = f"{job.pk}.zip"
+    job.save()
+    return [job.pk]
+
+
+def accounts_workbook(w: World) -> dict:
+    from tests.test_workflow import GOOD_ORGS, GOOD_USERS, workbook
+
+    upload = workbook(GOOD_ORGS, GOOD_USERS)
+    upload.name = "accounts.xlsx"
+    return {"file": upload}
+
+
+def approve_data(w: World) -> dict:
+    data = {"snapshot": 1, "opinion": "同意", "grade": "", "published": "1", "unpublished_reason": ""}
+    for stem, _ in ReviewDecision.CHECKLIST:
+        data[f"{stem}_passed"] = "1"
+    return data
+
+
+# ---------------------------------------------------------------- the matrix
+
+ROUTES: list[Route] = [
+    # accounts
+    Route("login", expected=expect(200, 200, 200, 200, 200, anonymous=200)),
+    Route("logout", method="POST", expected=expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, anonymous=LOGIN)),
+    # pages and downloads
+    Route("home"),
+    Route("table-detail", table_a, SEES_A),
+    Route("table-json", table_a, SEES_A),
+    Route("table-download", lambda w: [w.table_a.pk, "xlsx"], SEES_A, label="xlsx"),
+    Route("table-download", lambda w: [w.table_a.pk, "pdf"], SEES_A, label="pdf"),
+    Route("booklets"),
+    Route("booklet-download", lambda w: [*overall_of_a(w), "xlsx"], SEES_A, label="xlsx"),
+    Route("blank-template", lambda w: ["xinjiang-2022-dept"]),
+    Route("export-start"),
+    Route("export-job", export_job_of_filler_a, expect(200, 404, 404, 404, 200)),
+    Route("export-download", finished_export_of_filler_a, expect(200, 404, 404, 404, 200)),
+    # the editor (fillers and admins write draft/returned tables; reviewers read)
+    Route("editor-start", expected=expect(200, 200, 403, 403, 200)),
+    Route("editor-parse-value", query="value=%E2%89%A595%25"),
+    Route("editor-catalog"),
+    Route("editor-catalog-add", lambda w: [first_indicator(w)], expect(403, 404, 302, 404, 302), method="POST"),
+    Route("editor-table", table_a, expect(302, 404, 302, 404, 302)),
+    Route("editor-step", lambda w: [w.table_a.pk, "basic"], SEES_A),
+    Route(
+        "editor-step",
+        lambda w: [w.table_a.pk, "basic"],
+        expect(422, 404, 403, 404, 422),
+        method="POST",
+        label="invalid form",
+    ),
+    Route(
+        "editor-step",
+        lambda w: [*submitted_a(w), "basic"],
+        expect(403, 404, 403, 404, 403),
+        method="POST",
+        label="submitted table",
+    ),
+    Route("editor-undo", table_a, expect(400, 404, 403, 404, 400), method="POST"),
+    Route("editor-suggest", table_a, SEES_A),
+    Route("editor-row-new", lambda w: [w.table_a.pk, "indicators"], expect(200, 404, 403, 404, 200), method="POST"),
+    Route("editor-paste-rows", lambda w: [w.table_a.pk, "indicators"], expect(422, 404, 403, 404, 422), method="POST"),
+    Route("editor-row", lambda w: [w.table_a.pk, "indicators", first_indicator(w)], SEES_A),
+    Route(
+        "editor-row",
+        lambda w: [w.table_a.pk, "indicators", first_indicator(w)],
+        expect(409, 404, 403, 404, 409),
+        method="POST",
+        label="stale base",
+    ),
+    Route(
+        "editor-row-delete",
+        lambda w: [w.table_a.pk, "indicators", first_indicator(w)],
+        expect(409, 404, 403, 404, 409),
+        method="POST",
+    ),
+    Route(
+        "editor-row-move",
+        lambda w: [w.table_a.pk, "indicators", first_indicator(w)],
+        expect(200, 404, 403, 404, 200),
+        method="POST",
+        data=lambda w: {"direction": "down"},
+    ),
+    # review: queue, dashboard, accounts
+    Route("review-queue", expected=REVIEWERS),
+    Route("review-dashboard", expected=REVIEWERS),
+    Route("review-dashboard-xlsx", a_round, REVIEWERS),
+    Route("review-accounts-import", expected=ADMIN_ONLY),
+    Route("review-accounts-import", expected=expect(403, 403, 403, 403, 302), method="POST", data=accounts_workbook),
+    Route("review-accounts-template", expected=ADMIN_ONLY),
+    Route("review-accounts-inactive", expected=ADMIN_ONLY),
+    # review: one table
+    Route("review-table", submitted_a, expect(403, 404, 200, 404, 200)),
+    Route("review-submit", table_a, expect(302, 404, 403, 404, 403), method="POST"),
+    Route(
+        "review-withdraw", submitted_a, expect(302, 404, 403, 404, 403), method="POST", data=lambda w: {"snapshot": 1}
+    ),
+    Route(
+        "review-forward",
+        unit_at_department_level,
+        expect(404, 404, 403, 404, 302),
+        method="POST",
+        data=lambda w: {"snapshot": 1, "opinion": "同意"},
+    ),
+    Route(
+        "review-return",
+        submitted_with_comment,
+        expect(403, 404, 302, 404, 302),
+        method="POST",
+        data=lambda w: {"snapshot": 1, "reason": "请修改"},
+    ),
+    Route("review-approve", submitted_a, expect(403, 404, 302, 404, 302), method="POST", data=approve_data),
+    Route(
+        "review-reopen",
+        approved_a,
+        expect(403, 404, 302, 404, 302),
+        method="POST",
+        data=lambda w: {"version": type(w.table_a).objects.get(pk=w.table_a.pk).version, "reason": "调整"},
+    ),
+    Route("review-comments", table_a, SEES_A),
+    Route(
+        "review-comments",
+        table_a,
+        expect(403, 404, 302, 404, 302),
+        method="POST",
+        data=lambda w: {"anchor": "table", "body": "请核实"},
+    ),
+    Route("review-diff", submitted_a, SEES_A),
+    Route("review-audit", submitted_a, SEES_A),
+    Route("review-comment", comment_on_a, expect(302, 404, 302, 404, 302)),
+    Route(
+        "review-comment-reply",
+        comment_on_a,
+        expect(302, 404, 302, 404, 302),
+        method="POST",
+        data=lambda w: {"body": "已修改"},
+    ),
+    Route("review-comment-resolve", comment_on_a, expect(302, 404, 302, 404, 302), method="POST"),
+    Route("review-snapshot-json", snapshot_of_a, SEES_A),
+    Route("review-snapshot-pdf", snapshot_of_a, SEES_A),
+    # notifications
+    Route("review-notifications"),
+    Route("review-notification-open", notification_of_reviewer_a, expect(404, 404, 302, 404, 404), method="POST"),
+    Route("review-notifications-read-all", expected=expect(302, 302, 302, 302, 302), method="POST"),
+]
+
+# Names not in the matrix on purpose: Django's admin checks is_staff itself.
+EXEMPT_NAMESPACES = {"admin"}
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Six personas per case: PBKDF2 would spend seconds hashing their passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
+def test_every_url_answers_each_persona_as_expected(client, world, route: Route, persona: str):
+    args = route.args(world)
+    if persona != "anonymous":
+        client.force_login(getattr(world, persona))
+    url = reverse(route.name, args=args) + (f"?{route.query}" if route.query else "")
+    data = route.data(world) if route.data else {}
+    response = client.get(url) if route.method == "GET" else client.post(url, data)
+    expected = route.expected[persona]
+    location = response.get("Location", "")
+    to_login = response.status_code == 302 and location.startswith(reverse("login"))
+    got = LOGIN if to_login else response.status_code
+    assert got == expected, f"{route.id} as {persona}: {got} (Location: {location})"
+
+
+def _names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or ""
+            if inner in EXEMPT_NAMESPACES:
+                continue
+            names |= _names(pattern, f"{namespace}{inner}:" if inner else namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_named_url_is_in_the_matrix():
+    missing = _names(get_resolver()) - {route.name for route in ROUTES}
+    assert not missing, f"add these URLs to ROUTES in tests/test_permission_matrix.py: {sorted(missing)}"

@@ -1,0 +1,63 @@
+"""Security settings that every page relies on."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_locks_a_user_out_after_repeated_failures(client, world):
+    url = reverse("login")
+    for _ in range(5):
+        response = client.post(url, {"username": "filler_a", "password": "wrong"})
+        assert "请输入一个正确的" in response.content.decode() or response.status_code == 200
+    response = client.post(url, {"username": "filler_a", "password": "pw-for-tests-1"})
+    assert "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_good_login_clears_the_failures(client, world):
+    url = reverse("login")
+    for _ in range(4):
+        client.post(url, {"username": "filler_b", "password": "wrong"})
+    response = client.post(url, {"username": "filler_b", "password": "pw-for-tests-1"})
+    assert response.status_code == 302
+    client.logout()
+    for _ in range(4):
+        client.post(url, {"username": "filler_b", "password": "wrong"})
+    assert client.post(url, {"username": "filler_b", "password": "pw-for-tests-1"}).status_code == 302
+
+
+def test_pages_carry_a_csp_without_inline_scripts_and_deny_framing(client, world):
+    client.force_login(world.filler_a)
+    response = client.get(reverse("home"))
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert "<script>" not in response.content.decode()
+
+
+def test_htmx_request_after_session_expiry_gets_hx_redirect(client, world):
+    response = client.get(reverse("home"), headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith(reverse("login"))
+
+
+def test_a_lost_database_gives_a_clear_503(client, world, monkeypatch):
+    from django.db import OperationalError
+
+    from tables import views
+
+    def broken(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(views, "get_table_for_user", broken)
+    client.force_login(world.filler_a)
+    client.raise_request_exception = False
+    response = client.get(reverse("table-detail", args=[world.table_a.pk]))
+    assert response.status_code == 503
+    assert "暂时无法连接数据库" in response.content.decode()
+    assert response["Retry-After"] == "30"
