@@ -124,7 +124,8 @@ class CatalogEntry(models.Model):
         related_name="+",
     )
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="纳入人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name="纳入人", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
     )
     created_at = models.DateTimeField("纳入时间", auto_now_add=True)
     active = models.BooleanField("启用", default=True)

@@ -306,9 +306,9 @@ def restore_row(table: TargetTable, snapshot: dict, *, based_on: int | None = No
     if snapshot.get("table") != table.pk or kind not in ROW_KINDS:
         raise EditError("撤销的内容不属于这张表。")
     values = dict(snapshot["values"])
-    if kind == "indicators" and snapshot.get("task"):
-        if Task.objects.filter(pk=snapshot["task"], table_id=table.pk).exists():
-            values["task_id"] = snapshot["task"]
+    task_id = snapshot.get("task") if kind == "indicators" else None
+    if task_id and Task.objects.filter(pk=task_id, table_id=table.pk).exists():
+        values["task_id"] = task_id
     spec = ROW_KINDS[kind]
     row = _clean_row(spec, values)
     if "task_id" in values:
@@ -366,16 +366,18 @@ def parse_task_rows(text: str, *, with_amounts: bool) -> tuple[list[dict], list[
             cells.pop()
         if not any(cells):
             continue
-        if cells and cells[0] in ("年度主要任务", "主要任务"):
+        if cells[0] in ("年度主要任务", "主要任务"):
             cells = cells[1:]
-        if not cells or cells[0] in ("任务名称", "") and any(c in ("主要内容", "总额", "财政拨款") for c in cells):
+        while cells and not cells[0]:
+            cells = cells[1:]  # the merged 年度主要任务 label column, blank on every row but one
+        if not cells or (cells[0] == "任务名称" and any(c in ("主要内容", "总额", "财政拨款") for c in cells)):
             continue  # a header row
         if cells[0] in ("金额合计", "合计"):
             problems.append((row.line, row.text, "合计行由系统计算，未导入"))
             continue
         names = ("name", "content", "total", "fiscal", "other") if with_amounts else ("name", "content")
         if len(cells) > len(names):
-            problems.append((row.line, row.text, f"多出的单元格未导入：{'、'.join(cells[len(names):])}"))
+            problems.append((row.line, row.text, f"多出的单元格未导入：{'、'.join(cells[len(names) :])}"))
         values: dict = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(names)}
         bad = False
         for name in ("total", "fiscal", "other"):
@@ -510,9 +512,7 @@ def create_from_data(
             indicators = []
             for i, row in enumerate(data.get("indicators") or [], start=1):
                 values = {name: row.get(name) for name in INDICATOR_FIELDS}
-                indicators.append(
-                    Indicator(table=table, position=i, **_clean_row(ROW_KINDS["indicators"], values))
-                )
+                indicators.append(Indicator(table=table, position=i, **_clean_row(ROW_KINDS["indicators"], values)))
             Indicator.objects.bulk_create(indicators)
     except IntegrityError as exc:
         raise StartError(f"{organisation.name}{round_.year}年已有这张绩效目标表。") from exc

@@ -75,7 +75,9 @@ class _RoundOrgForm(forms.Form):
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["round"].queryset = Round.objects.select_related("layout").order_by("-year", "title")
-        self.fields["organisation"].queryset = organisations if organisations is not None else Organisation.objects.none()
+        self.fields["organisation"].queryset = (
+            organisations if organisations is not None else Organisation.objects.none()
+        )
         self.helper = _helper()
 
 
@@ -95,7 +97,9 @@ class BlankStartForm(_RoundOrgForm):
 
 class CopyStartForm(forms.Form):
     round = forms.ModelChoiceField(label="填报批次", queryset=Round.objects.none(), empty_label="请选择")
-    source = forms.ModelChoiceField(label="复制来源（往年的表）", queryset=TargetTable.objects.none(), empty_label="请选择")
+    source = forms.ModelChoiceField(
+        label="复制来源（往年的表）", queryset=TargetTable.objects.none(), empty_label="请选择"
+    )
 
     def __init__(self, *args, sources=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,7 +223,9 @@ class BudgetForm(forms.Form):
         names = []
         for key in layout.budget_keys:
             name = f"budget_{key}"
-            self.fields[name] = AmountFormField(label=f"{labels[key]}（万元）" if "万元" not in labels[key] else labels[key])
+            self.fields[name] = AmountFormField(
+                label=f"{labels[key]}（万元）" if "万元" not in labels[key] else labels[key]
+            )
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "class": "text-end"})
             names.append(name)
         if layout.has("spending_plan"):

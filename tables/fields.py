@@ -95,6 +95,10 @@ class AmountField(models.CharField):
         except ValueError as exc:
             raise ValidationError(str(exc), code="invalid") from exc
 
+    def run_validators(self, value):
+        # CharField's max-length validator measures the stored text, not the Decimal.
+        super().run_validators(format_amount(value) if isinstance(value, Decimal) else value)
+
     def get_prep_value(self, value):
         value = self.to_python(value)
         return format_amount(value)

@@ -37,7 +37,7 @@ class HtmxContractMiddleware:
                 except ValueError:
                     trigger = {response["HX-Trigger"]: True}
             trigger["messages"] = stored
-            response["HX-Trigger"] = json.dumps(trigger, ensure_ascii=False)
+            response["HX-Trigger"] = json.dumps(trigger)  # ASCII: headers must not be MIME-encoded
         return response
 
 

@@ -623,9 +623,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The reviewer's queue: tables of their organisations, oldest submission first."""
     _require_reviewer(request)
     user = request.user
-    visible = TargetTable.objects.visible_to(user)
+    org_ids = visible_organisation_ids(user)  # once: it is also the department filter's scope
+    tables = TargetTable.objects.all() if org_ids is None else TargetTable.objects.filter(organisation_id__in=org_ids)
     filters = _queue_filters(request)
-    tables = visible
     if filters["round"].isdigit():
         tables = tables.filter(round_id=int(filters["round"]))
     if filters["organisation"].isdigit():
@@ -648,13 +648,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     tables = tables.select_related("organisation", "round").order_by(
         F("submitted_at").asc(nulls_last=True), "organisation__code", "id"
     )
-    page = Paginator(tables, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(tables, QUEUE_PAGE_SIZE)
+    if not filters["stage"]:
+        # The counts per status already say how many rows there are: no second COUNT over the same filter.
+        status = filters["status"]
+        paginator.count = counts.get(status, 0) if status in Status.values else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     stage_labels = dict(workflow.Stage.choices)
     for table in page:
         table.stage_label = stage_labels.get(table.stage, "")
         table.overdue = _overdue(table, today)
-    org_ids = visible_organisation_ids(user)
     organisations = Organisation.objects.filter(parent__isnull=True).only("pk", "code", "name")
     if org_ids is not None:
         organisations = organisations.filter(pk__in=org_ids)

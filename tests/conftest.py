@@ -65,6 +65,16 @@ def world(db) -> World:
     )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Login-failure counts live in the cache; one test's lock-out must not leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 PERSONAS = ["filler_a", "filler_b", "reviewer_a", "reviewer_b", "admin", "anonymous"]
 
 

@@ -32,6 +32,7 @@ def _run_worker():
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_round_exports_through_the_database_worker(client, world):
     _approve(world.table_a, world.table_b)
     client.force_login(world.admin)
@@ -91,6 +92,7 @@ def test_nothing_to_export_is_said_plainly(client, world):
     assert not ExportJob.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_job_whose_worker_died_restarts_cleanly(world):
     _approve(world.table_a)
     job = start_job(world.filler_a)

@@ -75,9 +75,22 @@ def _requests(world) -> dict:
     ind = first_indicator(t)
     task = t.tasks.order_by("position").first()
     token = signing.dumps(
-        {"kind": "indicators", "table": t.pk, "position": 1, "values": {"level1": "产出指标", "level2": "数量指标",
-         "level3": "恢复的指标", "value": "≥1个", "description": "", "basis": "", "note": ""}},
-        salt="tables.editor.undo", compress=True,
+        {
+            "kind": "indicators",
+            "table": t.pk,
+            "position": 1,
+            "values": {
+                "level1": "产出指标",
+                "level2": "数量指标",
+                "level3": "恢复的指标",
+                "value": "≥1个",
+                "description": "",
+                "basis": "",
+                "note": "",
+            },
+        },
+        salt="tables.editor.undo",
+        compress=True,
     )
     return {
         "editor-start": ("get", reverse("editor-start"), None, "start"),
@@ -91,17 +104,26 @@ def _requests(world) -> dict:
         "editor-row:get": ("get", row_url(t, ind), None, READ),
         "editor-row:save": ("post", row_url(t, ind), indicator_post(ind, value="≥96%"), WRITE),
         "editor-row:save-task": (
-            "post", row_url(t, task, "tasks"),
-            {"name": "改名", "content": task.content, "total": "10.00", "fiscal": "10.00", "other": "",
-             "base": row_fingerprint(task)},
+            "post",
+            row_url(t, task, "tasks"),
+            {
+                "name": "改名",
+                "content": task.content,
+                "total": "10.00",
+                "fiscal": "10.00",
+                "other": "",
+                "base": row_fingerprint(task),
+            },
             WRITE,
         ),
         "editor-row-new": ("post", reverse("editor-row-new", args=[t.pk, "indicators"]), {}, WRITE),
         "editor-row-delete": ("post", row_url(t, ind, action="delete"), {"base": row_fingerprint(ind)}, WRITE),
         "editor-row-move": ("post", row_url(t, ind, action="move"), {"direction": "down"}, WRITE),
         "editor-paste-rows": (
-            "post", reverse("editor-paste-rows", args=[t.pk, "indicators"]),
-            {"text": "产出指标\t数量指标\t粘贴的指标\t≥3个"}, WRITE,
+            "post",
+            reverse("editor-paste-rows", args=[t.pk, "indicators"]),
+            {"text": "产出指标\t数量指标\t粘贴的指标\t≥3个"},
+            WRITE,
         ),
         "editor-undo": ("post", reverse("editor-undo", args=[t.pk]), {"token": token}, WRITE),
         "editor-suggest": ("get", reverse("editor-suggest", args=[t.pk]) + "?level3=满意", None, READ),
@@ -124,10 +146,7 @@ MATRIX_URLS = [
 def test_permission_matrix(as_persona, world, name, persona):
     method, url, data, expectation = _requests(world)[name]
     client = as_persona(persona)
-    if method == "get":
-        response = client.get(url)
-    else:
-        response = client.post(url, data, headers=HTMX)
+    response = client.get(url) if method == "get" else client.post(url, data, headers=HTMX)
     assert response.status_code == EXPECT[expectation][persona], response.content[:500]
     if persona == "anonymous":
         where = response.get("HX-Redirect") or response["Location"]
@@ -195,7 +214,9 @@ def test_copy_from_last_year_keeps_every_row_and_moves_the_year(client, world):
     source.save()
     IndicatorFactory(table=source, position=5, level2="时效指标", level3="完成时间", value="2026年11月25日")
     client.force_login(world.filler_a)
-    response = client.post(reverse("editor-start"), {"mode": "copy", "copy-round": round_for(2027).pk, "copy-source": source.pk})
+    response = client.post(
+        reverse("editor-start"), {"mode": "copy", "copy-round": round_for(2027).pk, "copy-source": source.pk}
+    )
     assert response.status_code == 302
     copy = TargetTable.objects.get(organisation=world.org_a, year=2027)
     rows = lambda t: [(i.level1, i.level2, i.level3) for i in t.indicators.order_by("position")]  # noqa: E731
@@ -209,7 +230,9 @@ def test_copy_from_last_year_keeps_every_row_and_moves_the_year(client, world):
 def test_copy_refuses_a_source_of_another_kind(client, world):
     client.force_login(world.filler_a)
     round_ = round_for(2027, "hebei-2023-project")
-    response = client.post(reverse("editor-start"), {"mode": "copy", "copy-round": round_.pk, "copy-source": world.table_a.pk})
+    response = client.post(
+        reverse("editor-start"), {"mode": "copy", "copy-round": round_.pk, "copy-source": world.table_a.pk}
+    )
     assert response.status_code == 422
     assert "类型不符" in response.content.decode()
 
@@ -220,7 +243,12 @@ def test_filler_imports_an_exchange_file_into_their_own_organisation(client, wor
     client.force_login(world.filler_a)
     response = client.post(
         reverse("editor-start"),
-        {"mode": "import", "import-round": round_for(2027).pk, "import-organisation": world.org_a.pk, "import-file": upload},
+        {
+            "mode": "import",
+            "import-round": round_for(2027).pk,
+            "import-organisation": world.org_a.pk,
+            "import-file": upload,
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     table = TargetTable.objects.get(organisation=world.org_a, year=2027)
@@ -234,7 +262,12 @@ def test_a_booklet_file_is_refused_with_a_message(client, world):
     client.force_login(world.filler_a)
     response = client.post(
         reverse("editor-start"),
-        {"mode": "import", "import-round": round_for(2027).pk, "import-organisation": world.org_a.pk, "import-file": upload},
+        {
+            "mode": "import",
+            "import-round": round_for(2027).pk,
+            "import-organisation": world.org_a.pk,
+            "import-file": upload,
+        },
     )
     assert response.status_code == 422 and "册子" in response.content.decode()
 
@@ -244,7 +277,12 @@ def test_pasted_whole_table_becomes_a_table(client, world):
     text = (SEEDS / "000_db0fda59e4eac40f.txt").read_text(encoding="utf-8")
     expected = load_expected("000_db0fda59e4eac40f.json")
     client.force_login(world.filler_a)
-    data = {"mode": "paste", "paste-round": round_for(2027).pk, "paste-organisation": world.org_a.pk, "paste-text": text}
+    data = {
+        "mode": "paste",
+        "paste-round": round_for(2027).pk,
+        "paste-organisation": world.org_a.pk,
+        "paste-text": text,
+    }
     response = client.post(reverse("editor-start"), data)
     assert response.status_code == 302
     table = TargetTable.objects.get(organisation=world.org_a, year=2027)
@@ -265,7 +303,12 @@ def test_pasted_text_the_parser_cannot_place_is_listed_before_importing(client, 
         ]
     )
     client.force_login(world.filler_a)
-    data = {"mode": "paste", "paste-round": round_for(2027).pk, "paste-organisation": world.org_a.pk, "paste-text": text}
+    data = {
+        "mode": "paste",
+        "paste-round": round_for(2027).pk,
+        "paste-organisation": world.org_a.pk,
+        "paste-text": text,
+    }
     response = client.post(reverse("editor-start"), data)
     body = response.content.decode()
     assert response.status_code == 200 and "孤零零的一格" in body and "第 4 行" in body
@@ -284,7 +327,13 @@ def test_step_bar_shows_empty_error_and_complete_steps(client, world):
     client.force_login(world.filler_a)
     response = client.get(step_url(table, "indicators"))
     states = {s.slug: s.state for s in response.context["steps"]}
-    assert states == {"basic": "complete", "tasks": "empty", "goals": "empty", "indicators": "errors", "check": "errors"}
+    assert states == {
+        "basic": "complete",
+        "tasks": "empty",
+        "goals": "empty",
+        "indicators": "errors",
+        "check": "errors",
+    }
     table.goal = "目标"
     table.save()
     states = {s.slug: s.state for s in client.get(step_url(table, "goals")).context["steps"]}
@@ -304,7 +353,8 @@ def test_saving_a_step_form_autosaves_and_bumps_the_version(client, world):
     table = world.table_a
     client.force_login(world.filler_a)
     response = client.post(
-        step_url(table, "goals"), {"goal": "目标1：保障运转。\n目标2：提高效率。", "base": goals_base(table), "version": 1},
+        step_url(table, "goals"),
+        {"goal": "目标1：保障运转。\n目标2：提高效率。", "base": goals_base(table), "version": 1},
         headers=HTMX,
     )
     assert response.status_code == 200
@@ -318,7 +368,9 @@ def test_saving_a_step_form_autosaves_and_bumps_the_version(client, world):
 
 def test_saving_a_step_without_htmx_goes_to_the_next_step(client, world):
     client.force_login(world.filler_a)
-    response = client.post(step_url(world.table_a, "goals"), {"goal": "新目标", "base": goals_base(world.table_a), "next": "1"})
+    response = client.post(
+        step_url(world.table_a, "goals"), {"goal": "新目标", "base": goals_base(world.table_a), "next": "1"}
+    )
     assert response.status_code == 302 and response["Location"] == step_url(world.table_a, "indicators")
 
 
@@ -358,8 +410,15 @@ def test_budget_step_saves_amounts_as_decimals_with_their_scale(client, world):
     base = editing.fingerprint(editing.values_of(table, fields))
     response = client.post(
         step_url(table, "tasks"),
-        {"budget_total": "1,055.40", "budget_fiscal": "1000", "budget_special_account": "", "budget_unit_funds": "55.4",
-         "budget_basic": "800.00", "budget_project": "255.4", "base": base},
+        {
+            "budget_total": "1,055.40",
+            "budget_fiscal": "1000",
+            "budget_special_account": "",
+            "budget_unit_funds": "55.4",
+            "budget_basic": "800.00",
+            "budget_project": "255.4",
+            "base": base,
+        },
         headers=HTMX,
     )
     assert response.status_code == 200, response.content.decode()
@@ -392,7 +451,9 @@ def test_stale_form_save_is_refused_with_the_newer_value(client, world):
     # Overwriting is a deliberate second step, with the newer base the conflict offered.
     overwrite = Conflict({"goal": "同事的目标"}).fingerprint
     assert overwrite in body
-    response = client.post(step_url(table, "goals"), {"goal": "我的目标", "base": stale, "overwrite_base": overwrite}, headers=HTMX)
+    response = client.post(
+        step_url(table, "goals"), {"goal": "我的目标", "base": stale, "overwrite_base": overwrite}, headers=HTMX
+    )
     assert response.status_code == 200
     table.refresh_from_db()
     assert table.goal == "我的目标"
@@ -500,7 +561,14 @@ def test_task_save_updates_the_running_totals(client, world):
     client.force_login(world.filler_a)
     response = client.post(
         row_url(table, task, "tasks"),
-        {"name": task.name, "content": "", "total": "20.50", "fiscal": "20.50", "other": "", "base": row_fingerprint(task)},
+        {
+            "name": task.name,
+            "content": "",
+            "total": "20.50",
+            "fiscal": "20.50",
+            "other": "",
+            "base": row_fingerprint(task),
+        },
         headers=HTMX,
     )
     assert response.status_code == 200
@@ -570,8 +638,11 @@ def test_undo_refuses_a_forged_token(client, world):
 
 
 def test_undo_token_of_another_table_is_refused(client, world):
-    token = signing.dumps({"kind": "indicators", "table": world.table_b.pk, "position": 1, "values": {}},
-                          salt="tables.editor.undo", compress=True)
+    token = signing.dumps(
+        {"kind": "indicators", "table": world.table_b.pk, "position": 1, "values": {}},
+        salt="tables.editor.undo",
+        compress=True,
+    )
     client.force_login(world.filler_a)
     assert client.post(reverse("editor-undo", args=[world.table_a.pk]), {"token": token}).status_code == 400
 
@@ -582,7 +653,10 @@ def test_move_swaps_a_row_with_its_neighbour(client, world):
     client.force_login(world.filler_a)
     client.post(row_url(table, rows[2], action="move"), {"direction": "up"}, headers=HTMX)
     assert list(table.indicators.order_by("position").values_list("pk", flat=True)) == [
-        rows[0].pk, rows[2].pk, rows[1].pk, rows[3].pk
+        rows[0].pk,
+        rows[2].pk,
+        rows[1].pk,
+        rows[3].pk,
     ]
     client.post(row_url(table, rows[3], action="move"), {"direction": "down"}, headers=HTMX)  # already last
     assert table.indicators.order_by("position").last().pk == rows[3].pk
@@ -596,8 +670,15 @@ def test_task_rows_are_inserted_moved_and_deleted_too(client, world):
     assert table.tasks.count() == 4 and table.tasks.get(position=2).name == ""
     client.post(row_url(table, tasks[2], "tasks", "move"), {"direction": "up"}, headers=HTMX)
     new = table.tasks.get(position=2)
-    assert client.post(row_url(table, new, "tasks", "delete"), {"base": row_fingerprint(new)}, headers=HTMX).status_code == 200
-    assert [t.pk for t in table.tasks.order_by("position")] == [tasks[0].pk, tasks[1].pk, tasks[2].pk] or table.tasks.count() == 3
+    assert (
+        client.post(row_url(table, new, "tasks", "delete"), {"base": row_fingerprint(new)}, headers=HTMX).status_code
+        == 200
+    )
+    assert [t.pk for t in table.tasks.order_by("position")] == [
+        tasks[0].pk,
+        tasks[1].pk,
+        tasks[2].pk,
+    ] or table.tasks.count() == 3
 
 
 # ---------------------------------------------------------------- paste
@@ -620,7 +701,9 @@ PASTED_ROWS = "\n".join(
 def test_pasted_rows_fill_blank_categories_and_report_what_they_cannot_place(client, world):
     table = TableFactory(organisation=world.org_a, year=2027)
     client.force_login(world.filler_a)
-    response = client.post(reverse("editor-paste-rows", args=[table.pk, "indicators"]), {"text": PASTED_ROWS}, headers=HTMX)
+    response = client.post(
+        reverse("editor-paste-rows", args=[table.pk, "indicators"]), {"text": PASTED_ROWS}, headers=HTMX
+    )
     body = response.content.decode()
     assert response.status_code == 200
     rows = [(i.level1, i.level2, i.level3, i.value) for i in table.indicators.order_by("position")]
@@ -662,7 +745,13 @@ def test_paste_with_nothing_usable_is_422_and_says_why(client, world):
 def test_pasted_task_rows(client, world):
     table = world.table_a
     client.force_login(world.filler_a)
-    text = "任务名称\t主要内容\t总额\t财政拨款\t其他资金\n培训\t组织培训\t1,200.50\t1000\t200.50\n坏行\t内容\t一百\t\t"
+    text = "\n".join(
+        [
+            "\t任务名称\t主要内容\t总额\t财政拨款\t其他资金",
+            "年度主要任务\t培训\t组织培训\t1,200.50\t1000\t200.50",
+            "\t坏行\t内容\t一百\t\t",
+        ]
+    )
     response = client.post(reverse("editor-paste-rows", args=[table.pk, "tasks"]), {"text": text}, headers=HTMX)
     assert response.status_code == 200 and "坏行" in response.content.decode()
     task = table.tasks.order_by("-position").first()
@@ -677,9 +766,11 @@ def test_suggestions_come_from_earlier_years_and_the_catalog(client, world):
     IndicatorFactory(table=earlier, position=1, level2="服务对象满意度指标", level3="群众办事满意度", value="≥92%")
     IndicatorFactory(table=TableFactory(organisation=world.org_b, year=2025), position=1, level3="部门B的满意度")
     client.force_login(world.filler_a)
-    response = client.get(reverse("editor-suggest", args=[world.table_a.pk]), {"level3": "满意度", "level2": "服务对象满意度指标"})
+    response = client.get(
+        reverse("editor-suggest", args=[world.table_a.pk]), {"level3": "满意度", "level2": "服务对象满意度指标"}
+    )
     body = response.content.decode()
-    assert body.index("群众办事满意度") < body.index("服务对象满意度</")  if "服务对象满意度</" in body else True
+    assert body.index("群众办事满意度") < body.index("服务对象满意度</") if "服务对象满意度</" in body else True
     assert "群众办事满意度" in body and "2025年" in body and "指标库" in body
     assert "部门B的满意度" not in body
 
@@ -718,7 +809,12 @@ def test_reviewer_adds_an_indicator_to_the_catalog_by_category(client, world):
     response = client.post(reverse("editor-catalog-add", args=[row.pk]), headers=HTMX)
     assert response.status_code == 200 and "已纳入指标库" in response.content.decode()
     entry = CatalogEntry.objects.get(level3=row.level3)
-    assert (entry.level1, entry.level2, entry.value, entry.added_by) == (row.level1, row.level2, row.value, world.reviewer_a)
+    assert (entry.level1, entry.level2, entry.value, entry.added_by) == (
+        row.level1,
+        row.level2,
+        row.value,
+        world.reviewer_a,
+    )
     assert client.get(reverse("editor-catalog"), {"q": row.level3}).content.decode().count(row.level3) >= 1
 
 
@@ -729,7 +825,7 @@ def test_the_catalog_ships_common_indicators():
 def test_reviewer_sees_the_editor_read_only_with_the_catalog_button(client, world):
     client.force_login(world.reviewer_a)
     body = client.get(step_url(world.table_a, "indicators")).content.decode()
-    assert "只读" in body and "纳入指标库" in body and "hx-trigger=\"change\"" not in body
+    assert "只读" in body and "纳入指标库" in body and 'hx-trigger="change"' not in body
 
 
 # ---------------------------------------------------------------- read-only and the htmx contract
@@ -766,7 +862,7 @@ def test_the_check_step_lists_all_findings_and_previews_the_printed_table(client
     Indicator.objects.filter(pk=first_indicator(world.table_a).pk).update(value="*")
     client.force_login(world.filler_a)
     body = client.get(step_url(world.table_a, "check")).content.decode()
-    assert 'class="official"' in body and "错误（" in body and "指标值不能只填" in body or "“*”" in body
+    assert 'class="official"' in body and "错误（" in body and "指标值不能只填" in body
 
 
 # ---------------------------------------------------------------- query budgets
@@ -790,10 +886,10 @@ def test_a_row_save_takes_a_constant_number_of_queries(client, world, django_ass
     row = first_indicator(table)
     data = indicator_post(row, value="≥97%")
     client.force_login(world.filler_a)
-    # session, user, memberships, table, organisation parent; savepoint, version bump (the table's write lock),
-    # version read, row, row update, release; the fresh table, tasks, indicators, categories, last year's values;
-    # session save (savepoint, update, release)
-    with django_assert_num_queries(19):
+    # session, user, memberships, table, tasks, indicators, categories, organisation parent; savepoint,
+    # version bump (the table's write lock), version read, row, row update, release;
+    # session save (savepoint, update, release). (+1 for last year's value when the name changes.)
+    with django_assert_num_queries(17):
         response = client.post(row_url(table, row), data, headers=HTMX)
     assert response.status_code == 200
 

@@ -137,6 +137,21 @@ def saved(page) -> None:
     page.wait_for_function("() => !document.querySelector('.htmx-request')")
 
 
+def settle(page) -> None:
+    """Let debounced requests (value parse, suggestions) start and finish before the next action.
+
+    The test database is SQLite in shared memory, where two requests at the same moment can hit a
+    table lock; a real server (PostgreSQL, or SQLite on disk with a busy timeout) just waits.
+    """
+    page.wait_for_timeout(400)
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
+def type_into(page, locator, text: str) -> None:
+    locator.fill(text)
+    settle(page)
+
+
 def indicator_row(page, n: int):
     return page.locator("#indicator-grid tr.ind-row").nth(n)
 
@@ -211,11 +226,14 @@ def test_a_filler_creates_a_table_through_all_five_steps(live_server, page, worl
     saved(page)
     row = indicator_row(page, 0)
     assert "时效指标" in page.locator("#indicator-grid tr.group-head").first.inner_text()
-    row.locator("input[name=level3]").fill("资金发放及时率")
+    type_into(page, row.locator("input[name=level3]"), "资金发放及时率")
+    assert page.locator("#level3-suggestions option[value='资金发放及时率']").count() == 1  # from the catalog
     value = row.locator("input[name=value]")
     value.click()
+    settle(page)
     page.keyboard.type(">=95％")
     row.locator(".parse", has_text="比较符").wait_for()
+    settle(page)
     assert "≥" in row.locator(".parse").inner_text()
     # Enter on the last row asks for a new row; Ctrl+D fills its 一级 and 二级 down.
     page.keyboard.press("Enter")
@@ -224,8 +242,11 @@ def test_a_filler_creates_a_table_through_all_five_steps(live_server, page, worl
     second = indicator_row(page, 1)
     second.locator("input[name=level3]").wait_for()
     assert page.evaluate("document.activeElement.name") == "level3"
-    second.locator("input[name=level3]").fill("项目完成时间")
-    second.locator("input[name=value]").fill("没有数字的奇怪值??")
+    type_into(page, second.locator("input[name=level3]"), "项目完成时间")
+    second.locator("input[name=value]").click()
+    settle(page)
+    type_into(page, second.locator("input[name=value]"), "≥")
+    assert "缺少数值" in second.locator(".parse").inner_text()  # flagged as you type
     second.locator("input[name=value]").press("Tab")
     saved(page)
     wait_until(lambda: table.indicators.count() == 2 and table.indicators.filter(value=">=95％").exists())
@@ -271,7 +292,7 @@ def test_autosave_survives_a_reload_and_unsent_text_is_restored(live_server, pag
     url = f"{live_server.url}/edit/{table.pk}/indicators/"
     page.goto(url)
     cell = page.locator(f"#ind-{row.pk}-value")
-    cell.fill("≥97%")
+    type_into(page, cell, "≥97%")
     cell.press("Tab")
     saved(page)
     page.reload()
@@ -279,7 +300,7 @@ def test_autosave_survives_a_reload_and_unsent_text_is_restored(live_server, pag
     assert Indicator.objects.get(pk=row.pk).value == "≥97%"
 
     # Text typed but never sent (the tab closed before the cell lost focus) is kept in the browser.
-    page.locator(f"#ind-{row.pk}-level3").fill("改过但未离开单元格的名称")
+    type_into(page, page.locator(f"#ind-{row.pk}-level3"), "改过但未离开单元格的名称")
     page.reload()
     page.locator("#restored-drafts", has_text="已恢复").wait_for()
     assert page.locator(f"#ind-{row.pk}-level3").input_value() == "改过但未离开单元格的名称"
@@ -295,11 +316,11 @@ def test_a_conflict_between_two_pages_is_reported_with_the_newer_value(live_serv
     first.goto(url)
     second.goto(url)  # same session: two tabs
 
-    first.locator(f"#ind-{row.pk}-value").fill("≥90%")
+    type_into(first, first.locator(f"#ind-{row.pk}-value"), "≥90%")
     first.locator(f"#ind-{row.pk}-value").press("Tab")
     saved(first)
 
-    second.locator(f"#ind-{row.pk}-value").fill("≥99%")
+    type_into(second, second.locator(f"#ind-{row.pk}-value"), "≥99%")
     second.locator(f"#ind-{row.pk}-value").press("Tab")
     conflict = second.locator(f"#ind-{row.pk}-conflict")
     conflict.get_by_text("已被他人修改").wait_for()
@@ -308,7 +329,7 @@ def test_a_conflict_between_two_pages_is_reported_with_the_newer_value(live_serv
     shot(second, "conflict", docs=True)
 
     conflict.get_by_text("载入最新内容").click()
-    second.wait_for_function(f"document.querySelector('#ind-{row.pk}-value').value === '≥90%'")
+    second.wait_for_function("(id) => document.getElementById(id).value === '≥90%'", arg=f"ind-{row.pk}-value")
 
 
 def test_an_expired_session_loses_no_typed_text(live_server, page, world):
@@ -318,7 +339,7 @@ def test_an_expired_session_loses_no_typed_text(live_server, page, world):
     page.goto(f"{live_server.url}/edit/{table.pk}/indicators/")
     page.context.clear_cookies()  # the session expired while the page stayed open
     cell = page.locator(f"#ind-{row.pk}-value")
-    cell.fill("≥93%")
+    cell.fill("≥93%")  # the value parse request also meets the expired session: both go to login
     cell.press("Tab")
     page.wait_for_url("**/accounts/login/**")
     assert f"next=%2Fedit%2F{table.pk}%2Findicators%2F" in page.url or f"next=/edit/{table.pk}/indicators/" in page.url

@@ -38,8 +38,19 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(autouse=True)
+def no_login_lockout():
+    """Failed logins of earlier tests (same process, same 127.0.0.1) would lock the address out."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
 def browser():
+    # Function-scoped and requested after `world`: while Playwright's event loop runs, the test
+    # database's serialized contents are not restored for a transactional test (the layouts and
+    # schemes loaded by migrations would be missing after an earlier transactional test).
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -100,7 +111,7 @@ def fix_in_the_editor(page, base: str, table: TargetTable, row_pk: int, value: s
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_whole_review_cycle_in_the_browser(live_server, page, world):
+def test_the_whole_review_cycle_in_the_browser(live_server, world, page):
     base = live_server.url
     table = world.table_a
     rows = list(table.indicators.order_by("position"))

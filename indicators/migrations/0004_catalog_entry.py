@@ -6,35 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0003_load_schemes'),
-        ('tables', '0001_initial'),
+        ("indicators", "0003_load_schemes"),
+        ("tables", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CatalogEntry',
+            name="CatalogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level1', models.CharField(max_length=100, verbose_name='一级指标')),
-                ('level2', models.CharField(max_length=100, verbose_name='二级指标')),
-                ('level3', models.CharField(max_length=300, verbose_name='三级指标')),
-                ('value', models.CharField(blank=True, default='', max_length=300, verbose_name='参考指标值')),
-                ('description', models.TextField(blank=True, default='', verbose_name='绩效指标描述')),
-                ('basis', models.CharField(blank=True, default='', max_length=300, verbose_name='指标值确定依据')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='纳入时间')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='纳入人')),
-                ('scheme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='catalog', to='indicators.scheme', verbose_name='指标体系')),
-                ('source_table', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tables.targettable', verbose_name='来源表')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("level1", models.CharField(max_length=100, verbose_name="一级指标")),
+                ("level2", models.CharField(max_length=100, verbose_name="二级指标")),
+                ("level3", models.CharField(max_length=300, verbose_name="三级指标")),
+                ("value", models.CharField(blank=True, default="", max_length=300, verbose_name="参考指标值")),
+                ("description", models.TextField(blank=True, default="", verbose_name="绩效指标描述")),
+                ("basis", models.CharField(blank=True, default="", max_length=300, verbose_name="指标值确定依据")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="纳入时间")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="纳入人",
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="catalog",
+                        to="indicators.scheme",
+                        verbose_name="指标体系",
+                    ),
+                ),
+                (
+                    "source_table",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tables.targettable",
+                        verbose_name="来源表",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '指标库条目',
-                'verbose_name_plural': '指标库',
-                'ordering': ['level1', 'level2', 'level3'],
-                'constraints': [models.UniqueConstraint(fields=('level2', 'level3'), name='indicators_catalog_unique_name_in_level2')],
+                "verbose_name": "指标库条目",
+                "verbose_name_plural": "指标库",
+                "ordering": ["level1", "level2", "level3"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("level2", "level3"), name="indicators_catalog_unique_name_in_level2"
+                    )
+                ],
             },
         ),
     ]

@@ -402,6 +402,8 @@
     restoreDrafts();
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  // After htmx has processed the page (its DOMContentLoaded listener was added first):
+  // a restored draft is saved through the row's own hx-post.
+  if (document.readyState === "complete") init();
+  else document.addEventListener("DOMContentLoaded", init);
 })();
