@@ -28,11 +28,18 @@ def _approve(*tables):
     TargetTable.objects.filter(pk__in=[t.pk for t in tables]).update(status=TargetTable.Status.APPROVED)
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch):
+    """The worker closes connections whose autocommit differs from the settings, as the test's is."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+
 def _run_worker():
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_round_exports_through_the_database_worker(client, world):
     _approve(world.table_a, world.table_b)
     client.force_login(world.admin)
@@ -92,7 +99,6 @@ def test_nothing_to_export_is_said_plainly(client, world):
     assert not ExportJob.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_job_whose_worker_died_restarts_cleanly(world):
     _approve(world.table_a)
     job = start_job(world.filler_a)
