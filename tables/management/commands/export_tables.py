@@ -5,8 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from tables.downloads import safe_filename
-from tables.export_service import layouts_map
 from tables.exchange import booklet_tables, dumps, export_booklet, export_table, tables_for_export
+from tables.export_service import layouts_map
 from tables.models import OverallGoal
 
 FORMATS = ("json", "xlsx", "pdf", "booklet")
