@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve-prod test test-pg lint format bench clean
+.PHONY: help install run serve-prod test screenshots test-pg lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ test: $(STAMP) ## Run the whole suite (on PostgreSQL when DATABASE_URL points th
 	@scripts/system-deps.sh test
 	@scripts/ensure-db.sh
 	TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+screenshots: $(STAMP) ## Re-take the docs/screenshots/ of the editor and review browser tests
+	@scripts/system-deps.sh test
+	UPDATE_SCREENSHOTS=1 TESTING=1 $(PY) -m pytest -m browser
 
 test-pg: ## Run the suite on the local PostgreSQL server
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/target_tables $(MAKE) test

@@ -120,12 +120,20 @@ class CatalogEntry(models.Model):
     description = models.TextField("绩效指标描述", blank=True, default="")
     basis = models.CharField("指标值确定依据", max_length=300, blank=True, default="")
     source_table = models.ForeignKey(
-        "tables.TargetTable", verbose_name="来源表", null=True, blank=True, on_delete=models.SET_NULL,
+        "tables.TargetTable",
+        verbose_name="来源表",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="纳入人", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="纳入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("纳入时间", auto_now_add=True)
     active = models.BooleanField("启用", default=True)

@@ -87,8 +87,10 @@ def requeue_stale_jobs(now=None) -> int:
 def _items(job: ExportJob, ids: list[int]):
     """(stem, exchange dict, layout dict, meta) per table, fetched in chunks to bound memory."""
     for start in range(0, len(ids), CHUNK):
-        chunk = tables_for_export().filter(pk__in=ids[start : start + CHUNK]).order_by(
-            "organisation__code", "organisation__name", "kind", "position", "id"
+        chunk = (
+            tables_for_export()
+            .filter(pk__in=ids[start : start + CHUNK])
+            .order_by("organisation__code", "organisation__name", "kind", "position", "id")
         )
         for table in chunk:
             yield file_stem(table), export_table(table), layout_as_dict(table.layout), table_meta(table)
@@ -110,6 +112,7 @@ def execute(job_id: str) -> None:
 
     ids = list(tables_for_job(job).values_list("pk", flat=True))
     ExportJob.objects.filter(pk=job.pk).update(total=len(ids), updated_at=timezone.now())
+
     def progress(done: int, stem: str) -> None:
         ExportJob.objects.filter(pk=job.pk).update(done=done, updated_at=timezone.now())
 

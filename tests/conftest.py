@@ -65,6 +65,48 @@ def world(db) -> World:
     )
 
 
+def _reference_objects() -> list:
+    from indicators.models import CatalogEntry, Category, Scheme
+    from tables.models import Layout
+
+    categories = sorted(Category.objects.all(), key=lambda c: (c.parent_id is not None, c.pk))
+    return [*Scheme.objects.all(), *categories, *Layout.objects.all(), *CatalogEntry.objects.all()]
+
+
+@pytest.fixture(scope="session")
+def reference_data(django_db_setup, django_db_blocker) -> str:
+    """The reference data the migrations load (schemes, categories, layouts, catalog), as JSON.
+
+    Taken before the first transactional test flushes the database (pytest-django runs every
+    transactional test after the others).
+    """
+    from django.core import serializers
+
+    with django_db_blocker.unblock():
+        return serializers.serialize("json", _reference_objects())
+
+
+@pytest.fixture
+def reference_tables(reference_data, transactional_db) -> None:
+    """For transactional tests: put the migrated reference data back after an earlier flush.
+
+    Django's serialized_rollback does not do it reliably here: once Playwright's event loop runs
+    in the test thread, Django's thread-critical connection storage follows the loop's context,
+    the connection the database was serialized on is no longer the one in use, and flushes then
+    re-create content types under new ids, which a later serialized restore collides with.
+    """
+    from django.core import serializers
+    from django.db import transaction
+
+    from tables.models import Layout
+
+    if Layout.objects.exists():
+        return
+    with transaction.atomic():
+        for obj in serializers.deserialize("json", reference_data):
+            obj.save()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Login-failure counts live in the cache; one test's lock-out must not leak into the next."""

@@ -4,11 +4,13 @@ between two pages, and an expired session that loses nothing. Screenshots go to 
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from indicators.models import Indicator
 from tables.models import Layout, Round, TargetTable
@@ -33,7 +35,7 @@ PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install -y chromium)"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
@@ -42,54 +44,20 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def _reference_objects():
-    from indicators.models import CatalogEntry, Category, Scheme
-
-    categories = sorted(Category.objects.all(), key=lambda c: (c.parent_id is not None, c.pk))
-    return [*Scheme.objects.all(), *categories, *Layout.objects.all(), *CatalogEntry.objects.all()]
-
-
-def _restore(saved: str) -> None:
-    from django.core import serializers
-    from django.db import transaction
-
-    if Layout.objects.exists():
-        return
-    with transaction.atomic():
-        for obj in serializers.deserialize("json", saved):
-            obj.save()
-
-
-@pytest.fixture(scope="module")
-def reference_data(django_db_setup, django_db_blocker):
-    """The migrated reference data (schemes, layouts, catalog), put back after each flush.
-
-    serialized_rollback alone does not do it here: once Playwright's event loop runs in the
-    test thread, Django's thread-critical connection storage follows the loop's context, and
-    the connection the test database was serialized on is no longer the one in use.
-    """
-    from django.core import serializers
-
-    with django_db_blocker.unblock():
-        saved = serializers.serialize("json", _reference_objects())
-    yield saved
-    with django_db_blocker.unblock():
-        _restore(saved)  # leave the database as the next test module expects it
-
-
 @pytest.fixture(autouse=True)
-def restore_reference_data(reference_data, transactional_db):
-    _restore(reference_data)
+def _reference(reference_tables):
+    """Schemes, layouts and catalog are back after the previous test's flush (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")
-def browser(reference_data):
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+        connections.close_all()  # the connection opened in Playwright's loop context
 
 
 @pytest.fixture
@@ -97,6 +65,7 @@ def context(browser):
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
     yield context
     context.close()
+    connections.close_all()  # the connection opened in Playwright's loop context
 
 
 @pytest.fixture
@@ -110,7 +79,7 @@ def shot(page, name: str, *, docs: bool = False) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"editor-{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    if docs:
+    if docs and os.environ.get("UPDATE_SCREENSHOTS"):  # make screenshots
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS / f"editor-{name}.png")
 

@@ -623,8 +623,8 @@ def _race(monkeypatch, *moves) -> list:
 
 @pytest.mark.postgres
 @on_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_reviewers_approving_and_returning_at_once_exactly_one_wins(world, monkeypatch):
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_approving_and_returning_at_once_exactly_one_wins(reference_tables, world, monkeypatch):
     snapshot = workflow.submit(world.table_a, world.filler_a)
     workflow.add_comment(world.table_a, world.reviewer_a, anchor="table", body="请核实")
     results = _race(
@@ -643,8 +643,8 @@ def test_two_reviewers_approving_and_returning_at_once_exactly_one_wins(world, m
 
 @pytest.mark.postgres
 @on_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_fillers_submitting_at_once_make_one_snapshot(world, monkeypatch):
+@pytest.mark.django_db(transaction=True)
+def test_two_fillers_submitting_at_once_make_one_snapshot(reference_tables, world, monkeypatch):
     colleague = MembershipFactory(organisation=world.org_a, role=Membership.Role.FILLER).user
     results = _race(
         monkeypatch,
