@@ -31,15 +31,16 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from indicators.models import Indicator
 from indicators.values import parse_value
 from tables.exchange import TABLE_FORMAT, ExchangeError, export_table, import_document, tables_for_export
 from tables.fields import format_amount, parse_amount
-from tables.models import Membership, Organisation, Round, TargetTable, Task
+from tables.models import AuditEntry, Membership, Organisation, Round, Snapshot, TargetTable, Task
 from tables.permissions import is_admin
 
 EDITABLE = (TargetTable.Status.DRAFT, TargetTable.Status.RETURNED)
@@ -139,7 +140,41 @@ def row_fingerprint(row: Task | Indicator) -> str:
 # ---------------------------------------------------------------- the write lock
 
 
-def _begin_write(table_id: int, user, based_on: int | None) -> tuple[int, bool]:
+@dataclass
+class _Write:
+    """One edit in progress: the new version, and the audit entries it leaves.
+
+    Once a table has been submitted (it has a snapshot), every change is logged
+    (who, when, what, old → new) in the same transaction as the change itself.
+    """
+
+    table_id: int
+    user: object
+    version: int
+    elsewhere: bool
+    audited: bool
+    entries: list = field(default_factory=list)
+
+    def log(self, what: str, old: str = "", new: str = "") -> None:
+        if self.audited:
+            self.entries.append(
+                AuditEntry(
+                    table_id=self.table_id,
+                    version=self.version,
+                    user=self.user,
+                    action=AuditEntry.Action.CHANGE,
+                    what=what[:300],
+                    old=old,
+                    new=new,
+                )
+            )
+
+    def finish(self) -> None:
+        if self.entries:
+            AuditEntry.objects.bulk_create(self.entries)
+
+
+def _begin_write(table_id: int, user, based_on: int | None) -> _Write:
     """Bump the version (and take the table's write lock). Call inside transaction.atomic()."""
     # Two tabs or two colleagues saving at once: this UPDATE makes the second wait until
     # the first commits, so each checks its fingerprint against committed data.
@@ -148,8 +183,37 @@ def _begin_write(table_id: int, user, based_on: int | None) -> tuple[int, bool]:
     )
     if not updated:
         raise NotEditable()
-    version = TargetTable.objects.filter(pk=table_id).values_list("version", flat=True).get()
-    return version, based_on is not None and based_on != version - 1
+    version, audited = (
+        TargetTable.objects.filter(pk=table_id)
+        .annotate(audited=Exists(Snapshot.objects.filter(table_id=OuterRef("pk"))))
+        .values_list("version", "audited")
+        .get()
+    )
+    return _Write(table_id, user, version, based_on is not None and based_on != version - 1, audited)
+
+
+def _label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a non-field attribute: show its name
+        return name
+
+
+def _row_label(spec: RowKind, position: int, values: dict) -> str:
+    name = values.get("name" if spec.slug == "tasks" else "level3") or ""
+    return f"{spec.label}第{position}行" + (f"“{name}”" if name else "")
+
+
+def _summary(spec: RowKind, values: dict) -> str:
+    return "；".join(f"{_label(spec.model, k)}：{v}" for k, v in values.items() if v not in ("", None))
+
+
+def _header_text(name: str, value) -> str:
+    if name == "round_id" and value:
+        return str(Round.objects.filter(pk=value).first() or value)
+    if name == "organisation_id" and value:
+        return str(Organisation.objects.filter(pk=value).first() or value)
+    return text_of(value)
 
 
 def _user(user):
@@ -170,20 +234,24 @@ def save_fields(
     """
     try:
         with transaction.atomic():
-            version, elsewhere = _begin_write(table.pk, _user(user), based_on)
+            write = _begin_write(table.pk, _user(user), based_on)
             stored = TargetTable.objects.get(pk=table.pk)
             current = values_of(stored, fields)
             if fingerprint(current) != base:
                 raise Conflict(current, "这些内容")
             changed = [name for name, value in values.items() if getattr(stored, name) != value]
             for name in changed:
+                if name not in ("year", "layout_id"):  # they follow from the round
+                    old, new = _header_text(name, getattr(stored, name)), _header_text(name, values[name])
+                    write.log(_label(TargetTable, name), old, new)
                 setattr(stored, name, values[name])
             if changed:
                 stored.save(update_fields=changed)
+            write.finish()
     except IntegrityError as exc:
         raise EditError("同一部门（单位）同一年度已有这张表（项目表按项目编码区分），未保存。") from exc
-    stored.version = version
-    return Saved(version, elsewhere, stored)
+    stored.version = write.version
+    return Saved(write.version, write.elsewhere, stored, changed=changed)
 
 
 # ---------------------------------------------------------------- rows
@@ -213,7 +281,7 @@ def save_row(
     spec = ROW_KINDS[kind]
     values = _clean_row(spec, values)
     with transaction.atomic():
-        version, elsewhere = _begin_write(table.pk, _user(user), based_on)
+        write = _begin_write(table.pk, _user(user), based_on)
         row = spec.queryset(table.pk).filter(pk=row_id).first()
         if row is None:
             raise Conflict(None, f"该{spec.label}")
@@ -221,11 +289,14 @@ def save_row(
         if fingerprint(current) != base:
             raise Conflict(current, f"该{spec.label}")
         changed = [name for name, value in values.items() if getattr(row, name) != value]
+        where = _row_label(spec, row.position, current)
         for name in changed:
+            write.log(f"{where} {_label(spec.model, name)}", current[name], text_of(values[name]))
             setattr(row, name, values[name])
         if changed:
             row.save(update_fields=changed)
-    return Saved(version, elsewhere, row, changed=changed)
+        write.finish()
+    return Saved(write.version, write.elsewhere, row, changed=changed)
 
 
 def _shift(queryset, from_position: int, delta: int) -> None:
@@ -255,7 +326,7 @@ def insert_rows(
     spec = ROW_KINDS[kind]
     cleaned = [_clean_row(spec, row) for row in rows]
     with transaction.atomic():
-        version, elsewhere = _begin_write(table.pk, _user(user), based_on)
+        write = _begin_write(table.pk, _user(user), based_on)
         qs = spec.queryset(table.pk)
         end = (qs.aggregate(m=Max("position"))["m"] or 0) + 1
         at = end
@@ -269,7 +340,11 @@ def insert_rows(
             _shift(qs, at, len(cleaned))
         objs = [spec.model(table_id=table.pk, position=at + i, **_defaults(spec, row)) for i, row in enumerate(cleaned)]
         created = spec.model.objects.bulk_create(objs)
-    return Saved(version, elsewhere, created[0] if created else None, rows=created)
+        for obj in created:
+            values = values_of(obj, spec.fields)
+            write.log(f"新增{_row_label(spec, obj.position, values)}", "", _summary(spec, values))
+        write.finish()
+    return Saved(write.version, write.elsewhere, created[0] if created else None, rows=created)
 
 
 def _defaults(spec: RowKind, row: dict) -> dict:
@@ -284,7 +359,7 @@ def delete_row(
     """Delete a row the user saw as `base`; `snapshot` lets `restore_row` undo it."""
     spec = ROW_KINDS[kind]
     with transaction.atomic():
-        version, elsewhere = _begin_write(table.pk, _user(user), based_on)
+        write = _begin_write(table.pk, _user(user), based_on)
         qs = spec.queryset(table.pk)
         row = qs.filter(pk=row_id).first()
         if row is None:
@@ -297,7 +372,9 @@ def delete_row(
             snapshot["task"] = row.task_id
         row.delete()
         _shift(qs, row.position + 1, -1)
-    return Saved(version, elsewhere, snapshot=snapshot)
+        write.log(f"删除{_row_label(spec, row.position, current)}", _summary(spec, current), "")
+        write.finish()
+    return Saved(write.version, write.elsewhere, snapshot=snapshot)
 
 
 def restore_row(table: TargetTable, snapshot: dict, *, based_on: int | None = None, user=None) -> Saved:
@@ -314,14 +391,17 @@ def restore_row(table: TargetTable, snapshot: dict, *, based_on: int | None = No
     if "task_id" in values:
         row["task_id"] = values["task_id"]
     with transaction.atomic():
-        version, elsewhere = _begin_write(table.pk, _user(user), based_on)
+        write = _begin_write(table.pk, _user(user), based_on)
         qs = spec.queryset(table.pk)
         end = (qs.aggregate(m=Max("position"))["m"] or 0) + 1
         at = max(1, min(int(snapshot["position"]), end))
         if at < end:
             _shift(qs, at, 1)
         obj = spec.model.objects.create(table_id=table.pk, position=at, **_defaults(spec, row))
-    return Saved(version, elsewhere, obj, rows=[obj])
+        restored = values_of(obj, spec.fields)
+        write.log(f"恢复删除的{_row_label(spec, at, restored)}", "", _summary(spec, restored))
+        write.finish()
+    return Saved(write.version, write.elsewhere, obj, rows=[obj])
 
 
 def move_row(
@@ -330,7 +410,7 @@ def move_row(
     """Swap a row with its neighbour above (`up`) or below (`down`)."""
     spec = ROW_KINDS[kind]
     with transaction.atomic():
-        version, elsewhere = _begin_write(table.pk, _user(user), based_on)
+        write = _begin_write(table.pk, _user(user), based_on)
         qs = spec.queryset(table.pk)
         row = qs.filter(pk=row_id).first()
         if row is None:
@@ -345,7 +425,10 @@ def move_row(
             qs.filter(pk=other.pk).update(position=mine)
             qs.filter(pk=row.pk).update(position=theirs)
             row.position = theirs
-    return Saved(version, elsewhere, row)
+            label = _row_label(spec, mine, values_of(row, spec.fields))
+            write.log(f"移动{label}", f"第{mine}行", f"第{theirs}行")
+            write.finish()
+    return Saved(write.version, write.elsewhere, row)
 
 
 # ---------------------------------------------------------------- pasted task rows

@@ -41,7 +41,7 @@ from indicators.catalog import add_to_catalog, last_year_values, name_key, sugge
 from indicators.checks import SEVERITY_LABELS, check_stored_table
 from indicators.models import CatalogEntry, Category, Indicator
 from indicators.values import ParsedValue, parse_value
-from tables import editing
+from tables import editing, workflow
 from tables.editing import ROW_KINDS, Conflict, EditError, NotEditable, StartError
 from tables.editor_forms import (
     BasicForm,
@@ -59,6 +59,7 @@ from tables.exchange import tables_for_export
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import TargetTable
 from tables.permissions import get_table_for_user, role_for
+from tables.review import SubmitForm
 from tables.summary import task_totals
 
 STEPS: list[tuple[str, str]] = [
@@ -587,6 +588,10 @@ def _step_context(
         )
     elif step == "check":
         from tables.views import indicator_groups
+
+        if can_edit and "submit" in workflow.available_actions(table, request.user):
+            data = workflow.current_data(table)
+            context["submit_form"] = SubmitForm(initial={"fingerprint": workflow.fingerprint(data)})
 
         labels = {**BUDGET_LABELS, **(layout.options or {}).get("budget_labels", {})}
         context.update(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max
@@ -212,16 +211,6 @@ def _pending(locked: TargetTable, number: int | None) -> Snapshot:
     if pending is None or (number is not None and pending.number != number):
         raise StaleTransition("该表已撤回或重新提交，本次操作未执行，请刷新页面后再操作。")
     return pending
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
 
 
 def display_name(user) -> str:
@@ -502,16 +491,6 @@ def reopen(table: TargetTable, user, *, reason: str, version: int | None) -> Tar
     return locked
 
 
-def record_change(table: TargetTable, user, what: str, old, new, *, note: str = "") -> AuditEntry | None:
-    """Log one edit (who, when, what, old → new) once the table has been submitted at least once.
-
-    The editor calls this for every change; before the first submission it does nothing.
-    """
-    if not Snapshot.objects.filter(table_id=table.pk).exists():
-        return None
-    return _audit(table, user, AuditEntry.Action.CHANGE, what=what, old=_text(old), new=_text(new), note=note)
-
-
 # ---------------------------------------------------------------- comments
 
 FIELD_LABELS = {
@@ -733,7 +712,6 @@ __all__ = [
     "mark_opened",
     "pending_snapshot",
     "places",
-    "record_change",
     "reopen",
     "reply",
     "return_table",

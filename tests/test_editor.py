@@ -921,3 +921,111 @@ def test_task_factory_rows_keep_their_amount_scale(world):
     task = TaskFactory(table=world.table_a, position=9, total=Decimal("1.50"))
     assert editing.values_of(task, ("total",)) == {"total": "1.50"}
     assert isinstance(Task.objects.get(pk=task.pk).total, Decimal)
+
+
+# ---------------------------------------------------------------- the audit log of edits
+
+
+def returned(world) -> TargetTable:
+    """table_a submitted once and returned: editable again, and every edit is now logged."""
+    from tables import workflow
+
+    table = world.table_a
+    snapshot = workflow.submit(table, world.filler_a)
+    workflow.add_comment(table, world.reviewer_a, anchor="table", body="请修改")
+    workflow.return_table(table, world.reviewer_a, snapshot_number=snapshot.number, reason="退回修改")
+    table.refresh_from_db()
+    return table
+
+
+def changes(table) -> list[tuple[str, str, str]]:
+    from tables.models import AuditEntry
+
+    return list(table.audit_entries.filter(action=AuditEntry.Action.CHANGE).values_list("what", "old", "new"))
+
+
+def test_edits_before_the_first_submission_are_not_logged(client, world):
+    row = first_indicator(world.table_a)
+    client.force_login(world.filler_a)
+    assert client.post(row_url(world.table_a, row), indicator_post(row, value="≥97%"), headers=HTMX).status_code == 200
+    assert changes(world.table_a) == []
+
+
+def test_a_row_edit_after_a_return_is_logged_with_old_and_new_value(client, world):
+    table = returned(world)
+    row = first_indicator(table)
+    old = row.value
+    client.force_login(world.filler_a)
+    response = client.post(row_url(table, row), indicator_post(row, value="≥97%"), headers=HTMX)
+    assert response.status_code == 200
+    [(what, before, after)] = changes(table)
+    assert what == f"指标第{row.position}行“{row.level3}” 指标值"
+    assert (before, after) == (old, "≥97%")
+    entry = table.audit_entries.get(action="change")
+    assert entry.user == world.filler_a and entry.version == TargetTable.objects.get(pk=table.pk).version
+    page = client.get(reverse("table-detail", args=[table.pk])).content.decode()
+    assert "≥97%" in page and f"指标第{row.position}行" in page
+
+
+def test_header_fields_inserts_deletes_and_moves_after_a_return_are_logged(client, world):
+    table = returned(world)
+    client.force_login(world.filler_a)
+    table.refresh_from_db()
+    old_goal = table.goal or ""
+    response = client.post(step_url(table, "goals"), {"goal": "新的总体目标", "base": goals_base(table)}, headers=HTMX)
+    assert response.status_code == 200
+    assert ("年度总体目标", old_goal, "新的总体目标") in changes(table)
+
+    table.refresh_from_db()
+    row = {"level1": "产出指标", "level2": "数量指标", "level3": "新增指标", "value": "=3个"}
+    new = editing.insert_rows(table, "indicators", [row], user=world.filler_a).obj
+    summary = "一级指标：产出指标；二级指标：数量指标；三级指标：新增指标；指标值：=3个"
+    assert (f"新增指标第{new.position}行“新增指标”", "", summary) in changes(table)
+
+    editing.move_row(table, "indicators", new.pk, "up", user=world.filler_a)
+    assert (f"移动指标第{new.position}行“新增指标”", f"第{new.position}行", f"第{new.position - 1}行") in changes(table)
+
+    new.refresh_from_db()
+    editing.delete_row(table, "indicators", new.pk, base=row_fingerprint(new), user=world.filler_a)
+    deleted = [c for c in changes(table) if c[0].startswith("删除")]
+    assert len(deleted) == 1 and "=3个" in deleted[0][1] and deleted[0][2] == ""
+
+
+def test_a_refused_edit_leaves_no_audit_entry(world):
+    table = returned(world)
+    row = first_indicator(table)
+    with pytest.raises(Conflict):
+        editing.save_row(table, "indicators", row.pk, {"value": "x"}, base="stale", based_on=None, user=world.filler_a)
+    assert changes(table) == []
+
+
+def test_step_five_submits_the_table_for_review(client, world):
+    from tables.models import Snapshot
+
+    table = world.table_a
+    client.force_login(world.filler_a)
+    body = client.get(step_url(table, "check")).content.decode()
+    assert reverse("review-submit", args=[table.pk]) in body and 'name="fingerprint"' in body
+    fingerprint = client.get(step_url(table, "check")).context["submit_form"]["fingerprint"].value()
+    data = {"fingerprint": fingerprint, "warning_reason": "说明警告"}
+    response = client.post(reverse("review-submit", args=[table.pk]), data)
+    assert response.status_code == 302
+    table.refresh_from_db()
+    assert table.status == TargetTable.Status.SUBMITTED and Snapshot.objects.filter(table=table).count() == 1
+    # submitted: the step is read-only and offers no second submit
+    body = client.get(step_url(table, "check")).content.decode()
+    assert reverse("review-submit", args=[table.pk]) not in body
+
+
+def test_step_five_offers_no_submit_to_a_reviewer(client, world):
+    client.force_login(world.reviewer_a)
+    response = client.get(step_url(world.table_a, "check"))
+    assert response.status_code == 200 and response.context.get("submit_form") is None
+    assert reverse("review-submit", args=[world.table_a.pk]) not in response.content.decode()
+
+
+def test_step_five_withholds_submit_while_errors_remain(client, world):
+    Indicator.objects.filter(pk=first_indicator(world.table_a).pk).update(value="*")
+    client.force_login(world.filler_a)
+    body = client.get(step_url(world.table_a, "check")).content.decode()
+    assert "须修改后才能提交" in body and reverse("review-submit", args=[world.table_a.pk]) not in body
