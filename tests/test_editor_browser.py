@@ -227,6 +227,7 @@ def test_a_filler_creates_a_table_through_all_five_steps(live_server, page, worl
     page.locator(".preview .official").wait_for()
     assert "资金发放及时率" in page.locator(".preview").inner_text()
     assert page.locator("#step-bar li.state-errors").count() >= 1
+    assert "须修改后才能提交" in page.locator("#submit").inner_text()  # no submit while errors remain
     shot(page, "5-check", docs=True)
 
 
