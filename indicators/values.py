@@ -30,6 +30,7 @@ import calendar
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 # ---------------------------------------------------------------- constants
 
@@ -346,18 +347,36 @@ def clean(text: object) -> str:
     """Half-width, no spaces, no trailing full stop: the text the grammar reads."""
     if text is None:
         return ""
-    s = str(text).translate(_TRANSLATE)
+    text = str(text)
+    return _clean_cached(text) if len(text) <= _CACHED_LENGTH else _clean(text)
+
+
+def _clean(text: str) -> str:
+    s = text.translate(_TRANSLATE)
     s = _RE_SPACE.sub("", s)
     return s.rstrip(".;；,") if not _RE_PLACEHOLDER.match(s) else s
+
+
+_CACHED_LENGTH = 200  # longer text is rare in a value or name cell and not worth keeping
+_clean_cached = lru_cache(maxsize=8192)(_clean)
 
 
 def parse_value(text: object) -> ParsedValue:
     """Read a typed 指标值. Never raises; unreadable text gives kind `unparseable`."""
     raw = "" if text is None else str(text)
+    # The checks parse every value of a table after each save; the same few hundred values recur.
+    return _parse_cached(raw) if len(raw) <= _CACHED_LENGTH else _parse_safely(raw)
+
+
+def _parse_safely(raw: str) -> ParsedValue:
     try:
         return _parse(raw)
     except Exception as exc:
         return ParsedValue(raw, "unparseable", error=f"无法识别（{type(exc).__name__}）")
+
+
+# ParsedValue is frozen (and its parts immutable), so one result can be shared.
+_parse_cached = lru_cache(maxsize=8192)(_parse_safely)
 
 
 def _parse(raw: str) -> ParsedValue:

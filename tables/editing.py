@@ -30,10 +30,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from indicators.models import Indicator
@@ -175,21 +176,34 @@ class _Write:
 
 
 def _begin_write(table_id: int, user, based_on: int | None) -> _Write:
-    """Bump the version (and take the table's write lock). Call inside transaction.atomic()."""
+    """Bump the version (and take the table's write lock). Call inside transaction.atomic().
+
+    One statement on the path of every autosave: the UPDATE returns the new version and
+    whether the table was ever submitted (SQLite ≥ 3.35 and PostgreSQL have RETURNING;
+    the ORM's update() returns only a count).
+    """
     # Two tabs or two colleagues saving at once: this UPDATE makes the second wait until
     # the first commits, so each checks its fingerprint against committed data.
-    updated = TargetTable.objects.filter(pk=table_id, status__in=EDITABLE).update(
-        version=F("version") + 1, updated_at=timezone.now(), updated_by=user
-    )
-    if not updated:
+    with connection.cursor() as cursor:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        statuses = [status.value for status in EDITABLE]
+        cursor.execute(_bump_sql(), [now, getattr(user, "pk", None), table_id, *statuses, table_id])
+        found = cursor.fetchone()
+    if found is None:
         raise NotEditable()
-    version, audited = (
-        TargetTable.objects.filter(pk=table_id)
-        .annotate(audited=Exists(Snapshot.objects.filter(table_id=OuterRef("pk"))))
-        .values_list("version", "audited")
-        .get()
+    version, audited = found
+    return _Write(table_id, user, version, based_on is not None and based_on != version - 1, bool(audited))
+
+
+@cache
+def _bump_sql() -> str:
+    q = connection.ops.quote_name
+    table, snapshots = q(TargetTable._meta.db_table), q(Snapshot._meta.db_table)
+    return (
+        f"UPDATE {table} SET {q('version')} = {q('version')} + 1, {q('updated_at')} = %s, {q('updated_by_id')} = %s "
+        f"WHERE {q('id')} = %s AND {q('status')} IN ({', '.join(['%s'] * len(EDITABLE))}) "
+        f"RETURNING {q('version')}, EXISTS (SELECT 1 FROM {snapshots} WHERE {q('table_id')} = %s)"
     )
-    return _Write(table_id, user, version, based_on is not None and based_on != version - 1, audited)
 
 
 def _label(model, name: str) -> str:

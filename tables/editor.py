@@ -114,7 +114,7 @@ def _editor_table(
     """
     qs = _table_queryset() if full else TargetTable.objects.select_related("organisation", "layout", "round")
     table = get_table_for_user(request.user, pk, qs)
-    role = role_for(request.user, table.organisation_id)
+    role = role_for(request.user, table.organisation)  # select_related: its parent is known
     can_edit = role in ("filler", "admin") and table.is_editable
     if write and not can_edit:
         raise PermissionDenied(_readonly_reason(table, role))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -38,6 +39,31 @@ class HtmxContractMiddleware:
                     trigger = {response["HX-Trigger"]: True}
             trigger["messages"] = stored
             response["HX-Trigger"] = json.dumps(trigger)  # ASCII: headers must not be MIME-encoded
+        return response
+
+
+class SessionActivityMiddleware:
+    """Sliding session expiry: a session ends after SESSION_COOKIE_AGE of inactivity.
+
+    SESSION_SAVE_EVERY_REQUEST would do it with a session write on every request
+    (three statements on each autosave of a cell); this refreshes the expiry at
+    most once per SESSION_REFRESH_SECONDS, which moves the end of the session by
+    at most that much.
+    """
+
+    KEY = "_activity"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now  # marks the session modified: saved with a new expiry and cookie
         return response
 
 

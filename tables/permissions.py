@@ -57,17 +57,22 @@ def visible_organisation_ids(user) -> set[int] | None:
     return own
 
 
-def role_for(user, organisation_id: int) -> str | None:
-    """The strongest role `user` has for one organisation: admin, reviewer, filler or None."""
+def role_for(user, organisation) -> str | None:
+    """The strongest role `user` has for one organisation (an Organisation or its id): admin,
+    reviewer, filler or None. Pass the Organisation when it is at hand: its parent is then known."""
     if is_admin(user):
         return "admin"
+    organisation_id = getattr(organisation, "pk", organisation)
     ids = visible_organisation_ids(user)
     if ids is not None and organisation_id not in ids:
         return None
     roles = _roles(user)
-    from tables.models import Organisation
+    if hasattr(organisation, "parent_id"):
+        parent_id = organisation.parent_id
+    else:
+        from tables.models import Organisation
 
-    parent_id = Organisation.objects.filter(pk=organisation_id).values_list("parent_id", flat=True).first()
+        parent_id = Organisation.objects.filter(pk=organisation_id).values_list("parent_id", flat=True).first()
     for org_id, _ in roles["reviewer"]:
         if org_id in (organisation_id, parent_id):
             return "reviewer"

@@ -107,6 +107,17 @@ def reference_tables(reference_data, transactional_db) -> None:
             obj.save()
 
 
+def log_in(client, user) -> None:
+    """Log in as a session in use: its sliding expiry was just refreshed, so the next requests
+    do not write it (tables.middleware.SessionActivityMiddleware); for query counts."""
+    import time
+
+    client.force_login(user)
+    session = client.session
+    session["_activity"] = int(time.time())
+    session.save()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Login-failure counts live in the cache; one test's lock-out must not leak into the next."""

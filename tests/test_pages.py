@@ -10,7 +10,7 @@ from django.urls import reverse
 from tables.demo import DEMO_PASSWORD, load_demo
 from tables.exchange import import_document
 from tables.models import Membership, TargetTable
-from tests.conftest import load_expected
+from tests.conftest import load_expected, log_in
 from tests.factories import MembershipFactory, OrganisationFactory, table_with_rows
 
 pytestmark = pytest.mark.django_db
@@ -110,11 +110,10 @@ def test_table_page_query_count_is_constant_in_the_number_of_rows(client, django
     org = OrganisationFactory()
     table = table_with_rows(org, indicators=rows, tasks=rows // 5 + 1)
     user = MembershipFactory(organisation=org).user
-    client.force_login(user)
+    log_in(client, user)
     # session, user, memberships, table (+organisation, layout, scheme, round), tasks, indicators,
-    # the checks' scheme categories, and the session refresh (savepoint, update, release: the session
-    # is saved on every request so it expires after inactivity), and the review panel (role, comments and
-    # their replies, audit entries, snapshots and their decisions) — the same for 5 and for 60 rows.
+    # the checks' scheme categories, and the review panel (role, comments and their replies, audit
+    # entries, snapshots and their decisions) — the same for 5 and for 60 rows.
     with django_assert_num_queries(QUERIES_TABLE_PAGE):
         assert client.get(table.get_absolute_url()).status_code == 200
 
@@ -123,7 +122,7 @@ def _count_table_page_queries() -> int:
     return QUERIES_TABLE_PAGE
 
 
-QUERIES_TABLE_PAGE = 16
+QUERIES_TABLE_PAGE = 13
 
 
 def test_demo_loads_twice_without_duplicates():

@@ -116,12 +116,12 @@ def test_the_table_page_with_review_data_costs_the_same_queries_for_any_number_o
     client.force_login(world.filler_a)
     client.get(table.get_absolute_url())
     # session, user, memberships, table, tasks, indicators, scheme categories, snapshots + decisions,
-    # review levels, audit, comments, unread notifications, session save (3)
+    # review levels, audit, comments, unread notifications
     with django_assert_num_queries(QUERIES_TABLE_PAGE_WITH_REVIEW):
         assert client.get(table.get_absolute_url()).status_code == 200
 
 
-QUERIES_TABLE_PAGE_WITH_REVIEW = 16
+QUERIES_TABLE_PAGE_WITH_REVIEW = 13
 
 
 # ---------------------------------------------------------------- the review page
@@ -410,17 +410,17 @@ def test_queue_and_dashboard_cost_the_same_queries_for_any_number_of_tables(
     client.force_login(world.admin)
     client.get(reverse("review-queue"))
     # session, user, memberships (admin), counts per status (also the page count), page rows, rounds,
-    # departments for the filter, unread notifications, session save (3)
+    # departments for the filter, unread notifications
     with django_assert_num_queries(QUERIES_QUEUE):
         assert client.get(reverse("review-queue")).status_code == 200
     # session, user, memberships, rounds, counts per organisation × status, participants,
-    # organisations (+ parent), unread notifications, session save (3)
+    # organisations (+ parent), unread notifications
     with django_assert_num_queries(QUERIES_DASHBOARD):
         assert client.get(reverse("review-dashboard"), {"round": round_.pk}).status_code == 200
 
 
-QUERIES_QUEUE = 11
-QUERIES_DASHBOARD = 11
+QUERIES_QUEUE = 8
+QUERIES_DASHBOARD = 8
 
 
 def test_the_dashboard_counts_statuses_per_organisation_with_completion(client, world):

@@ -61,3 +61,36 @@ def test_a_lost_database_gives_a_clear_503(client, world, monkeypatch):
     assert response.status_code == 503
     assert "暂时无法连接数据库" in response.content.decode()
     assert response["Retry-After"] == "30"
+
+
+def _expiry(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_the_session_expires_after_inactivity_and_activity_extends_it(client, world, settings):
+    """Sliding expiry (SessionActivityMiddleware): refreshed at most once a minute, not on every request."""
+    from django.contrib.sessions.models import Session
+
+    client.force_login(world.filler_a)
+    home = reverse("home")
+    assert client.get(home).status_code == 200
+    first = _expiry(client)
+
+    # Within the refresh interval: no session write at all.
+    assert client.get(home).status_code == 200
+    assert _expiry(client) == first
+
+    # A minute later: the expiry moves to SESSION_COOKIE_AGE from now, and the cookie with it.
+    session = client.session
+    session["_activity"] -= settings.SESSION_REFRESH_SECONDS
+    session.save()
+    response = client.get(home)
+    assert _expiry(client) > first
+    assert response.cookies["sessionid"]["max-age"] == settings.SESSION_COOKIE_AGE
+
+    # Inactive beyond SESSION_COOKIE_AGE: the stored session is expired and the user logged out.
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date="2000-01-01T00:00:00Z")
+    response = client.get(home)
+    assert response.status_code == 302 and reverse("login") in response["Location"]
