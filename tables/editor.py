@@ -330,6 +330,24 @@ class RowView:
     group_size: int = 0
     group_vals: str = ""
     html: str = ""
+    threads: list = field(default_factory=list)  # reviewers' comment threads on this row
+
+    @property
+    def open_threads(self) -> int:
+        return sum(1 for thread in self.threads if not thread.resolved)
+
+    @property
+    def comment_badge(self) -> str:
+        """A link to the row's comments in the step's comment panel ("" without comments)."""
+        if not self.threads:
+            return ""
+        count = self.open_threads
+        label = f"批注 {count}" if count else "批注已解决"
+        tone = "text-bg-warning" if count else "text-bg-light border"
+        return (
+            f'<a class="badge {tone} comment-badge d-block mt-1" href="#comment-{self.threads[0].pk}"'
+            f' title="审核人对该行的批注">{label}</a>'
+        )
 
     @property
     def parse_html(self) -> str:
@@ -374,8 +392,11 @@ def _row_views(
     last=None,
     can_edit: bool = True,
     can_catalog: bool = False,
+    threads: dict | None = None,
 ) -> list[RowView]:
     spec = ROW_KINDS[kind]
+    threads = threads or {}
+    anchor = "task" if kind == "tasks" else "indicator"
     prefix = reverse("editor-row", args=[table.pk, kind, 0])[:-2]
     by_target: dict[str, list[FindingView]] = {}
     for f in findings:
@@ -384,7 +405,9 @@ def _row_views(
     if kind == "tasks":
         for row in rows:
             dom = f"{spec.dom}-{row.pk}"
-            views.append(RowView(row, dom, editing.row_fingerprint(row), f"{prefix}{row.pk}/", by_target.get(dom, [])))
+            view = RowView(row, dom, editing.row_fingerprint(row), f"{prefix}{row.pk}/", by_target.get(dom, []))
+            view.threads = threads.get(f"{anchor}:{row.pk}", [])
+            views.append(view)
         return views
     columns = [key for key in table.layout.columns if key not in ("level1", "level2")]
     options = _Options(table.layout.scheme.tree())
@@ -403,6 +426,7 @@ def _row_views(
         view.parse = _describe_text(row.value)
         view.last = last.get(name_key(row.level3)) if row.level3 else None
         view.level1_options, view.level2_options = options(row.level1, row.level2)
+        view.threads = threads.get(f"{anchor}:{row.pk}", [])
         view.html = _indicator_row(view, can_edit, can_catalog, urls)
         group = (row.level1, row.level2)
         if group != previous_group:
@@ -438,7 +462,7 @@ def _indicator_row(view: RowView, can_edit: bool, can_catalog: bool, urls: dict)
     base = f'<input type="hidden" name="base" id="{dom}-base" value="{view.base}">' if can_edit else ""
     out = [
         f'<tr id="{dom}" class="grid-row ind-row" data-row-id="{row.pk}" data-draft-key="{dom}"{save}>'
-        f'<td class="pos">{row.position}{base}</td>'
+        f'<td class="pos">{row.position}{base}{view.comment_badge}</td>'
         f'<td class="col-level1"><select name="level1" id="{dom}-level1" aria-label="一级指标"'
         f' class="form-select form-select-sm cell level1"{off}>{view.level1_options}</select></td>'
         f'<td class="col-level2"><select name="level2" id="{dom}-level2" aria-label="二级指标"'
@@ -536,6 +560,8 @@ def _step_context(
     findings = _finding_views(table)
     steps = _step_states(table, tasks, indicators, findings)
     current = next(s for s in steps if s.slug == step)
+    # Reviewers' comments: on full renders only (an autosave leaves the row's badge in place).
+    threads = _comment_threads(table) if only_row is None else {}
     step_findings = findings if step == "check" else [f for f in findings if f.step == step]
     counts = {s: sum(1 for f in step_findings if f.severity == s) for s in ("error", "warning", "info")}
     context = {
@@ -556,6 +582,9 @@ def _step_context(
         "parse_url": reverse("editor-parse-value"),
         "catalog_url": reverse("editor-catalog-add", args=[0])[:-2],
         "new_url": reverse("editor-row-new", args=[table.pk, step]) if step in ROW_KINDS else "",
+        "comment_threads": (step_threads := _threads_of_step(step, threads)),
+        "open_comments": sum(1 for thread in step_threads if not thread.resolved),
+        "can_reply": bool(threads) and "reply" in workflow.available_actions(table, request.user),
         **extra,
     }
     if step == "tasks":
@@ -563,7 +592,7 @@ def _step_context(
         context.update(
             has_tasks=layout.has("tasks") or bool(tasks),
             amounts=amounts,
-            task_rows=_row_views(table, "tasks", shown_tasks, findings),
+            task_rows=_row_views(table, "tasks", shown_tasks, findings, threads=threads),
             totals=task_totals(tasks),
             budget_sums=_budget_sums(table),
             task_colspan=5 + (3 if amounts else 0),
@@ -579,6 +608,7 @@ def _step_context(
                 last=last_year_values(table) if last_year else {},
                 can_edit=can_edit,
                 can_catalog=getattr(table, "editor_role", None) in ("reviewer", "admin"),
+                threads=threads,
             ),
             columns=columns,
             colspan=len(columns) + 5,
@@ -607,6 +637,35 @@ def _step_context(
             plan=table.spending_plan() if layout.has("spending_plan") else None,
         )
     return context
+
+
+# Which comment anchors each step shows (comments on the whole table show on every step).
+_STEP_ANCHORS = {
+    "basic": ("field:title", "field:project", "field:project_purpose"),
+    "tasks": ("task:", "field:budget", "field:spending_plan"),
+    "goals": ("field:mission", "field:goal"),
+    "indicators": ("indicator:",),
+}
+
+
+def _comment_threads(table: TargetTable) -> dict[str, list]:
+    """The reviewers' comment threads by place (tables.workflow.comments_by_anchor); one query
+    when the table has none."""
+    if not table.comments.exists():
+        return {}
+    return workflow.comments_by_anchor(table, workflow.current_data(table))
+
+
+def _threads_of_step(step: str, threads: dict[str, list]) -> list:
+    """The threads to list on a step, unresolved first, in printed order."""
+    prefixes = _STEP_ANCHORS.get(step)
+    chosen = [
+        thread
+        for key, found in threads.items()
+        if step == "check" or key == "table" or key.startswith(prefixes or ())
+        for thread in found
+    ]
+    return sorted(chosen, key=lambda thread: thread.resolved)
 
 
 def _budget_sums(table: TargetTable) -> list[dict]:

@@ -873,8 +873,8 @@ def test_indicator_step_renders_in_a_constant_number_of_queries(client, world, d
     table = table_with_rows(world.org_a, indicators=size, year=2027)
     log_in(client, world.filler_a)
     # session, user, memberships, table (+organisation, layout, scheme, round), tasks, indicators,
-    # scheme categories, last year's values, unread notifications (header)
-    with django_assert_num_queries(9):
+    # scheme categories, last year's values, reviewers' comments (none here), unread notifications (header)
+    with django_assert_num_queries(10):
         response = client.get(step_url(table, "indicators"))
     assert response.status_code == 200 and len(response.context["rows"]) == size
 
@@ -1028,3 +1028,60 @@ def test_step_five_withholds_submit_while_errors_remain(client, world):
     client.force_login(world.filler_a)
     body = client.get(step_url(world.table_a, "check")).content.decode()
     assert "须修改后才能提交" in body and reverse("review-submit", args=[world.table_a.pk]) not in body
+
+
+# ---------------------------------------------------------------- reviewers' comments in the editor
+
+
+def test_the_filler_sees_comments_next_to_the_rows_in_the_editor(client, world):
+    from tables import workflow
+
+    table = world.table_a
+    row = first_indicator(table)
+    snapshot = workflow.submit(table, world.filler_a)
+    workflow.add_comment(table, world.reviewer_a, anchor=f"indicator:{row.pk}", body="目标值偏低，请核实")
+    workflow.add_comment(table, world.reviewer_a, anchor="field:goal", body="总体目标请写具体")
+    workflow.return_table(table, world.reviewer_a, snapshot_number=snapshot.number, reason="请修改")
+    client.force_login(world.filler_a)
+
+    body = client.get(step_url(table, "indicators")).content.decode()
+    assert "目标值偏低，请核实" in body and "总体目标请写具体" not in body  # the goal's comment is on step 3
+    assert 'class="badge text-bg-warning comment-badge' in body and "批注 1" in body
+    assert f'href="{step_url(table, "indicators")}#ind-{row.pk}"' in body  # the thread links to its row
+    assert reverse("review-comment-reply", args=[table.comments.get(anchor_kind="indicator").pk]) in body
+
+    goals = client.get(step_url(table, "goals")).content.decode()
+    assert "总体目标请写具体" in goals and "目标值偏低" not in goals
+    check = client.get(step_url(table, "check")).content.decode()
+    assert "总体目标请写具体" in check and "目标值偏低" in check
+
+    # The comment survives an edit of its row and shows as outdated.
+    table.refresh_from_db()
+    row.refresh_from_db()
+    response = client.post(row_url(table, row), indicator_post(row, value="≥99%"), headers=HTMX)
+    assert response.status_code == 200
+    body = client.get(step_url(table, "indicators")).content.decode()
+    assert "目标值偏低，请核实" in body and "批注可能已过时" in body
+
+
+def test_a_reply_from_the_editor_returns_to_the_editor(client, world):
+    from tables import workflow
+    from tables.models import Comment
+
+    table = world.table_a
+    row = first_indicator(table)
+    snapshot = workflow.submit(table, world.filler_a)
+    thread = workflow.add_comment(table, world.reviewer_a, anchor=f"indicator:{row.pk}", body="请核实")
+    workflow.return_table(table, world.reviewer_a, snapshot_number=snapshot.number, reason="请修改")
+    client.force_login(world.filler_a)
+    back = step_url(table, "indicators")
+    data = {"body": "已按要求修改", "next": f"{back}#comment-{thread.pk}"}
+    response = client.post(reverse("review-comment-reply", args=[thread.pk]), data)
+    assert response.status_code == 302 and response["Location"].startswith(back)
+    assert Comment.objects.filter(parent=thread, body="已按要求修改", author=world.filler_a).exists()
+
+
+def test_an_editor_step_without_comments_shows_no_comment_panel(client, world):
+    client.force_login(world.filler_a)
+    body = client.get(step_url(world.table_a, "indicators")).content.decode()
+    assert 'id="comments-panel"' not in body and "comment-badge" not in body
