@@ -51,6 +51,7 @@ YES = {"是", "Y", "YES", "1", "TRUE", "√"}
 NO = {"", "否", "N", "NO", "0", "FALSE"}
 MAX_ERRORS = 50
 MAX_ROWS = 20000
+MAX_COLS = 50  # read no further right: a forged <dimension> would otherwise pad every row to 16384 cells
 
 
 class AccountsImportError(ValueError):
@@ -102,7 +103,7 @@ def _read_sheet(workbook, name: str, columns: dict[str, str], required: tuple[st
         errors.append(f"工作簿中没有名为“{name}”的工作表")
         return []
     sheet = workbook[name]
-    rows = sheet.iter_rows(values_only=True)
+    rows = sheet.iter_rows(max_col=MAX_COLS, values_only=True)
     header = next(rows, None) or ()
     keys: dict[int, str] = {}
     for index, label in enumerate(header):
@@ -130,11 +131,18 @@ def _read_sheet(workbook, name: str, columns: dict[str, str], required: tuple[st
 def _load(file) -> object:
     import openpyxl
 
+    from tables.exports.xlsx_import import XlsxImportError, check_package, formula_errors
+
     data = file.read(settings.IMPORT_MAX_BYTES + 1) if hasattr(file, "read") else bytes(file)
     if len(data) > settings.IMPORT_MAX_BYTES:
         raise AccountsImportError(f"文件过大（上限 {settings.IMPORT_MAX_BYTES // 1024 // 1024} MB）")
-    if data[:4] != b"PK\x03\x04":
-        raise AccountsImportError("文件不是 xlsx 工作簿，请上传 Excel/WPS 保存的 .xlsx 文件")
+    try:
+        check_package(data)  # not an xlsx, damaged, or a zip bomb: refused before any XML is read
+        errors = formula_errors(data, {ORG_SHEET, USER_SHEET})
+    except XlsxImportError as exc:
+        raise AccountsImportError(exc.errors) from exc
+    if errors:
+        raise AccountsImportError(errors)
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file

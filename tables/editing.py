@@ -477,6 +477,14 @@ def parse_task_rows(text: str, *, with_amounts: bool) -> tuple[list[dict], list[
             problems.append((row.line, row.text, f"多出的单元格未导入：{'、'.join(cells[len(names) :])}"))
         values: dict = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(names)}
         bad = False
+        for name in ("name", "content"):
+            limit = Task._meta.get_field(name).max_length
+            if limit and len(values[name]) > limit:
+                label = Task._meta.get_field(name).verbose_name
+                problems.append(
+                    (row.line, row.text, f"“{label}”过长（{len(values[name])} 个字，最多 {limit} 个字），未导入")
+                )
+                bad = True
         for name in ("total", "fiscal", "other"):
             if name in values:
                 try:

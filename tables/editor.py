@@ -881,10 +881,14 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 def _import_upload(data: dict, user) -> TargetTable:
-    from tables.importing import ImportFailed, read_document
+    from tables.importing import ImportFailed, check_size, read_document
 
     upload = data["file"]
     suffix = Path(upload.name).suffix.lower()
+    try:
+        check_size(upload.size, upload.name)  # before copying it: Django accepts any size of file
+    except ImportFailed as exc:
+        raise StartError(str(exc)) from exc
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
         with path.open("wb") as handle:
@@ -1231,6 +1235,10 @@ def paste_rows(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse("请粘贴内容", status=422)
     text = form.cleaned_data["text"]
+    from tables.textimport import MAX_CHARS, MAX_LINES
+
+    if len(text) > MAX_CHARS or text.count("\n") > MAX_LINES:
+        return HttpResponse(f"粘贴的内容过长（最多 {MAX_LINES} 行、{MAX_CHARS // 10000} 万字），请分次粘贴", status=422)
     after = form.cleaned_data.get("after")
     qs = spec.queryset(table.pk)
     if kind == "indicators":

@@ -29,6 +29,15 @@ class ExchangeError(ValueError):
     """A document that cannot be imported; the message says where and why, in Chinese."""
 
 
+MAX_DEPTH = 12  # the format nests four levels (booklet → projects → row → value); deeper is not ours
+
+
+def _shown(value: object) -> str:
+    """A value as the message quotes it: JSON, cut short."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
 @dataclass
 class ImportResult:
     tables: list[TargetTable] = field(default_factory=list)
@@ -71,8 +80,12 @@ class _Reader:
                 return None
             raise self.fail(full, "不能为空")
         if not isinstance(value, str):
-            raise self.fail(full, f"应为文本，实际为 {json.dumps(value, ensure_ascii=False)}")
+            raise self.fail(full, f"应为文本，实际为 {_shown(value)}")
         return value
+
+    def limit(self, value: str | None, max_length: int | None, path: str) -> None:
+        if value is not None and max_length is not None and len(value) > max_length:
+            raise self.fail(path, f"过长（{len(value)} 个字，最多 {max_length} 个字）")
 
     def amount(self, data: dict, key: str, path: str):
         full = f"{path}.{key}" if path else key
@@ -80,18 +93,74 @@ class _Reader:
         if raw is None:
             return None
         if not isinstance(raw, (str, int)) or isinstance(raw, bool):
-            raise self.fail(full, f"金额应为数字文本，实际为 {json.dumps(raw, ensure_ascii=False)}")
+            raise self.fail(full, f"金额应为数字文本，实际为 {_shown(raw)}")
+        if isinstance(raw, str) and len(raw) > _AMOUNT_LENGTH:
+            raise self.fail(full, f"金额过长（最多 {_AMOUNT_LENGTH} 个字符）")
         try:
             value = parse_amount(raw)
         except ValueError as exc:
             raise self.fail(full, str(exc)) from exc
-        return value
+        return value  # parse_amount bounds exponent notation too (1e99999999 would not fit anywhere)
 
     def year(self, data: dict, path: str = "") -> int:
         value = self.require(data, "year", path)
         if not isinstance(value, int) or isinstance(value, bool) or not 2000 <= value <= 2100:
-            raise self.fail(f"{path}.year" if path else "year", f"预算年度应为 2000–2100 的整数，实际为 {value!r}")
+            raise self.fail(
+                f"{path}.year" if path else "year", f"预算年度应为 2000–2100 的整数，实际为 {_shown(value)}"
+            )
         return value
+
+
+_AMOUNT_LENGTH = Task._meta.get_field("total").max_length
+
+
+def _max_length(model, name: str) -> int | None:
+    return model._meta.get_field(name).max_length
+
+
+def check_structure(data: object, source_name: str = "") -> None:
+    """What every reader of a document may assume, checked before any of them runs.
+
+    The nesting is shallow, every text is storable (no NUL, which PostgreSQL refuses;
+    no lone surrogate, which no database can encode), and the parts read before
+    the full validation (`project`, `source`) have the right type.
+    """
+    reader = _Reader(source_name or "导入文件")
+    stack: list[tuple[object, str, int]] = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        where = path or "（根）"
+        if depth > MAX_DEPTH:
+            raise reader.fail(where, f"嵌套层数过深（超过 {MAX_DEPTH} 层），不是本系统的交换格式")
+        if isinstance(value, str):
+            _check_text(reader, value, where)
+        elif isinstance(value, dict):
+            for key in value:
+                _check_text(reader, key, where)
+            # Reversed onto the stack: problems are found in the order the file lists them.
+            items = [(item, f"{path}.{key}" if path else str(key), depth + 1) for key, item in value.items()]
+            stack.extend(reversed(items))
+        elif isinstance(value, list):
+            stack.extend(reversed([(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value, start=1)]))
+    root = reader.obj(data, "（根）")
+    tables = [("", root)]
+    if root.get("format") == BOOKLET_FORMAT and isinstance(root.get("projects"), list):
+        tables += [(f"projects[{i}]", t) for i, t in enumerate(root["projects"], start=1) if isinstance(t, dict)]
+    for path, table in tables:
+        p = f"{path}." if path else ""
+        if table.get("project") is not None:
+            reader.obj(table["project"], f"{p}project")
+        if table.get("source") is not None and not isinstance(table["source"], str):
+            raise reader.fail(f"{p}source", f"应为文本，实际为 {_shown(table['source'])}")
+
+
+def _check_text(reader: _Reader, text: str, path: str) -> None:
+    if "\x00" in text:
+        raise reader.fail(path, "含有空字符（\\u0000），无法保存")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise reader.fail(path, f"含有无效的字符（U+{ord(text[exc.start]):04X}）") from exc
 
 
 @dataclass
@@ -146,6 +215,9 @@ def _read_table(data: object, reader: _Reader, path: str, layout_code: str | Non
     if not org_name.strip():
         raise reader.fail(p("organization.name"), "不能为空")
     org_code = reader.text(org, "code", p("organization"), required=False, nullable=True)
+    reader.limit(title, _max_length(TargetTable, "title"), p("title"))
+    reader.limit(org_name, _max_length(Organisation, "name"), p("organization.name"))
+    reader.limit(org_code, _max_length(Organisation, "code"), p("organization.code"))
     layout = _layout_for(data, layout_code, reader, path)
 
     fields: dict = {
@@ -162,6 +234,8 @@ def _read_table(data: object, reader: _Reader, path: str, layout_code: str | Non
         fields["project_purpose"] = reader.text(project, "purpose", p("project"), required=False, nullable=True) or ""
     elif project is not None:
         raise reader.fail(p("project"), "整体支出表不应有 project（项目信息）")
+    for key in ("project_code", "project_name", "source"):
+        reader.limit(fields.get(key), _max_length(TargetTable, key), p(key.replace("_", ".", 1)))
 
     budget = reader.obj(data.get("budget") or {}, p("budget"))
     for key in budget:
@@ -192,6 +266,7 @@ def _read_table(data: object, reader: _Reader, path: str, layout_code: str | Non
                 "other": reader.amount(row, "other", where),
             }
         )
+        reader.limit(tasks[-1]["name"], _max_length(Task, "name"), f"{where}.name")
 
     level1_names, level2_names = _scheme_categories(layout.scheme, cache)
     indicators_raw = reader.require(data, "indicators", path)
@@ -218,6 +293,8 @@ def _read_table(data: object, reader: _Reader, path: str, layout_code: str | Non
                 "note": reader.text(row, "note", where, required=False, nullable=True),
             }
         )
+        for key in ("level3", "value", "basis"):
+            reader.limit(indicators[-1][key], _max_length(Indicator, key), f"{where}.{key}")
     return _TableDraft(
         data=data,
         layout=layout,
@@ -287,6 +364,7 @@ def _write_table(draft: _TableDraft, *, user=None, position: int = 0, parent: Or
 def import_document(data: object, source_name: str = "", *, layout_code: str | None = None, user=None) -> ImportResult:
     """Import one exchange document (a table or a booklet), all or nothing."""
     reader = _Reader(source_name or "导入文件")
+    check_structure(data, source_name)
     data = reader.obj(data, "（根）")
     fmt = data.get("format")
     cache: dict = {}
@@ -308,6 +386,9 @@ def import_document(data: object, source_name: str = "", *, layout_code: str | N
         "code": reader.text(org, "code", "organization", required=False, nullable=True),
         "name": reader.text(org, "name", "organization"),
     }
+    reader.limit(org_spec["name"], _max_length(Organisation, "name"), "organization.name")
+    reader.limit(org_spec["code"], _max_length(Organisation, "code"), "organization.code")
+    reader.limit(data.get("source"), _max_length(OverallGoal, "source"), "source")
     overall = reader.obj(reader.require(data, "overall", ""), "overall")
     goal = reader.text(overall, "goal", "overall", required=False, nullable=True) or ""
     measures = reader.text(overall, "measures", "overall", required=False, nullable=True) or ""
@@ -325,6 +406,7 @@ def import_document(data: object, source_name: str = "", *, layout_code: str | N
                 "indicators": reader.text(row, "indicators", where, required=False, nullable=True) or "",
             }
         )
+        reader.limit(subgoals[-1]["title"], _max_length(SubGoal, "title"), f"{where}.title")
     projects_raw = reader.require(data, "projects", "")
     if not isinstance(projects_raw, list):
         raise reader.fail("projects", "应为列表")
@@ -361,12 +443,18 @@ def load_file(path: Path) -> object:
         raw = path.read_bytes()
     except OSError as exc:
         raise ExchangeError(f"{path.name}：无法读取文件（{exc.strerror}）") from exc
+    if not raw.strip():
+        raise ExchangeError(f"{path.name}：文件是空的")
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise ExchangeError(f"{path.name}：文件不是 UTF-8 编码") from exc
+        raise ExchangeError(f"{path.name}：文件不是 UTF-8 编码（交换格式 JSON 须以 UTF-8 保存）") from exc
     except json.JSONDecodeError as exc:
         raise ExchangeError(f"{path.name}：JSON 格式错误，第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}") from exc
+    except RecursionError as exc:
+        raise ExchangeError(f"{path.name}：JSON 嵌套层数过深，不是本系统的交换格式") from exc
+    except ValueError as exc:  # an integer longer than Python reads (4300 digits)
+        raise ExchangeError(f"{path.name}：JSON 中有位数过多的数字，无法读取") from exc
 
 
 # ---------------------------------------------------------------- export

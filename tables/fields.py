@@ -50,7 +50,13 @@ def parse_amount(raw: object) -> Decimal | None:
     if not value.is_finite():
         raise ValueError(f"“{raw}”不是有效的金额")
     digits = len(value.as_tuple().digits)
-    if digits > MAX_AMOUNT_DIGITS:
+    # Exponent notation (`1e40`, `1e-30`) has few digits but a long written-out form; bound both
+    # ends before anything writes it out (the column holds the exact text, 32 characters).
+    if (
+        digits > MAX_AMOUNT_DIGITS
+        or value.adjusted() >= MAX_AMOUNT_DIGITS
+        or value.as_tuple().exponent < -MAX_AMOUNT_DIGITS
+    ):
         raise ValueError(f"“{raw}”位数过多（最多{MAX_AMOUNT_DIGITS}位）")
     return value
 

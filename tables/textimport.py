@@ -22,7 +22,9 @@ What the text looks like in practice, and what the parser does about it:
   「年度绩效指标」 label column). Each row is fitted to the columns by scoring the
   few possible alignments (`_fit_indicator_row`).
 * Nothing is dropped silently: every non-blank line ends up in the data or in
-  `problems` as `(line_number, line_text, reason)`.
+  `problems` as `(line_number, line_text, reason)`. That includes what is too
+  big to keep: text past `MAX_LINES`/`MAX_CHARS`, a cell longer than its
+  column (`FIELD_LIMITS`), an amount that is not a plain number.
 
 Pure Python; no Django imports, so it is usable from scripts and tests.
 """
@@ -156,6 +158,35 @@ _FOOTER = re.compile(
 )
 _FOOTER_REASON = "签署栏（填报人、联系电话、审核意见等）不是表格数据，未导入"
 
+# The longest text each part may have: the max_length of the model field it is stored in
+# (indicators.models.Indicator, tables.models.TargetTable/Task/Organisation; a test keeps
+# them equal). PostgreSQL refuses longer text, so it is reported here, with its line.
+FIELD_LIMITS: dict[str, int] = {
+    "level1": 100,
+    "level2": 100,
+    "level3": 300,
+    "value": 300,
+    "basis": 300,
+    "title": 300,
+    "organization": 200,
+    "task": 300,
+}
+_FIELD_NAMES = {
+    "level1": "一级指标",
+    "level2": "二级指标",
+    "level3": "三级指标",
+    "value": "指标值",
+    "basis": "指标值确定依据",
+    "title": "表名",
+    "organization": "部门（单位）名称",
+    "task": "任务名称",
+}
+
+# Pasted text is bounded: a whole table is a few hundred lines; a multi-megabyte paste is a
+# mistake (or an attack) and would keep a worker busy for a minute. The rest is reported, not read.
+MAX_LINES = 5000
+MAX_CHARS = 1_000_000
+
 _MD_ROW = re.compile(r"^\s*\|")
 _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-*:?\s*)*\|?\s*$")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\ufeff]")
@@ -200,6 +231,14 @@ class Row:
     @property
     def blank(self) -> bool:
         return not any(self.cells)
+
+
+def _too_long(field: str, text: str | None) -> str | None:
+    """The reason a text is too long for its field, or None."""
+    limit = FIELD_LIMITS[field]
+    if text is None or len(text) <= limit:
+        return None
+    return f"“{_FIELD_NAMES[field]}”过长（{len(text)} 个字，最多 {limit} 个字），未导入"
 
 
 def _clean_cell(cell: str) -> str:
@@ -276,6 +315,25 @@ def _delimited_cells(lines: list[str], i: int, split_spaces: bool) -> tuple[list
         p = end + 1
 
 
+def _bounded(text: str) -> tuple[str, list[Problem]]:
+    """The first MAX_LINES lines (at most MAX_CHARS characters), and a problem naming where reading stopped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) <= MAX_CHARS and text.count("\n") < MAX_LINES:
+        return text, []
+    lines = text.split("\n", MAX_LINES)  # the last part holds the rest
+    kept, size = [], 0
+    for line in lines[:MAX_LINES]:
+        size += len(line) + 1
+        if size > MAX_CHARS:
+            break
+        kept.append(line)
+    if len(kept) == len(lines):
+        return text, []
+    unread = lines[len(kept)].split("\n", 1)[0][:80]
+    reason = f"文本过长（最多 {MAX_LINES} 行、{MAX_CHARS // 10000} 万字），从这一行起未读取，请分次粘贴"
+    return "\n".join(kept), [(len(kept) + 1, unread, reason)]
+
+
 def split_rows(text: str, *, split_spaces: bool = False) -> list[Row]:
     """Split text into rows of cells: tab-separated (Excel quoting understood) or Markdown pipe rows.
 
@@ -326,7 +384,7 @@ def _looks_like_value(cell: str) -> bool:
 
 
 def _looks_like_amount(cell: str) -> bool:
-    text = unicodedata.normalize("NFKC", cell).replace(" ", "")
+    text = unicodedata.normalize("NFKC", cell).replace(" ", "").removesuffix("万元")
     return bool(_NUMBER.match(text) or _THOUSANDS.match(text))
 
 
@@ -716,7 +774,17 @@ def _parse_indicator_block(
         if fit.extra:
             problems.append((row.line, row.text, f"多出的单元格未导入：{'、'.join(fit.extra)}"))
         filler.add(_item_from_fit(row, fit))
-    return RowsResult([_finish_values(item.values) for item in filler.finish()], problems, saw_header)
+    rows = []
+    for item in filler.finish():
+        reason = next(filter(None, (_too_long(name, item.values.get(name)) for name in _LIMITED)), None)
+        if reason:
+            problems.append((item.row.line, item.row.text, reason))
+        else:
+            rows.append(_finish_values(item.values))
+    return RowsResult(rows, sorted(problems), saw_header)
+
+
+_LIMITED = ("level1", "level2", "level3", "value", "basis")
 
 
 def _item_from_fit(row: Row, fit: _Fit) -> _Item:
@@ -751,8 +819,11 @@ def parse_indicator_rows(
     unknown = [c for c in columns if c not in INDICATOR_FIELDS]
     if unknown:
         raise ValueError(f"unknown indicator columns: {unknown}")
+    text, cut = _bounded(text)
     rows = split_rows(text, split_spaces=True)
-    return _parse_indicator_block(rows, list(columns), _Categories(tree), previous)
+    result = _parse_indicator_block(rows, list(columns), _Categories(tree), previous)
+    result.problems += cut
+    return result
 
 
 # --------------------------------------------------------------------------- the whole table
@@ -874,17 +945,26 @@ def _read_task(state: _TableState, row: Row) -> None:
     if not values.get("name") and not values.get("content"):
         state.problems.append((row.line, row.text, "无法识别的任务行，未导入"))
         return
+    if reason := _too_long("task", values.get("name")):
+        state.problems.append((row.line, row.text, reason))
+        return
     if extra:
         state.problems.append((row.line, row.text, f"多出的单元格未导入：{'、'.join(extra)}"))
     state.data["tasks"].append(
         {
             "name": values.get("name") or None,
             "content": values.get("content") or None,
-            "total": _amount(values.get("total")),
-            "fiscal": _amount(values.get("fiscal")),
-            "other": _amount(values.get("other")),
+            **{name: _checked_amount(state, row, values.get(name)) for name in ("total", "fiscal", "other")},
         }
     )
+
+
+def _checked_amount(state: _TableState, row: Row, cell: str | None) -> str | None:
+    """An amount cell as printed; anything but a plain number (1e9, 约10) is reported and left blank."""
+    if cell and not _looks_like_amount(cell):
+        state.problems.append((row.line, row.text, f"金额「{cell[:40]}」不是数字，未导入"))
+        return None
+    return _amount(cell)
 
 
 def _read_task_totals(state: _TableState, row: Row) -> None:
@@ -908,7 +988,7 @@ def _read_budget(state: _TableState, row: Row, pending: list[tuple[Row, str]]) -
     name = _budget_field(row.cells[index])
     amount = row.cells[index + 1] if index + 1 < len(row.cells) else ""
     assert name is not None
-    state.data["budget"][name] = _amount(amount)
+    state.data["budget"][name] = _checked_amount(state, row, amount)
     for i, cell in enumerate(row.cells):
         if i in (index, index + 1) or not cell or _is_section_label(cell):
             continue
@@ -928,6 +1008,9 @@ def _read_heading(state: _TableState, row: Row) -> bool:
     title, year = _title_and_year(cell)
     if title is None and year is None:
         return False
+    if reason := _too_long("title", title):
+        state.problems.append((row.line, row.text, reason))
+        title = None
     if title and state.data["title"] is None:
         state.data["title"] = title
     if year and state.data["year"] is None:
@@ -948,6 +1031,7 @@ def parse_table_text(text: str, source: str | None = None) -> ParseResult:
     state = _TableState(_empty_table(source))
     data = state.data
     cats = _Categories(None)
+    text, state.problems = _bounded(text)
     rows = split_rows(text)
     # Header labels printed beside the budget rows (merged cells); the header row that follows uses them.
     pending_header: list[tuple[Row, str]] = []
@@ -1007,8 +1091,11 @@ def _read_table_row(state: _TableState, row: Row, pending_header: list[tuple[Row
     if org:
         rest = [org.group(1).strip(), *row.filled[1:]]
         name = next((c for c in rest if c), "")
-        if name:
-            data["organization"] = _organization(name)
+        organization = _organization(name)
+        if reason := _too_long("organization", organization["name"]):
+            state.problems.append((row.line, row.text, reason))
+        elif name:
+            data["organization"] = organization
         state.mode = "head"
         return
     for labels, key in ((_GOAL_LABELS, "goal"), (_MISSION_LABELS, "mission")):

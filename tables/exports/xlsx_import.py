@@ -96,7 +96,10 @@ def _read_bytes(file) -> bytes:
     return data
 
 
-def _check_package(data: bytes) -> None:
+def check_package(data: bytes) -> None:
+    """Refuse what is not an xlsx package, or would unpack too far (zip bombs), before any XML is read."""
+    if not data:
+        raise XlsxImportError("文件是空的")
     if len(data) > MAX_BYTES:
         raise XlsxImportError(f"文件过大（超过 {MAX_BYTES // 1024 // 1024} MB）")
     if data[:4] == b"\xd0\xcf\x11\xe0":
@@ -125,11 +128,68 @@ def _check_package(data: bytes) -> None:
 def _load(data: bytes):
     import openpyxl
 
-    _check_package(data)
+    check_package(data)
     try:
         return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise XlsxImportError(f"xlsx 文件已损坏或格式不受支持：{type(exc).__name__}") from exc
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def uncached_formulas(data: bytes) -> list[tuple[str, str, str]]:
+    """Formula cells with no stored result, as (sheet title, cell, formula); call after check_package.
+
+    Imports read what a sheet shows (the result Excel/WPS saved with the formula).
+    A formula written by a script or a program that does not calculate has no
+    result, and would otherwise import as a blank cell without a word.
+    """
+    from xml.etree import ElementTree
+
+    found: list[tuple[str, str, str]] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            names = set(package.namelist())
+            parts = {}
+            if "xl/_rels/workbook.xml.rels" in names:
+                rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+                for rel in rels.iter(f"{_PKG_REL}Relationship"):
+                    target = rel.get("Target", "")
+                    parts[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            book = ElementTree.fromstring(package.read("xl/workbook.xml"))
+            for sheet in book.iter(f"{_MAIN}sheet"):
+                part = parts.get(sheet.get(f"{_REL}id"))
+                if part not in names:
+                    continue
+                with package.open(part) as stream:
+                    if not _HAS_FORMULA.search(stream.read()):
+                        continue
+                with package.open(part) as stream:
+                    for _, cell in ElementTree.iterparse(stream):
+                        if cell.tag != f"{_MAIN}c":
+                            continue
+                        formula, value = cell.find(f"{_MAIN}f"), cell.find(f"{_MAIN}v")
+                        # A formula whose result is "" is saved as t="str" with an empty <v>.
+                        if formula is not None and (value is None or not value.text) and cell.get("t") != "str":
+                            found.append((sheet.get("name", ""), cell.get("r", ""), formula.text or ""))
+                        cell.clear()
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as exc:
+        raise XlsxImportError(f"xlsx 文件已损坏或格式不受支持：{type(exc).__name__}") from exc
+    return found
+
+
+def formula_errors(data: bytes, sheets: set[str] | None = None) -> list[str]:
+    """`uncached_formulas` as messages naming the cell, for the sheets an import reads."""
+    return [
+        f"{title}!{ref}：是公式（{'=' + formula[:40] if formula else '共享公式'}），但文件中没有计算结果；"
+        "请在 Excel/WPS 中打开后保存，或直接填写内容"
+        for title, ref, formula in uncached_formulas(data)
+        if sheets is None or title in sheets
+    ][:MAX_ERRORS]
 
 
 # ---------------------------------------------------------------------------
@@ -179,6 +239,34 @@ class _Sheet:
 
     def right(self, r: int, c: int) -> tuple[int, int]:
         return r, self.end(r, c)[1] + 1
+
+    def check_merges(self, first: int, last: int, columns: dict[str, int], labels: dict[str, str]) -> None:
+        """Report merged ranges that hide a field's own cell in rows first..last.
+
+        A merged range keeps only its top-left value; a value hidden under it would
+        be read as blank. Group columns (一级/二级) may span rows: that means "same
+        as above". Anything else — a 指标值 over several rows, a 三级指标 merged into
+        the 指标值 column — is a layout we cannot read row by row.
+        """
+        for rng in self.ws.merged_cells.ranges:
+            if rng.max_row < first or rng.min_row > last:
+                continue
+            anchor = (rng.min_row, rng.min_col)
+            grouped = any(columns.get(key) == rng.min_col for key in ("level1", "level2"))
+            hidden = [
+                (r, key)
+                for r in range(max(rng.min_row, first), min(rng.max_row, last) + 1)
+                for key, c in columns.items()
+                if rng.min_col <= c <= rng.max_col
+                and (r, c) != anchor
+                and not (grouped and key in ("level1", "level2"))
+            ]
+            if hidden and len(self.errors) < MAX_ERRORS:
+                r, key = hidden[0]
+                self.errors.append(
+                    f"{self.name}!{rng.coord}：合并单元格盖住了第 {r} 行的“{labels.get(key, key)}”，"
+                    "请取消合并，逐行填写"
+                )
 
     def row_texts(self, r: int) -> list[tuple[int, str]]:
         return [(c, _norm_label(cell.value)) for (rr, c), cell in sorted(self.cells.items()) if rr == r]
@@ -415,6 +503,7 @@ def _parse_tasks(sheet: _Sheet, layout: dict) -> list[dict]:
             money[key] = hit[0][1]
             header_end = max(header_end, hit[0][0])
     tasks = []
+    last = sheet.max_row
     for r in range(header_end + 1, sheet.max_row + 1):
         texts = {text for _, text in sheet.row_texts(r)}
         if (
@@ -422,8 +511,10 @@ def _parse_tasks(sheet: _Sheet, layout: dict) -> list[dict]:
             or any(t in COLUMN_KEYS for t in texts)
             or any(t in BUDGET_LABELS.values() for t in texts)
         ):
+            last = r - 1
             break
         if any(t.startswith("部门预算总额") for t in texts):
+            last = r - 1
             break
         task = {"name": sheet.text(r, c_name), "content": sheet.text(r, c_content)}
         for key in ("total", "fiscal", "other"):
@@ -433,7 +524,11 @@ def _parse_tasks(sheet: _Sheet, layout: dict) -> list[dict]:
         if not task["name"]:
             sheet.error(r, c_name, "请填写任务名称")
         tasks.append(task)
+    sheet.check_merges(header_end + 1, last, {"name": c_name, "content": c_content, **money}, _TASK_LABELS)
     return tasks
+
+
+_TASK_LABELS = {"name": "任务名称", "content": "主要内容", "total": "总额", "fiscal": "财政拨款", "other": "其他资金"}
 
 
 def _indicator_header(sheet: _Sheet) -> tuple[int, dict[str, int]] | None:
@@ -461,9 +556,11 @@ def _parse_indicators(sheet: _Sheet, layout: dict, header) -> list[dict]:
     parents = {**LEVEL2_PARENT, **parents}
     rows = []
     last = {"level1": None, "level2": None}
+    end = sheet.max_row
     for r in range(r0 + 1, sheet.max_row + 1):
         texts = [t for _, t in sheet.row_texts(r)]
         if texts and (texts[0].startswith("填报单位") or texts[0].startswith("审核状态")):
+            end = r - 1
             break
         row = {key: sheet.text(r, c) for key, c in keys.items()}
         # Merged or blank group cells mean "same as above" (only until the 一级 changes).
@@ -492,6 +589,7 @@ def _parse_indicators(sheet: _Sheet, layout: dict, header) -> list[dict]:
             "basis": row.get("basis"),
             "note": row.get("note"),
         })  # fmt: skip
+    sheet.check_merges(r0 + 1, end, keys, COLUMN_LABELS)
     return rows
 
 
@@ -626,13 +724,14 @@ def read_workbook(file, *, sheet: str | None = None, layouts: dict[str, dict] | 
         if isinstance(file, (str, Path)) or getattr(file, "name", None)
         else None
     )
-    wb = _load(_read_bytes(file))
+    data = _read_bytes(file)
+    wb = _load(data)
     meta = _read_meta(wb)
     info = meta.get("workbook", {})
     visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible" and ws.title != META_SHEET]
     if not visible:
         raise XlsxImportError("工作簿中没有可见的工作表")
-    errors: list[str] = []
+    errors: list[str] = formula_errors(data, {sheet} if sheet else {ws.title for ws in visible})
     sheets = {ws.title: _Sheet(ws, errors) for ws in visible}
 
     def layout_for(s: _Sheet) -> dict:
@@ -707,4 +806,4 @@ def _read_booklet(sheets: dict, overall_sheet, meta: dict, layout_for, errors: l
     return booklet
 
 
-__all__ = ["XlsxImportError", "read_workbook"]
+__all__ = ["XlsxImportError", "check_package", "formula_errors", "read_workbook"]
