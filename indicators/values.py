@@ -152,7 +152,7 @@ _RE_DATE_ISO = re.compile(
 _RE_DATE_MD = re.compile(
     r"^(?:(?P<y>\d{4})年(?:度)?)?(?P<m>\d{1,2})月(?:份)?(?:(?P<d>\d{1,2})[日号])?(?P<part>底|末|初|上旬|中旬|下旬)?$"
 )
-_RE_DATE_Y = re.compile(r"^(?P<y>\d{4})年(?:度)?(?:年?(?P<part>底|末|初))?$")
+_RE_DATE_Y = re.compile(r"^0*(?P<y>\d{4})年(?:度)?(?:年?(?P<part>底|末|初))?$")
 _RE_DATE_THIS_YEAR = re.compile(r"^(?:本|当|今)?年(?:度)?(?P<part>底|末|初)$")
 _RE_DATE_QUARTER = re.compile(r"^(?:(?P<y>\d{4})年(?:度)?)?第?(?P<q>[一二三四1-4])季度(?:末|底)?$")
 
