@@ -170,7 +170,15 @@ def run(bulk: int = 500) -> list[tuple[str, str]]:
             figures.append((
                 f"bulk export, {r['count']} tables (2 workers)",
                 f"{r['seconds']:.1f} s ({r['seconds'] / r['count']:.2f} s/table), zip {r['zip_mb']:.0f} MB, "
-                f"peak RSS main {r['main_mb']:.0f} MB + worker {r['worker_mb']:.0f} MB each",
+                f"peak RSS main {r['main_mb']:.1f} MB + worker {r['worker_mb']:.1f} MB each",
+            ))  # fmt: skip
+        more = big["count"] - small["count"]
+        if more > 0:
+            main, worker = big["main_mb"] - small["main_mb"], big["worker_mb"] - small["worker_mb"]
+            figures.append((
+                f"peak RSS growth, {small['count']} → {big['count']} tables",
+                f"main {main:+.1f} MB ({main * 1024 / more:+.1f} KB/table), "
+                f"worker {worker:+.1f} MB ({worker * 1024 / more:+.1f} KB/table)",
             ))  # fmt: skip
     return figures
 

@@ -4,17 +4,19 @@ The zip is written to a temporary file and renamed only when complete, so a
 killed worker never leaves a corrupt file to download. A job whose worker died
 (no progress for STALE_AFTER) is restarted from the beginning by
 `requeue_stale_jobs`, which `make run` calls before starting the worker and the
-job page calls when it notices.
+job page calls when it notices; the new attempt deletes the dead one's temporary
+file. A write that fails (a full disk) fails the job with a message saying so.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
@@ -87,6 +89,7 @@ def requeue_stale_jobs(now=None) -> int:
 def _items(job: ExportJob, ids: list[int]):
     """(stem, exchange dict, layout dict, meta) per table, fetched in chunks to bound memory."""
     for start in range(0, len(ids), CHUNK):
+        reset_queries()  # with DEBUG on, Django keeps every query a long job makes
         chunk = (
             tables_for_export()
             .filter(pk__in=ids[start : start + CHUNK])
@@ -122,10 +125,13 @@ def execute(job_id: str) -> None:
         if not ids:
             raise ValueError("没有符合条件的表（默认只导出已批复的表）")
         target = export_dir() / f"{job.pk}.zip"
+        # A worker killed mid-export (this job's earlier attempt) leaves its half-written zip.
+        for part in target.parent.glob(f".{target.name}.*.part"):
+            part.unlink(missing_ok=True)
         write_bulk_zip(_items(job, ids), target, progress=progress)
     except OSError as exc:
         logger.exception("bulk export %s failed", job.pk)
-        _fail(job, f"写入导出文件失败：{exc.strerror or exc}。表数据未受影响，请联系管理员检查存储空间后重试。")
+        _fail(job, write_error_message(exc))
         return
     except Exception as exc:
         logger.exception("bulk export %s failed", job.pk)
@@ -138,6 +144,16 @@ def execute(job_id: str) -> None:
         finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
+
+
+def write_error_message(exc: OSError) -> str:
+    """What the job page says when the zip could not be written (the OS's own text is English)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "磁盘空间不足，导出失败。表数据未受影响，未生成任何导出文件；请联系管理员清理存储空间后重新导出。"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "写入导出文件失败：没有写入导出文件夹的权限。表数据未受影响，请联系管理员检查导出文件夹后重试。"
+    code = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+    return f"写入导出文件失败（{code}）。表数据未受影响，请联系管理员检查存储空间和导出文件夹后重试。"
 
 
 def _fail(job: ExportJob, message: str) -> None:

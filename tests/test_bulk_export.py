@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import zipfile
 from datetime import timedelta
@@ -12,7 +13,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from tables.bulk_export import execute, job_file, requeue_stale_jobs, start_job
+from tables.bulk_export import execute, export_dir, job_file, requeue_stale_jobs, start_job
+from tables.exchange import export_table
 from tables.export_models import ExportJob
 from tables.models import TargetTable
 
@@ -105,12 +107,15 @@ def test_a_job_whose_worker_died_restarts_cleanly(world):
     # The worker took the job and died: no progress for a while, a partial file left behind.
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, attempts=1, done=0)
     ExportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+    partial = export_dir() / f".{job.pk}.zip.k1ll3d.part"
+    partial.write_bytes(b"PK\x03\x04 half a zip")
     assert job_file(ExportJob.objects.get(pk=job.pk)) is None
     assert requeue_stale_jobs() == 1
     _run_worker()
     job.refresh_from_db()
     assert job.status == ExportJob.Status.DONE and job.attempts == 2
     assert zipfile.ZipFile(job_file(job)).testzip() is None
+    assert [p.name for p in export_dir().iterdir()] == [f"{job.pk}.zip"]  # the dead attempt's part is gone
 
 
 def test_a_job_that_keeps_dying_is_marked_failed(world):
@@ -134,3 +139,50 @@ def test_an_unwritable_export_folder_fails_with_a_message_and_keeps_the_data(wor
     assert job.status == ExportJob.Status.FAILED
     assert "写入导出文件失败" in job.error
     assert TargetTable.objects.get(pk=world.table_a.pk).indicators.count() == 4
+
+
+def _disk_full_on_second_pdf(monkeypatch):
+    """The disk fills up after the first PDF went into the zip (so half a zip is on disk)."""
+    writestr = zipfile.ZipFile.writestr
+    calls = []
+
+    def write(self, name, data, *args, **kwargs):
+        calls.append(name)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return writestr(self, name, data, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", write)
+
+
+def _disk_full_on_workbook(monkeypatch):
+    """The disk fills up while xlsxwriter packages the workbook (it wraps the OSError)."""
+    from xlsxwriter.workbook import Workbook
+
+    def store(self):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Workbook, "_store_workbook", store)
+
+
+@pytest.mark.parametrize("disk_full", [_disk_full_on_second_pdf, _disk_full_on_workbook])
+def test_a_full_disk_fails_the_job_plainly_offers_no_file_and_keeps_the_data(client, world, monkeypatch, disk_full):
+    _approve(world.table_a, world.table_b)
+    before = {t.pk: export_table(TargetTable.objects.get(pk=t.pk)) for t in (world.table_a, world.table_b)}
+    job = start_job(world.admin)
+    disk_full(monkeypatch)
+
+    execute(str(job.pk))
+
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.FAILED
+    assert job.error.startswith("磁盘空间不足，导出失败") and "表数据未受影响" in job.error
+    assert "No space" not in job.error  # the OS's English text stays in the log
+    assert job_file(job) is None and list(export_dir().iterdir()) == []  # no zip, no half-written .part
+    client.force_login(world.admin)
+    assert client.get(reverse("export-download", args=[job.pk])).status_code == 404
+    page = client.get(reverse("export-job", args=[job.pk])).content.decode()
+    assert "磁盘空间不足" in page and "下载 zip" not in page
+    for pk, data in before.items():
+        table = TargetTable.objects.get(pk=pk)
+        assert table.status == TargetTable.Status.APPROVED and export_table(table) == data

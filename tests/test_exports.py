@@ -369,6 +369,64 @@ def test_pdf_of_an_approved_table_has_the_approval_mark_and_no_watermark():
 
 
 @pytest.mark.pdf
+def test_rare_hanzi_print_from_the_second_font_cut_and_others_from_full_noto(tmp_path):
+    data = seed("003_1accb42d456f302a")
+    data["organization"]["name"] = "濮阳市漯河区亳州办事处"  # GB 2312 level 2
+    data["indicators"][0]["level3"] = "覅字不在GB2312中"  # outside GB 2312: the full font
+    pdf = render_pdf(data, layout_of(data))
+    text = squash("".join(pdf_text(pdf)))
+    assert "濮阳市漯河区亳州办事处" in text and "覅字不在GB2312中" in text
+    fonts = pdffonts(pdf, tmp_path)
+    for name in ("Noto-Serif-CJK-SC-GB ", "Noto-Serif-CJK-SC-GB2 ", "Noto-Serif-CJK-SC "):
+        assert name in fonts
+    for line in fonts.splitlines()[2:]:
+        assert line.split()[-5:-3] == ["yes", "yes"], line  # embedded and subset
+
+
+@pytest.mark.pdf
+def test_print_html_is_parsed_as_xml_and_text_xml_refuses_falls_back_to_html5(monkeypatch):
+    import pypdfium2
+
+    from tables.exports import pdf as pdf_module
+
+    engine = pdf_module._weasy()
+    parse = pdf_module._parse
+    fast = []
+
+    def spy(html):
+        document = parse(html)
+        fast.append(type(document) is engine.xhtml)
+        return document
+
+    monkeypatch.setattr(pdf_module, "_parse", spy)
+    data = seed("003_1accb42d456f302a")
+    render_pdf(data, layout_of(data))
+    data["indicators"][0]["level3"] = "前\uffff后"  # a noncharacter: well-formed XML may not hold it
+    doc = pypdfium2.PdfDocument(render_pdf(data, layout_of(data)))
+    # (pdfplumber reads no text from a font with a .notdef glyph in it; pdfium does)
+    text = squash("".join(page.get_textpage().get_text_range() for page in doc))
+    assert fast == [True, False]
+    assert "后" in text and squash(data["indicators"][1]["level3"]) in text
+
+
+@pytest.mark.pdf
+def test_a_render_that_fails_leaves_the_garbage_collector_on(monkeypatch):
+    import gc
+
+    from tables.exports import pdf as pdf_module
+
+    def broken(html):
+        assert not gc.isenabled()  # paused for the render
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(pdf_module, "_parse", broken)
+    data = seed("003_1accb42d456f302a")
+    with pytest.raises(RuntimeError):
+        render_pdf(data, layout_of(data))
+    assert gc.isenabled()
+
+
+@pytest.mark.pdf
 def test_booklet_pdf_has_cover_contents_both_parts_and_a_bookmark_per_table(tmp_path):
     import pypdfium2
 
@@ -422,3 +480,33 @@ def test_bulk_zip_leaves_nothing_behind_when_an_item_fails(tmp_path):
     with pytest.raises(RuntimeError):
         write_bulk_zip(items(), tmp_path / "round.zip", workers=1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bulk_workbook_keeps_no_open_file_and_little_memory_per_table(tmp_path, monkeypatch):
+    """Finished sheets let go of their temporary file and row data: 1,000 tables must not hit the
+    open-file limit (1,024), nor grow memory by more than each sheet's merges, widths and print setup."""
+    import gc
+    import tracemalloc
+
+    from tables.exports import bulk
+
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("counts open files through /proc")
+    monkeypatch.setattr(bulk, "_rendered", lambda items, workers: ((item, b"%PDF-") for item in items))
+    projects = seed(BOOKLET)["projects"]
+    items = ((f"表{i}", projects[i % len(projects)], PROJECT, None) for i in range(40))
+    seen = {}
+
+    def progress(done, stem):
+        if done in (10, 40):
+            gc.collect()
+            seen[done] = (len(list(fds.iterdir())), tracemalloc.get_traced_memory()[0])
+
+    tracemalloc.start()
+    try:
+        write_bulk_zip(items, tmp_path / "round.zip", progress=progress, workers=1)
+    finally:
+        tracemalloc.stop()
+    assert seen[40][0] == seen[10][0]
+    assert (seen[40][1] - seen[10][1]) / 30 < 20_000  # bytes a table (it was ~37,000)

@@ -3,7 +3,8 @@
 Memory stays flat however many tables there are: PDFs are rendered a few at
 a time (in worker processes when there is more than one core) and written to
 the zip as they come; the workbook streams each sheet to disk (xlsxwriter's
-constant-memory mode). The zip is written under a temporary name beside
+constant-memory mode) and a finished sheet keeps no open file or row data
+(see `_retire_sheets`). The zip is written under a temporary name beside
 `out_path` and renamed only when complete, so a reader never sees half a file.
 """
 
@@ -18,6 +19,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+
+from xlsxwriter.exceptions import FileCreateError
 
 from tables.exports.printed import build_table, layout_for
 from tables.exports.xlsx import TableWorkbook, _add_booklet, table_footer
@@ -60,6 +63,24 @@ def _rendered(items: Iterable[Item], workers: int):
             yield done, future.result()
 
 
+def _retire_sheets(sheets) -> None:
+    """Let go of what xlsxwriter holds for finished sheets until the workbook closes.
+
+    In constant-memory mode every sheet streams its rows to a temporary file that
+    stays open, with its buffers, until `close()`: one open file and ~35 KB per
+    table (1,000 tables hit the usual limit of 1,024 open files). A finished sheet's
+    file is closed here and reopened by xlsxwriter when it packages the workbook (as
+    `Workbook.close()` does), and the heights of rows already on disk are dropped
+    (xlsxwriter reads them only while writing a row; the last row is still pending).
+    What stays is what the package needs: merges, column widths, print settings.
+    """
+    for ws in sheets:
+        ws._opt_close()
+        pending = ws.row_info.get(ws.previous_row)
+        ws.row_info = {ws.previous_row: pending} if pending else {}
+        ws.row_sizes = {}  # only for placing images and charts, which these sheets have none of
+
+
 def _safe_stem(stem: str, taken: set[str]) -> str:
     base = _UNSAFE.sub("_", stem).strip(" .") or "table"
     base = base[:120]
@@ -99,6 +120,7 @@ def write_bulk_zip(
                     name = _safe_stem(stem, taken)
                     # PDFs are compressed already; storing them saves time for nothing lost.
                     zf.writestr(f"{name}.pdf", pdf, compress_type=zipfile.ZIP_STORED)
+                    first_new = len(book.wb.worksheets())
                     if data.get("format") == "target-booklet/1":
                         _add_booklet(book, data, layout, meta, prefix=f"{name}-")
                     else:
@@ -108,10 +130,16 @@ def write_bulk_zip(
                             snapshot=data,
                             footer=table_footer(data, meta),
                         )
+                    _retire_sheets(book.wb.worksheets()[first_new:])
                     count += 1
                     if progress:
                         progress(count, name)
-                book.close()
+                try:
+                    book.close()
+                except FileCreateError as exc:  # xlsxwriter wraps the OSError (a full disk, say): pass it on
+                    if exc.args and isinstance(exc.args[0], OSError):
+                        raise exc.args[0] from exc
+                    raise
                 zf.write(book_path, WORKBOOK_NAME)
         os.replace(tmp_name, out_path)
     except BaseException:

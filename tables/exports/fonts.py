@@ -3,12 +3,22 @@
 WeasyPrint subsets every font it embeds, on every PDF. For a 20–26 MB Noto
 CJK collection with 65,000 glyphs that costs ~40 ms per font and a large
 font stream to compress. The same fonts cut down once to GB 2312 plus
-Latin, punctuation and symbols (≈ 8,600 characters) subset and compress in a
-fraction of that, and the PDFs are half the size. Characters outside the
-cut-down set still print: the stylesheet names the full Noto font next, and
-the text falls back to it glyph by glyph.
+Latin, punctuation and symbols subset and compress in a fraction of that,
+and the PDFs are half the size. Characters outside the cut-down set still
+print: the stylesheet names the full Noto font next, and the text falls back
+to it glyph by glyph.
 
-The cut is made with HarfBuzz's subsetter (libharfbuzz-subset0, which
+Each face is cut in two. WeasyPrint's per-PDF subset keeps a slot for every
+glyph up to the highest one used, so its time and the font's bytes grow with
+the glyph count of the font, not with what the table uses. The 3,755 common
+hanzi of GB 2312 (level 1) with Latin, punctuation and symbols make the cut
+every table uses (~6,300 glyphs); its 3,008 rarer hanzi (level 2: 濮阳, 漯河,
+亳州…) make a second cut, embedded only by a PDF that prints one of them. The
+two need their own family names ("… GB", "… GB2"): WeasyPrint tells fonts
+apart by their description (family, weight), and two files under one family
+would share one embedded subset.
+
+The cuts are made with HarfBuzz's subsetter (libharfbuzz-subset0, which
 WeasyPrint needs anyway) in well under a second, and cached under
 $XDG_CACHE_HOME (or ~/.cache) keyed by the source file. Without HarfBuzz or
 the Noto fonts, `font_face_css()` returns "" and the system fonts are used.
@@ -27,12 +37,28 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 NOTO_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk", "/usr/share/fonts/google-noto-cjk")
-# CSS family → (source file, family name inside the collection, weight)
-FACES = {
-    "Noto Serif CJK SC GB": ("NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC", "normal"),
-    "Noto Sans CJK SC GB": ("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC", "bold"),
+# Family inside the collection → (source file, weight). CSS names a cut f"{family} {cut}".
+SOURCES = {
+    "Noto Serif CJK SC": ("NotoSerifCJK-Regular.ttc", "normal"),
+    "Noto Sans CJK SC": ("NotoSansCJK-Bold.ttc", "bold"),
 }
-_CHARSET_VERSION = "gb2312-1"
+CUTS = ("GB", "GB2")  # GB 2312 level 1 with symbols; level 2
+_CHARSET_VERSION = "gb2312-6"  # bump to rebuild the cached cuts
+# hb_subset_flags_t: the cut is made without hints and subroutines. WeasyPrint's own
+# per-PDF subset drops both anyway, but desubroutinizing 300 glyphs out of a flat
+# font is about twice as fast.
+_HB_SUBSET_FLAGS_NO_HINTING = 0x1
+_HB_SUBSET_FLAGS_DESUBROUTINIZE = 0x4
+_HB_SUBSET_SETS_DROP_TABLE_TAG = 3
+_HB_SUBSET_SETS_LAYOUT_FEATURE_TAG = 6
+# Vertical metrics: print text runs horizontally, and each PDF's subset would carry a
+# 4-byte vmtx entry per glyph slot (~22 KB a font) for nothing.
+_DROP_TABLES = ("vhea", "vmtx", "VORG")
+# Only the OpenType features HarfBuzz applies to horizontal text by default (the print
+# CSS asks for no others). Noto's `locl`, `vert`, `trad`, `jp78`… alternates would
+# otherwise add ~5,500 glyphs (14,500 instead of 8,700); every PDF's subset carries a
+# slot per glyph up to the highest one used, so each costs time and bytes on each PDF.
+_FEATURES = ("abvm", "blwm", "ccmp", "mark", "mkmk", "rlig", "calt", "clig", "curs", "dist", "kern", "liga", "rclt")
 
 _CDEF = """
 typedef struct hb_blob_t hb_blob_t;
@@ -47,24 +73,38 @@ hb_blob_t *hb_face_reference_blob(hb_face_t *face);
 const char *hb_blob_get_data(hb_blob_t *blob, unsigned int *length);
 void hb_set_add_range(hb_set_t *set, uint32_t first, uint32_t last);
 hb_subset_input_t *hb_subset_input_create_or_fail(void);
+void hb_subset_input_set_flags(hb_subset_input_t *input, unsigned int value);
+hb_set_t *hb_subset_input_set(hb_subset_input_t *input, int set_type);
+void hb_set_clear(hb_set_t *set);
+void hb_set_add(hb_set_t *set, uint32_t codepoint);
+uint32_t hb_tag_from_string(const char *str, int len);
 void hb_subset_input_destroy(hb_subset_input_t *input);
 hb_set_t *hb_subset_input_unicode_set(hb_subset_input_t *input);
 hb_face_t *hb_subset_or_fail(hb_face_t *source, const hb_subset_input_t *input);
 """
 
 
-def charset() -> list[tuple[int, int]]:
-    """Ranges of code points kept: GB 2312, Latin, punctuation, CJK symbols, full-width forms."""
+def _gb2312(rows: range) -> set[int]:
     points: set[int] = set()
-    for first in range(0xA1, 0xF8):
+    for first in rows:
         for second in range(0xA1, 0xFF):
             with contextlib.suppress(UnicodeDecodeError):
                 points.add(ord(bytes([first, second]).decode("gb2312")))
-    for lo, hi in [
-        (0x20, 0x7E), (0xA0, 0x17F), (0x2000, 0x206F), (0x2100, 0x22FF), (0x2460, 0x24FF),
-        (0x2500, 0x25FF), (0x3000, 0x303F), (0x3200, 0x33FF), (0xFF00, 0xFFEF),
-    ]:  # fmt: skip
-        points.update(range(lo, hi + 1))
+    return points
+
+
+def charset(cut: str = "GB") -> list[tuple[int, int]]:
+    """Ranges of code points in a cut: "GB" is GB 2312 up to its level 1 hanzi (rows 1–55) with
+    Latin, punctuation, CJK symbols and full-width forms; "GB2" is its level 2 hanzi (rows 56–87)."""
+    if cut == "GB2":
+        points = _gb2312(range(0xD8, 0xF8))
+    else:
+        points = _gb2312(range(0xA1, 0xD8))
+        for lo, hi in [
+            (0x20, 0x7E), (0xA0, 0x17F), (0x2000, 0x206F), (0x2100, 0x22FF), (0x2460, 0x24FF),
+            (0x2500, 0x25FF), (0x3000, 0x303F), (0x3200, 0x33FF), (0xFF00, 0xFFEF),
+        ]:  # fmt: skip
+            points.update(range(lo, hi + 1))
     ranges: list[tuple[int, int]] = []
     for point in sorted(points):
         if ranges and point == ranges[-1][1] + 1:
@@ -102,7 +142,7 @@ def _cache_dir() -> Path:
         return folder
 
 
-def _subset(path: Path, index: int, out: Path) -> None:
+def _subset(path: Path, index: int, out: Path, ranges: list[tuple[int, int]]) -> None:
     from cffi import FFI
 
     ffi = FFI()
@@ -113,8 +153,16 @@ def _subset(path: Path, index: int, out: Path) -> None:
     face = hb.hb_face_create(blob, index)
     request = hbs.hb_subset_input_create_or_fail()
     try:
+        hbs.hb_subset_input_set_flags(request, _HB_SUBSET_FLAGS_NO_HINTING | _HB_SUBSET_FLAGS_DESUBROUTINIZE)
+        dropped = hbs.hb_subset_input_set(request, _HB_SUBSET_SETS_DROP_TABLE_TAG)
+        for tag in _DROP_TABLES:
+            hb.hb_set_add(dropped, hb.hb_tag_from_string(tag.encode(), -1))
+        features = hbs.hb_subset_input_set(request, _HB_SUBSET_SETS_LAYOUT_FEATURE_TAG)
+        hb.hb_set_clear(features)
+        for tag in _FEATURES:
+            hb.hb_set_add(features, hb.hb_tag_from_string(tag.encode(), -1))
         unicodes = hbs.hb_subset_input_unicode_set(request)
-        for lo, hi in charset():
+        for lo, hi in ranges:
             hb.hb_set_add_range(unicodes, lo, hi)
         result = hbs.hb_subset_or_fail(face, request)
         if result == ffi.NULL:
@@ -138,22 +186,31 @@ def _subset(path: Path, index: int, out: Path) -> None:
 def font_face_css() -> str:
     """@font-face rules for the cut-down print fonts ("" when they cannot be made)."""
     rules = []
-    for css_family, (filename, family, weight) in FACES.items():
+    for family, (filename, weight) in SOURCES.items():
         try:
             found = _source(filename, family)
             if found is None:
                 continue
             path, index = found
             stat = path.stat()
-            key = hashlib.sha1(
-                f"{path}:{index}:{stat.st_size}:{stat.st_mtime_ns}:{_CHARSET_VERSION}".encode()
-            ).hexdigest()[:12]
-            out = _cache_dir() / f"{path.stem}-{index}-{key}.otf"
-            if not out.exists():
-                _subset(path, index, out)
-            rules.append(
-                f"@font-face {{ font-family: '{css_family}'; font-weight: {weight}; src: url('{out.as_uri()}'); }}"
-            )
+            folder = _cache_dir()
+            made = False
+            outs = []
+            for cut in CUTS:
+                key = hashlib.sha1(
+                    f"{path}:{index}:{stat.st_size}:{stat.st_mtime_ns}:{cut}:{_CHARSET_VERSION}".encode()
+                ).hexdigest()[:12]
+                out = folder / f"{path.stem}-{index}-{cut}-{key}.otf"
+                if not out.exists():
+                    _subset(path, index, out, charset(cut))
+                    made = True
+                outs.append(out)
+                css = f"font-family: '{family} {cut}'; font-weight: {weight}; src: url('{out.as_uri()}');"
+                rules.append(f"@font-face {{ {css} }}")
+            if made:  # cuts of an older version or of a replaced font file
+                for old in folder.glob(f"{path.stem}-{index}-*.otf"):
+                    if old not in outs:
+                        old.unlink(missing_ok=True)
         except Exception:  # a missing library or font only costs speed, never the PDF
-            log.warning("print font %s not prepared; using the system font", css_family, exc_info=True)
+            log.warning("print font %s not prepared; using the system font", family, exc_info=True)
     return "\n".join(rules)

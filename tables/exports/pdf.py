@@ -12,10 +12,15 @@ more.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
+from html import escape
 from pathlib import Path
+from types import ModuleType
 
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -24,10 +29,9 @@ from tables.exports.printed import (
     CONTENT_H,
     PrintedTable,
     build_table,
-    chunk_rows,
     is_approved,
     layout_for,
-    paginate,
+    page_rows,
     review_marks,
     signature_fields,
     title_height,
@@ -42,23 +46,85 @@ if FONTS_CONF.exists():
 PX_TO_MM = 25.4 / 96
 # Pango's font map and the shared FontConfiguration are not safe across threads.
 _LOCK = threading.Lock()
-SERIF = '"Noto Serif CJK SC GB", "Noto Serif CJK SC", 宋体, serif'
-SANS = '"Noto Sans CJK SC GB", "Noto Sans CJK SC", 黑体, sans-serif'
+SERIF = '"Noto Serif CJK SC GB", "Noto Serif CJK SC GB2", "Noto Serif CJK SC", 宋体, serif'
+SANS = '"Noto Sans CJK SC GB", "Noto Sans CJK SC GB2", "Noto Sans CJK SC", 黑体, sans-serif'
 _MAX_PASSES = 3
 
 
+@dataclass(frozen=True)
+class _Engine:
+    """WeasyPrint with what every document shares: made once per process (the 'warm' in the benchmark)."""
+
+    weasyprint: ModuleType
+    font_config: object  # weasyprint.text.fonts.FontConfiguration
+    stylesheets: list  # parsed once: fonts, print.css, the cell styles
+    fetcher: object
+    xhtml: type  # the HTML document class for expat-parsed trees
+
+
 @cache
-def _weasy():
-    """Fonts and the stylesheet, loaded once per process (the 'warm' in the benchmark)."""
+def _weasy() -> _Engine:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
+    from tables.exports.fonts import font_face_css
+
     font_config = FontConfiguration()
-    css = weasyprint.CSS(filename=str(TEMPLATES / "print.css"), font_config=font_config)
+    stylesheets = [
+        weasyprint.CSS(string=font_face_css(), font_config=font_config),
+        weasyprint.CSS(filename=str(TEMPLATES / "print.css"), font_config=font_config),
+        weasyprint.CSS(string=_style_css(), font_config=font_config),
+    ]
     # One fetcher for all documents: a new one builds an SSL context each time (~30 ms),
     # and print documents load nothing from the network anyway.
     fetcher = weasyprint.URLFetcher()
-    return weasyprint, font_config, css, fetcher
+    return _Engine(weasyprint, font_config, stylesheets, fetcher, _xhtml_class(weasyprint))
+
+
+def _xhtml_class(weasyprint):
+    """An `HTML` document made from a tree that expat parsed, with a leaner UA stylesheet.
+
+    The print templates are well-formed XHTML, so the C parser reads a table in
+    well under a millisecond where WeasyPrint's pure-Python HTML5 parser takes
+    20–30 ms. And WeasyPrint's UA stylesheet gives every element six
+    pseudo-elements (::marker and the footnote/note ones) whose styles are computed
+    for ~300 elements a table although print documents use none of them.
+    """
+    import re
+
+    import cssselect2
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.html import UA
+    from weasyprint.urls import ensure_url
+
+    unused = re.compile(r"(?m)^::(?:marker|footnote-\w+|note-\w+) \{[^}]*\}$")
+    ua = [weasyprint.CSS(string=unused.sub("", UA), counter_style=CounterStyle())]
+
+    class XHTML(weasyprint.HTML):
+        # Sets what HTML.__init__ sets, from a parsed tree instead of a source.
+        def __init__(self, root, base_url: str, url_fetcher):
+            self.base_url = ensure_url(base_url)
+            self.url_fetcher = url_fetcher
+            self.media_type = "print"
+            self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+            self.etree_element = self.wrapper_element.etree_element
+
+        def _ua_stylesheets(self, forms=False):
+            return ua
+
+    return XHTML
+
+
+def _parse(html: str):
+    """The rendered template as a WeasyPrint document; HTML5 parsing if expat refuses it."""
+    from xml.etree import ElementTree
+
+    engine = _weasy()
+    try:
+        root = ElementTree.fromstring(html)
+    except (ElementTree.ParseError, ValueError):  # a character XML forbids, in user text
+        return engine.weasyprint.HTML(string=html, base_url=str(TEMPLATES), url_fetcher=engine.fetcher)
+    return engine.xhtml(root, str(TEMPLATES), engine.fetcher)
 
 
 # ---------------------------------------------------------------------------
@@ -93,26 +159,44 @@ class _TableView:
         self.head_mm = table.head_height()
         self.marks = review_marks(meta)
         self.sign = signature_fields(data, meta)
-        self.colgroup = mark_safe("".join(f'<col style="width:{w:.2f}mm">' for w in table.widths))
+        self.widths = [f"{w:.2f}" for w in table.widths]
+        self.colgroup = ""  # set with the pages' markup by _grid_markup
         self.paginate()
 
     def paginate(self) -> None:
-        chunks = paginate(self.table, CONTENT_H - self.head_mm - 0.5, CONTENT_H - 0.5)
-        self.pages = [
-            {"id": f"{self.key}:{n}", "first": n == 0, "rows": self._page(chunk)} for n, chunk in enumerate(chunks)
-        ]
+        pages = page_rows(self.table, CONTENT_H - self.head_mm - 0.5, CONTENT_H - 0.5)
+        self.pages = [{"id": f"{self.key}:{n}", "first": n == 0, "rows": rows} for n, rows in enumerate(pages)]
 
-    def _page(self, chunk: list[int]) -> list[dict]:
-        rows = []
-        for row in chunk_rows(self.table, chunk):
-            cells = []
-            for _col, cell, colspan, rowspan in row.cells:
-                attrs = (f' colspan="{colspan}"' if colspan > 1 else "") + (
-                    f' rowspan="{rowspan}"' if rowspan > 1 else ""
-                )
-                cells.append((cell.style, mark_safe(attrs), cell.text))
-            rows.append({"index": str(row.index), "height": f"{row.height:.1f}", "cells": cells})
-        return rows
+
+def _grid_markup(views: list[_TableView]) -> str:
+    """Each page table's <col> and <tr> markup, and the stylesheet of their classes.
+
+    Built here rather than in the template: it is most of the document, and Django's
+    template engine takes ~10 ms a table to loop over the cells. A class per width
+    and per row height, because WeasyPrint cascades a class much faster than a
+    style attribute (elements with the same classes share one computed style).
+    """
+    heights: dict[str, str] = {}
+    widths: dict[str, str] = {}
+    for view in views:
+        cols = "".join(f'<col class="{widths.setdefault(w, f"w{len(widths)}")}"/>' for w in view.widths)
+        view.colgroup = mark_safe(cols)
+        for page in view.pages:
+            markup = []
+            for row in page["rows"]:
+                cls = heights.setdefault(f"{row.height:.1f}", f"h{len(heights)}")
+                markup.append(f'<tr data-r="{row.index}" class="{cls}">')
+                for _col, cell, colspan, rowspan in row.cells:
+                    span = (f' colspan="{colspan}"' if colspan > 1 else "") + (
+                        f' rowspan="{rowspan}"' if rowspan > 1 else ""
+                    )
+                    markup.append(f'<td class="s-{cell.style}"{span}>{escape(cell.text)}</td>')
+                markup.append("</tr>")
+            page["body"] = mark_safe("".join(markup))
+    return mark_safe(
+        "".join(f"col.{cls}{{width:{w}mm}}" for w, cls in widths.items())
+        + "".join(f"tr.{cls}{{height:{h}mm}}" for h, cls in heights.items())
+    )
 
 
 def _style_css() -> str:
@@ -129,30 +213,8 @@ def _style_css() -> str:
     return "\n".join(rules)
 
 
-@cache
-def _styles():
-    from tables.exports.fonts import font_face_css
-
-    weasyprint, font_config, css, _ = _weasy()
-    return [
-        weasyprint.CSS(string=font_face_css(), font_config=font_config),
-        css,
-        weasyprint.CSS(string=_style_css(), font_config=font_config),
-    ]
-
-
 # ---------------------------------------------------------------------------
 # Layout with a check that every page table stayed on its page
-
-
-def _height_classes(views: list[_TableView]) -> str:
-    """A class per row height: WeasyPrint cascades a class much faster than a style attribute."""
-    classes: dict[str, str] = {}
-    for view in views:
-        for page in view.pages:
-            for row in page["rows"]:
-                row["cls"] = classes.setdefault(row["height"], f"h{len(classes)}")
-    return mark_safe("".join(f"tr.{cls}{{height:{height}mm}}" for height, cls in classes.items()))
 
 
 def _walk_tables(document):
@@ -183,13 +245,11 @@ def _walk_tables(document):
 
 
 def _render(template: str, context: dict, views: list[_TableView]):
-    weasyprint, font_config, _, fetcher = _weasy()
-    stylesheets = _styles()
+    engine = _weasy()
     for attempt in range(_MAX_PASSES):
-        context["height_css"] = _height_classes(views)
-        html = render_to_string(template, context)
-        document = weasyprint.HTML(string=html, base_url=str(TEMPLATES), url_fetcher=fetcher).render(
-            font_config=font_config, stylesheets=stylesheets
+        context["grid_css"] = _grid_markup(views)
+        document = _parse(render_to_string(template, context)).render(
+            font_config=engine.font_config, stylesheets=engine.stylesheets
         )
         pages, heights = _walk_tables(document)
         spilled = {chunk.split(":")[0] for chunk, on in pages.items() if len(on) > 1}
@@ -206,6 +266,27 @@ def _render(template: str, context: dict, views: list[_TableView]):
     return document  # pragma: no cover
 
 
+@contextmanager
+def _no_cyclic_gc():
+    """The cyclic garbage collector paused for a render, then one young-generation pass.
+
+    A render allocates a few hundred thousand objects and frees nearly all of them by
+    reference counting; with the collector on, it keeps walking them mid-render, and
+    now and then the whole heap (60–80 ms with Django loaded). The few thousand
+    cycles a render does leave are all young afterwards, and one pass over the
+    youngest generation (~4 ms) frees them.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
+
+
 def _meta_context(data: dict, meta: dict | None) -> dict:
     org = (data.get("organization") or {}).get("name") or ""
     return {"author": org, "watermark": None if is_approved(meta) else "草稿"}
@@ -215,7 +296,7 @@ def render_table_pdf(data: dict, layout: dict, *, meta: dict | None = None) -> b
     table = build_table(data, layout_for(data, layout))
     view = _TableView(table, key="t0", data=data, meta=meta)
     context = {"title": table.title, "tables": [view], **_meta_context(data, meta)}
-    with _LOCK:
+    with _LOCK, _no_cyclic_gc():
         return _render("print/table.html", context, [view]).write_pdf()
 
 
@@ -260,7 +341,7 @@ def render_booklet_pdf(booklet: dict, layouts, *, meta: dict | None = None) -> b
         "marks": review_marks(meta),
         **_meta_context(booklet, meta),
     }
-    with _LOCK:
+    with _LOCK, _no_cyclic_gc():
         return _render("print/booklet.html", context, views).write_pdf()
 
 

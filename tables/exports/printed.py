@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 
@@ -143,10 +144,12 @@ class PrintedTable:
 # Text measurement
 
 
+@cache  # per character: a table measures a few thousand of a few hundred distinct ones
 def _is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WFA"
 
 
+@cache
 def _advance(ch: str) -> float:
     code = ord(ch)
     if 32 <= code < 127:
@@ -357,8 +360,12 @@ class _Builder:
                         edges.append(x)
         edges.sort()
 
+        nearest: dict[float, int] = {}  # rows share their edges: look each up once
+
         def col(x: float) -> int:
-            return min(range(len(edges)), key=lambda i: abs(edges[i] - x))
+            if x not in nearest:
+                nearest[x] = min(range(len(edges)), key=lambda i: abs(edges[i] - x))
+            return nearest[x]
 
         ncols = len(edges) - 1
         covered: set[tuple[int, int]] = set()
@@ -715,7 +722,7 @@ class PrintedRow:
 
 
 def _owners(table: PrintedTable) -> list[tuple[int, int, int, Cell, float]]:
-    """(first row, last row, col, cell, height its text needs) of every printed cell."""
+    """(first row, last row, col, cell, height its text needs) of every printed cell, in row order."""
     out = []
     for r, c, cell in table.anchors():
         need = 0.0
@@ -732,7 +739,14 @@ def chunk_rows(table: PrintedTable, chunk: list[int], owners=None) -> list[Print
     out = [PrintedRow(index=r, height=table.rows[r].height, cells=[]) for r in chunk]
     lo, hi = chunk[0], chunk[-1]
     for first, last, col, cell, need in owners:
-        if last < lo or first > hi:
+        if first > hi:
+            break  # owners come in row order: none further down reaches this page
+        if last < lo:
+            continue
+        if first == last:  # most cells: one row, printed whole or not at all
+            p = position.get(first)
+            if p is not None:
+                out[p].cells.append((col, cell, cell.colspan, 1))
             continue
         inside = [position[r] for r in range(max(first, lo), min(last, hi) + 1) if r in position]
         if not inside:
@@ -749,9 +763,9 @@ def chunk_rows(table: PrintedTable, chunk: list[int], owners=None) -> list[Print
     return out
 
 
-def paginate(table: PrintedTable, first_avail: float, avail: float = CONTENT_H) -> list[list[int]]:
+def paginate(table: PrintedTable, first_avail: float, avail: float = CONTENT_H, owners=None) -> list[list[int]]:
     """Split the rows into pages. A page that continues a section starts with its header rows."""
-    owners = _owners(table)
+    owners = owners if owners is not None else _owners(table)
     headers: dict[str, list[int]] = {}
     for i, row in enumerate(table.rows):
         if row.header:
@@ -789,7 +803,7 @@ def paginate(table: PrintedTable, first_avail: float, avail: float = CONTENT_H) 
 
 def page_rows(table: PrintedTable, first_avail: float, avail: float = CONTENT_H) -> list[list[PrintedRow]]:
     owners = _owners(table)
-    return [chunk_rows(table, chunk, owners) for chunk in paginate(table, first_avail, avail)]
+    return [chunk_rows(table, chunk, owners) for chunk in paginate(table, first_avail, avail, owners)]
 
 
 # ---------------------------------------------------------------------------
