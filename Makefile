@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve-prod test screenshots test-pg lint format bench clean
+.PHONY: help install run serve-prod test screenshots test-pg lint format bench load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,6 +65,10 @@ bench: $(STAMP) ## Print every measured figure (and write docs/benchmarks.md)
 	@scripts/system-deps.sh bench
 	@scripts/ensure-db.sh
 	TESTING=1 $(PY) -m bench
+
+load: $(STAMP) ## Load test: gunicorn + PostgreSQL, 500 organisations, 100 users for 60 s, then a database restart
+	@scripts/system-deps.sh run
+	$(PY) -m bench.load --restart-db $(LOAD_ARGS)
 
 clean: ## Remove the virtualenv, the SQLite database and generated files
 	rm -rf $(VENV) db.sqlite3 staticfiles media .pytest_cache

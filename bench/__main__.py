@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ["bench.bench_checks", "bench.bench_editor", "bench.bench_review", "bench.bench_exports"]
+MODULES = ["bench.bench_checks", "bench.bench_editor", "bench.bench_review", "bench.bench_exports", "bench.bench_load"]
 
 
 def machine() -> list[tuple[str, str]]:

@@ -19,20 +19,12 @@ def _build():
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from tables.models import Layout, Membership, Organisation, Round, RoundOrganisation, Snapshot, TargetTable
+    from bench import scale
+    from tables.models import Layout, Membership, Round, RoundOrganisation, Snapshot, TargetTable
 
     layout = Layout.objects.get(code="xinjiang-2022-dept")
     round_ = Round.objects.create(year=2099, title="基准批次", layout=layout, deadline=timezone.localdate())
-    departments = Organisation.objects.bulk_create(
-        [Organisation(code=f"bench-{i:03d}", name=f"基准部门{i}") for i in range(ORGS // 5)]
-    )
-    units = Organisation.objects.bulk_create(
-        [
-            Organisation(code=f"bench-{i:03d}-{j}", name=f"基准单位{i}-{j}", parent=d)
-            for i, d in enumerate(departments)
-            for j in range(4)
-        ]
-    )
+    departments, units = scale.organisations(ORGS, code="bench", department_name="基准部门", unit_name="基准单位")
     organisations = departments + units
     statuses = list(TargetTable.Status.values)
     tables = TargetTable.objects.bulk_create(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 from django.conf import settings
@@ -58,6 +59,8 @@ class SessionActivityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if getattr(request, "database_unavailable", False):
+            return response  # the 503 page (DatabaseUnavailableMiddleware): reading the user would fail again
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
         if session is not None and user is not None and user.is_authenticated:
@@ -70,26 +73,56 @@ class SessionActivityMiddleware:
 class DatabaseUnavailableMiddleware:
     """A lost database connection becomes a clear 503 page, not a 500.
 
+    A failing view gets the page from `process_exception`. Listed before the
+    session, auth and message middleware, because they touch the database too
+    (reading the user, saving the session) after the view, and Django turns
+    their exception into a 500 before any other middleware sees it: so a
+    database error anywhere in the request is noted on the request (the
+    `got_request_exception` signal), and the 500 it became is answered here as
+    the 503 page.
+
     The next request opens a fresh connection (CONN_HEALTH_CHECKS), so the app
     recovers by itself once the database is back. Transactions that were cut
     off are rolled back by the database, so no table is half-written.
     """
 
     def __init__(self, get_response):
+        from django.core.signals import got_request_exception
+
         self.get_response = get_response
+        got_request_exception.connect(_note_database_error, dispatch_uid="tables.database_unavailable")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if getattr(request, "database_unavailable", False) and response.status_code >= 500:
+            return _unavailable()
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from django.db import InterfaceError, OperationalError, connections
-        from django.template.loader import render_to_string
-
-        if not isinstance(exception, (OperationalError, InterfaceError)):
+        if not _is_database_error(exception):
             return None
-        for connection in connections.all(initialized_only=True):
-            connection.close_if_unusable_or_obsolete()
-        body = render_to_string("503.html")
-        response = HttpResponse(body, status=503)
-        response["Retry-After"] = "30"
-        return response
+        request.database_unavailable = True
+        return _unavailable()
+
+
+def _is_database_error(exception: BaseException | None) -> bool:
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exception, (OperationalError, InterfaceError))
+
+
+def _note_database_error(sender, request: HttpRequest | None = None, **kwargs) -> None:
+    # Sent from inside Django's `except` block: the exception is the one being handled.
+    if request is not None and _is_database_error(sys.exc_info()[1]):
+        request.database_unavailable = True
+
+
+def _unavailable() -> HttpResponse:
+    from django.db import connections
+    from django.template.loader import render_to_string
+
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response
