@@ -11,6 +11,7 @@ Environment variables:
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -142,6 +143,15 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {"default": parse_database_url(os.environ.get("DATABASE_URL", "sqlite:///db.sqlite3"))}
+if env_bool("TESTING", False) and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The default in-memory test database shares one cache between threads, and there a
+    # read that meets another thread's write fails at once ("database table is locked")
+    # instead of waiting. The browser tests read while the live server writes, so the
+    # tests use a file in WAL mode: readers never block the writer, writers wait their turn.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"target-tables-test-{os.getpid()}.sqlite3")
+    }
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
