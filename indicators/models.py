@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -17,6 +19,10 @@ class Scheme(models.Model):
     code = models.SlugField("编码", max_length=40, unique=True)
     name = models.CharField("名称", max_length=100)
     params = models.JSONField("审核参数", default=dict, blank=True)
+    # Replaced whenever one of its categories changes (signals below): the key of the
+    # per-process cache of its tree, so every app server sees an edit at once. A fresh
+    # random value, not a counter: a rolled-back edit's value never comes back.
+    revision = models.UUIDField("类别版本", default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = "指标体系"
@@ -27,14 +33,32 @@ class Scheme(models.Model):
         return self.name
 
     def tree(self) -> dict[str, list[str]]:
-        """{一级: [二级, …]} in printed order."""
-        categories = list(self.categories.all())
-        names = {c.pk: c.name for c in categories if c.parent_id is None}
-        result: dict[str, list[str]] = {name: [] for name in names.values()}
-        for category in categories:
-            if category.parent_id is not None:
-                result[names[category.parent_id]].append(category.name)
-        return result
+        """{一级: [二级, …]} in printed order.
+
+        Every editor request and every check needs it, and it changes only when someone edits
+        the categories, so each process keeps it by (scheme, revision): no query after the first.
+        """
+        key = (self.pk, self.revision)
+        tree = _TREES.get(key)
+        if tree is None:
+            categories = list(Category.objects.filter(scheme_id=self.pk).order_by("position", "id"))
+            names = {c.pk: c.name for c in categories if c.parent_id is None}
+            tree = {name: [] for name in names.values()}
+            for category in categories:
+                if category.parent_id is not None:
+                    tree[names[category.parent_id]].append(category.name)
+            for old in [k for k in _TREES if k[0] == self.pk]:
+                del _TREES[old]
+            _TREES[key] = tree
+        return {level1: list(level2) for level1, level2 in tree.items()}
+
+
+_TREES: dict[tuple[int, uuid.UUID], dict[str, list[str]]] = {}
+
+
+def forget_scheme_trees() -> None:
+    """Empty this process's cache of scheme trees (tests start from a cold cache)."""
+    _TREES.clear()
 
 
 class Category(models.Model):
@@ -148,3 +172,12 @@ class CatalogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level2} / {self.level3}"
+
+
+def _bump_scheme_revision(sender, instance: Category, **kwargs) -> None:
+    """A category was added, renamed, moved or removed: its scheme's cached tree is stale."""
+    Scheme.objects.filter(pk=instance.scheme_id).update(revision=uuid.uuid4())
+
+
+models.signals.post_save.connect(_bump_scheme_revision, sender=Category, dispatch_uid="category-saved")
+models.signals.post_delete.connect(_bump_scheme_revision, sender=Category, dispatch_uid="category-deleted")

@@ -28,7 +28,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -39,7 +38,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from indicators.catalog import add_to_catalog, last_year_values, name_key, suggest
 from indicators.checks import SEVERITY_LABELS, check_stored_table
-from indicators.models import CatalogEntry, Category, Indicator
+from indicators.models import CatalogEntry, Indicator
 from indicators.values import ParsedValue, parse_value
 from tables import editing, workflow
 from tables.editing import ROW_KINDS, Conflict, EditError, NotEditable, StartError
@@ -55,7 +54,7 @@ from tables.editor_forms import (
     PasteStartForm,
     TaskRowForm,
 )
-from tables.exchange import tables_for_export
+from tables.exchange import attach_rows
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import TargetTable
 from tables.permissions import get_table_for_user, role_for
@@ -95,13 +94,15 @@ _FIELD_STEP = {
 # ---------------------------------------------------------------- access
 
 
-def _table_queryset():
-    """The table with everything the editor and the checks read, in a fixed number of queries."""
-    return (
-        tables_for_export()
-        .select_related("round")
-        .prefetch_related(Prefetch("layout__scheme__categories", queryset=Category.objects.order_by("position", "id")))
+def _load_table(pk: int, *, full: bool) -> TargetTable | None:
+    """The table with its layout and scheme; `full` adds the tasks and indicators the editor and the
+    checks read (two more queries, whatever the number of rows)."""
+    table = (
+        TargetTable.objects.select_related("organisation", "layout", "layout__scheme", "round").filter(pk=pk).first()
     )
+    if table is not None and full:
+        attach_rows(table)
+    return table
 
 
 def _editor_table(
@@ -111,13 +112,18 @@ def _editor_table(
 
     Fillers of the table's organisation and admins edit draft or returned
     tables; reviewers (and everyone on a submitted or approved table) only read.
+    The role decides visibility as `TargetTable.objects.visible_to` does (no role, no table),
+    from the organisation loaded with the table; rows are loaded only once access is granted.
     """
-    qs = _table_queryset() if full else TargetTable.objects.select_related("organisation", "layout", "round")
-    table = get_table_for_user(request.user, pk, qs)
-    role = role_for(request.user, table.organisation)  # select_related: its parent is known
+    table = _load_table(pk, full=False)
+    role = role_for(request.user, table.organisation) if table is not None else None
+    if role is None:
+        raise Http404("没有找到该绩效目标表")
     can_edit = role in ("filler", "admin") and table.is_editable
     if write and not can_edit:
         raise PermissionDenied(_readonly_reason(table, role))
+    if full:
+        attach_rows(table)
     table.editor_role = role
     return table, can_edit
 
@@ -738,7 +744,9 @@ def _with_saved_row(table: TargetTable, kind: str, saved) -> TargetTable:
 
 
 def _reload(table: TargetTable) -> TargetTable:
-    fresh = _table_queryset().get(pk=table.pk)
+    fresh = _load_table(table.pk, full=True)
+    if fresh is None:
+        raise Http404("没有找到该绩效目标表")
     fresh.editor_role = getattr(table, "editor_role", None)
     return fresh
 

@@ -59,13 +59,17 @@ def visible_organisation_ids(user) -> set[int] | None:
 
 def role_for(user, organisation) -> str | None:
     """The strongest role `user` has for one organisation (an Organisation or its id): admin,
-    reviewer, filler or None. Pass the Organisation when it is at hand: its parent is then known."""
+    reviewer, filler or None. Pass the Organisation when it is at hand: its parent is then known.
+
+    None exactly when the organisation is not in `visible_organisation_ids(user)`: a reviewer
+    sees their organisations and the units under them, a filler their own organisation and,
+    where the membership says so, its units (tests/test_permission_matrix.py holds the two together).
+    """
+    if not user.is_authenticated:
+        return None
     if is_admin(user):
         return "admin"
     organisation_id = getattr(organisation, "pk", organisation)
-    ids = visible_organisation_ids(user)
-    if ids is not None and organisation_id not in ids:
-        return None
     roles = _roles(user)
     if hasattr(organisation, "parent_id"):
         parent_id = organisation.parent_id

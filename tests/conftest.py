@@ -120,10 +120,15 @@ def log_in(client, user) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Login-failure counts live in the cache; one test's lock-out must not leak into the next."""
+    """Login-failure counts live in the cache; one test's lock-out must not leak into the next.
+    Scheme trees are cached per process: every test starts cold, so query counts do not depend
+    on the order tests run in."""
     from django.core.cache import cache
 
+    from indicators.models import forget_scheme_trees
+
     cache.clear()
+    forget_scheme_trees()
     yield
     cache.clear()
 

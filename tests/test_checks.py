@@ -711,9 +711,12 @@ def _big(size: int) -> dict:
 def test_checking_a_stored_table_takes_the_same_queries_for_20_or_200_rows(django_assert_num_queries):
     from tables.exchange import tables_for_export
 
-    for size in (20, 200):
-        pk = _stored(_big(size)).pk
-        with django_assert_num_queries(4):  # table with layout and scheme, tasks, indicators, scheme categories
+    small, big = _stored(_big(20)).pk, _stored(_big(200)).pk
+    # The first check in a process reads the scheme's categories; later ones take the cached tree.
+    with django_assert_num_queries(4):  # table with layout and scheme, tasks, indicators, scheme categories
+        check_stored_table(tables_for_export().get(pk=small))
+    for pk in (small, big):
+        with django_assert_num_queries(3):
             check_stored_table(tables_for_export().get(pk=pk))
 
 
@@ -753,3 +756,28 @@ def test_the_command_checks_a_seed_booklet_table_by_table():
     rows = json.loads(out.getvalue())
     assert {r["table"] for r in rows} >= {"004_23c08299ad075e9a.json#2", "004_23c08299ad075e9a.json#23"}
     assert all(r["severity"] != "error" for r in rows)
+
+
+@pytest.mark.django_db
+def test_a_category_edit_shows_at_once_in_the_cached_scheme_tree(django_assert_num_queries):
+    """Each process caches a scheme's tree under the scheme's revision; any category change
+    gives the scheme a new revision, so a table loaded after the edit sees it (on every server)."""
+    from indicators.models import Category, Scheme
+
+    scheme = Scheme.objects.get(code="national2021")
+    output = Category.objects.get(scheme=scheme, parent=None, name="产出指标")
+    before = scheme.tree()
+    with django_assert_num_queries(0):
+        assert scheme.tree() == before
+    before["产出指标"].append("改了副本")  # callers get a copy; the cache is untouched
+    assert "改了副本" not in scheme.tree()["产出指标"]
+
+    added = Category.objects.create(scheme=scheme, parent=output, name="安全指标", position=99)
+    fresh = Scheme.objects.get(pk=scheme.pk)
+    assert fresh.revision != scheme.revision
+    assert fresh.tree()["产出指标"][-1] == "安全指标"
+    added.name = "安全生产指标"
+    added.save()
+    assert Scheme.objects.get(pk=scheme.pk).tree()["产出指标"][-1] == "安全生产指标"
+    added.delete()
+    assert Scheme.objects.get(pk=scheme.pk).tree() == scheme.tree()

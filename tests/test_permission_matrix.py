@@ -329,3 +329,35 @@ def _names(resolver: URLResolver, namespace: str = "") -> set[str]:
 def test_every_named_url_is_in_the_matrix():
     missing = _names(get_resolver()) - {route.name for route in ROUTES}
     assert not missing, f"add these URLs to ROUTES in tests/test_permission_matrix.py: {sorted(missing)}"
+
+
+def test_a_role_is_given_exactly_where_the_organisation_is_visible(world):
+    """The editor decides access by `role_for` on the organisation it loaded with the table; the
+    lists and exports filter by `visible_organisation_ids`. The two must agree for every persona,
+    membership kind and organisation (department, unit, another department, a unit of that)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from tables.models import Organisation
+    from tables.permissions import role_for, visible_organisation_ids
+    from tests.factories import OrganisationFactory
+
+    unit_b = OrganisationFactory(code="200001", name="部门B下属单位", parent=world.org_b)
+    with_units = MembershipFactory(
+        organisation=world.org_b, role=Membership.Role.FILLER, include_units=True, user__username="filler_b_units"
+    ).user
+    unit_filler = MembershipFactory(organisation=world.unit_a, role=Membership.Role.FILLER).user
+    two_roles = MembershipFactory(organisation=world.unit_a, role=Membership.Role.REVIEWER).user
+    MembershipFactory(user=two_roles, organisation=world.org_b, role=Membership.Role.FILLER)
+    users = [
+        world.filler_a, world.filler_b, world.reviewer_a, world.reviewer_b, world.admin,
+        with_units, unit_filler, two_roles, AnonymousUser(),
+    ]  # fmt: skip
+    organisations = list(Organisation.objects.all())
+    assert unit_b in organisations and len(organisations) >= 4
+    for user in users:
+        visible = visible_organisation_ids(user)
+        for organisation in organisations:
+            seen = visible is None or organisation.pk in visible
+            role = role_for(user, organisation)
+            assert (role is not None) == seen, f"{user} / {organisation}: role {role}, visible {seen}"
+            assert role_for(user, organisation.pk) == role  # by id: the same answer
