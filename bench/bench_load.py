@@ -1,5 +1,6 @@
-"""Benchmark of the whole stack under load: `bench.load` for a shorter time (40 s of 100 users,
-then 20 s with a PostgreSQL restart), with its figures and the PASS/FAIL of its checks.
+"""Benchmark of the whole stack under load: `bench.load` for a shorter time (40 s of 100 users at
+a person's pace, 30 s of stress beyond capacity, then 20 s with a PostgreSQL restart), with its
+figures and the PASS/FAIL of its checks.
 
 It runs in its own process with the production settings (DEBUG off, gunicorn, whitenoise) against
 its own PostgreSQL database (`target_tables_load_bench`, recreated each time), whatever database
@@ -17,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DURATION = 40
+STRESS_DURATION = 30
 RESTART_DURATION = 20
 USERS = 100
 
@@ -26,6 +28,7 @@ def run() -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
         out = Path(folder) / "load.json"
         command = [sys.executable, "-m", "bench.load", "--duration", str(DURATION), "--users", str(USERS)]
+        command += ["--stress-duration", str(STRESS_DURATION)]
         command += ["--restart-db", "--restart-duration", str(RESTART_DURATION)]
         command += ["--database", "target_tables_load_bench", "--json", str(out)]
         # The checks decide the exit status; the figures are wanted either way.

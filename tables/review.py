@@ -613,6 +613,12 @@ def audit(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- queue and dashboard
 
 
+_QUEUE_COLUMNS = (
+    "organisation__code", "organisation__name", "round__title", "round__deadline",
+    "title", "project_code", "status", "kind", "year",
+)  # fmt: skip
+
+
 def _queue_filters(request: HttpRequest) -> dict[str, str]:
     return {key: request.GET.get(key, "").strip() for key in ("round", "status", "organisation", "kind", "stage")}
 
@@ -645,8 +651,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     if filters["stage"] in workflow.Stage.values:
         tables = tables.filter(stage=filters["stage"])
-    tables = tables.select_related("organisation", "round").order_by(
-        F("submitted_at").asc(nulls_last=True), "organisation__code", "id"
+    # Only what a row shows: a table's budget, plan and goal columns are most of its width.
+    tables = (
+        tables.select_related("organisation", "round")
+        .only(*_QUEUE_COLUMNS)
+        .order_by(F("submitted_at").asc(nulls_last=True), "organisation__code", "id")
     )
     paginator = Paginator(tables, QUEUE_PAGE_SIZE)
     if not filters["stage"]:
