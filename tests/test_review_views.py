@@ -357,6 +357,11 @@ def test_the_queue_lists_the_reviewers_tables_oldest_submission_first_with_count
     assert [t.pk for t in page] == [world.table_unit_a.pk, world.table_a.pk]
     assert dict((v, n) for v, _l, n in response.context["statuses"])["submitted"] == 2
     assert world.table_b.title not in [t.title for t in page if t.organisation_id == world.org_b.pk]
+    body = response.content.decode()
+    for table in page:  # each row links to the table and to its review, and says when it came in
+        assert f'href="{reverse("table-detail", args=[table.pk])}"' in body
+        assert f'href="{reverse("review-table", args=[table.pk])}"' in body
+        assert timezone.localtime(table.submitted_at).strftime("%Y-%m-%d %H:%M") in body
     client.force_login(world.filler_a)
     assert client.get(reverse("review-queue")).status_code == 403
 
