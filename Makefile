@@ -66,7 +66,7 @@ bench: $(STAMP) ## Print every measured figure (and write docs/benchmarks.md)
 	@scripts/ensure-db.sh
 	TESTING=1 $(PY) -m bench
 
-load: $(STAMP) ## Load test: gunicorn + PostgreSQL, 500 organisations, 100 users for 60 s, then a database restart
+load: $(STAMP) ## Load test: gunicorn + PostgreSQL, 500 organisations, 100 users for 60 s, 30 s of stress, a database restart
 	@scripts/system-deps.sh run
 	$(PY) -m bench.load --restart-db $(LOAD_ARGS)
 
