@@ -54,6 +54,15 @@ class LoadWorld:
     seconds: float = 0.0
 
 
+# The template rows' content columns, copied into each scaled table.
+_TASK_FIELDS = ("name", "content", "total", "fiscal", "other")
+_INDICATOR_FIELDS = ("level1", "level2", "level3", "description", "value", "basis", "note")
+
+
+def _copied(row, fields: tuple[str, ...]) -> dict:
+    return {name: getattr(row, name) for name in fields}
+
+
 def _pick(rng: random.Random, weights: list[tuple[str, int]]) -> str:
     return rng.choices([s for s, _ in weights], weights=[w for _, w in weights])[0]
 
@@ -202,33 +211,11 @@ def build_deadline_day(orgs: int = 500, *, seed: int = 7, year: int = LOAD_YEAR)
                 rows = [dept_rows[i] for i in picked]
                 first = rng.randrange(len(dept_tasks))
                 for position, task in enumerate(dept_tasks[first : first + rng.randint(3, 5)] or dept_tasks[:3], 1):
-                    tasks.append(
-                        Task(
-                            table=t,
-                            position=position,
-                            name=task.name,
-                            content=task.content,
-                            total=task.total,
-                            fiscal=task.fiscal,
-                            other=task.other,
-                        )
-                    )
+                    tasks.append(Task(table=t, position=position, **_copied(task, _TASK_FIELDS)))
             else:
                 rows = project_rows_by_table.get(t.load_template_id, [])
             for position, row in enumerate(rows, start=1):
-                indicators.append(
-                    Indicator(
-                        table=t,
-                        position=position,
-                        level1=row.level1,
-                        level2=row.level2,
-                        level3=row.level3,
-                        description=row.description,
-                        value=row.value,
-                        basis=row.basis,
-                        note=row.note,
-                    )
-                )
+                indicators.append(Indicator(table=t, position=position, **_copied(row, _INDICATOR_FIELDS)))
         Task.objects.bulk_create(tasks, batch_size=2000)
         Indicator.objects.bulk_create(indicators, batch_size=2000)
         world.indicators = len(indicators)

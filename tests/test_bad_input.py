@@ -530,16 +530,24 @@ class Bad:
         return pytest.param(self, id=self.id)
 
 
+def broken_workbooks(good, stem: str, *, truncate, old_suffix: str) -> list[Bad]:
+    """What goes wrong with any xlsx, whichever importer reads it: cut short, a zip bomb, an XML
+    entity bomb, and an old binary .xls (under `old_suffix`)."""
+    return [
+        Bad("truncated-xlsx", f"{stem}.xlsx", lambda: truncate(good()), "xlsx 文件已损坏"),
+        Bad("zip-bomb", "炸弹.xlsx", zip_bomb, "xlsx 文件解压后过大"),
+        Bad("billion-laughs", "实体.xlsx", lambda: billion_laughs(good()), "xlsx 文件已损坏或格式不受支持"),
+        Bad(
+            "old-xls",
+            f"旧{old_suffix}",
+            lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000),
+            "旧版 Excel（.xls）",
+        ),
+    ]
+
+
 TABLE_FILES = [
-    Bad("truncated-xlsx", "表.xlsx", lambda: good_table_xlsx()[: len(good_table_xlsx()) // 2], "xlsx 文件已损坏"),
-    Bad("zip-bomb", "炸弹.xlsx", zip_bomb, "xlsx 文件解压后过大"),
-    Bad(
-        "billion-laughs",
-        "实体.xlsx",
-        lambda: billion_laughs(good_table_xlsx()),
-        "xlsx 文件已损坏或格式不受支持",
-    ),
-    Bad("old-xls", "旧.xlsx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000), "旧版 Excel（.xls）"),
+    *broken_workbooks(good_table_xlsx, "表", truncate=lambda body: body[: len(body) // 2], old_suffix=".xlsx"),
     Bad("zip-not-xlsx", "压缩包.xlsx", lambda: _zip({"readme.txt": b"hello"}), "缺少 xl/workbook.xml"),
     Bad(
         "wrong-layout",
@@ -843,15 +851,7 @@ def _accounts_merged(book) -> None:
 
 
 ACCOUNT_FILES = [
-    Bad("truncated-xlsx", "账号.xlsx", lambda: _good_accounts()[:700], "xlsx 文件已损坏"),
-    Bad("zip-bomb", "炸弹.xlsx", zip_bomb, "xlsx 文件解压后过大"),
-    Bad(
-        "billion-laughs",
-        "实体.xlsx",
-        lambda: billion_laughs(_good_accounts()),
-        "xlsx 文件已损坏或格式不受支持",
-    ),
-    Bad("old-xls", "旧.xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000), "旧版 Excel（.xls）"),
+    *broken_workbooks(_good_accounts, "账号", truncate=lambda body: body[:700], old_suffix=".xls"),
     Bad("binary", "乱码.xlsx", lambda: bytes(range(256)) * 40, "文件不是 xlsx 工作簿"),
     Bad("empty", "空.xlsx", lambda: b"", "所提交的是空文件"),
     Bad("wrong-layout-a-table-workbook", "绩效目标表.xlsx", good_table_xlsx, "工作簿中没有名为“部门单位”的工作表"),
