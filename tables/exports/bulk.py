@@ -3,9 +3,10 @@
 Memory stays flat however many tables there are: PDFs are rendered a few at
 a time (in worker processes when there is more than one core) and written to
 the zip as they come; the workbook streams each sheet to disk (xlsxwriter's
-constant-memory mode) and a finished sheet keeps no open file or row data
-(see `_retire_sheets`). The zip is written under a temporary name beside
-`out_path` and renamed only when complete, so a reader never sees half a file.
+constant-memory mode) and a finished sheet is assembled into its XML file at
+once, keeping only its name and print ranges in memory (`TableWorkbook.seal`).
+The zip is written under a temporary name beside `out_path` and renamed only
+when complete, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -63,24 +64,6 @@ def _rendered(items: Iterable[Item], workers: int):
             yield done, future.result()
 
 
-def _retire_sheets(sheets) -> None:
-    """Let go of what xlsxwriter holds for finished sheets until the workbook closes.
-
-    In constant-memory mode every sheet streams its rows to a temporary file that
-    stays open, with its buffers, until `close()`: one open file and ~35 KB per
-    table (1,000 tables hit the usual limit of 1,024 open files). A finished sheet's
-    file is closed here and reopened by xlsxwriter when it packages the workbook (as
-    `Workbook.close()` does), and the heights of rows already on disk are dropped
-    (xlsxwriter reads them only while writing a row; the last row is still pending).
-    What stays is what the package needs: merges, column widths, print settings.
-    """
-    for ws in sheets:
-        ws._opt_close()
-        pending = ws.row_info.get(ws.previous_row)
-        ws.row_info = {ws.previous_row: pending} if pending else {}
-        ws.row_sizes = {}  # only for placing images and charts, which these sheets have none of
-
-
 def _safe_stem(stem: str, taken: set[str]) -> str:
     base = _UNSAFE.sub("_", stem).strip(" .") or "table"
     base = base[:120]
@@ -130,7 +113,7 @@ def write_bulk_zip(
                             snapshot=data,
                             footer=table_footer(data, meta),
                         )
-                    _retire_sheets(book.wb.worksheets()[first_new:])
+                    book.seal(first_new)
                     count += 1
                     if progress:
                         progress(count, name)

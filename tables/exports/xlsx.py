@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import tempfile
 from decimal import Decimal
 
 import xlsxwriter
@@ -69,6 +71,64 @@ def sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
+class _SealedSheet:
+    """A finished worksheet whose XML is on disk already: what packaging asks of it, nothing more.
+
+    xlsxwriter keeps every Worksheet (≈19 KB each with its merge list and column
+    data, hundreds of attributes) until `Workbook.close()` packages them. A bulk
+    workbook of 500 tables would grow by that much per table, so each finished
+    sheet is assembled at once (`TableWorkbook.seal`) and replaced by this: its
+    name, position, visibility and the ranges that become defined names (print
+    area, print titles). When the workbook closes, the packager asks it for its
+    XML and gets the file moved into place. The attributes below are the ones
+    xlsxwriter 3.3's Workbook and Packager read from a sheet that has no charts,
+    images, comments, tables or VBA (sealed output is compared byte for byte with
+    xlsxwriter's own in tests/test_exports.py).
+    """
+
+    _KEPT = ("name", "index", "hidden", "selected", "active", "print_area_range", "repeat_row_range",
+             "repeat_col_range", "autofilter_area")  # fmt: skip
+    __slots__ = (*_KEPT, "_path", "_target")
+
+    is_chartsheet = False
+    constant_memory = False  # nothing left to stream
+    vba_codename = None
+    has_vml = has_header_vml = has_comments = has_dynamic_arrays = has_embedded_images = False
+    drawing = background_image = None
+    charts = images = shapes = header_images = footer_images = tables = ()
+    comments_list = buttons_list = header_images_list = ()
+    external_hyper_links = external_drawing_links = external_vml_links = external_table_links = ()
+    external_comment_links = external_background_links = drawing_links = vml_drawing_links = ()
+
+    def __init__(self, ws, tmpdir):
+        for name in self._KEPT:
+            setattr(self, name, getattr(ws, name))
+        ws._opt_reopen()
+        ws._write_single_row()  # the last row is still pending in constant-memory mode
+        fd, self._path = tempfile.mkstemp(suffix=".xml", dir=tmpdir)
+        os.close(fd)
+        ws._set_xml_writer(self._path)
+        ws._assemble_xml_file()  # also removes the row data file
+        self._target = None
+
+    def _opt_close(self) -> None:
+        pass
+
+    def _opt_reopen(self) -> None:
+        pass
+
+    def _set_xml_writer(self, target) -> None:
+        self._target = target
+
+    def _assemble_xml_file(self) -> None:
+        if isinstance(self._target, io.StringIO):  # the workbook is packaged in memory
+            with open(self._path, encoding="utf-8") as fh:
+                self._target.write(fh.read())
+            os.unlink(self._path)
+        else:
+            os.replace(self._path, self._target)
+
+
 class TableWorkbook:
     """A workbook of printed tables, streamed to `target` (a path or a file object)."""
 
@@ -85,6 +145,7 @@ class TableWorkbook:
         self._formats: dict[tuple, object] = {}
         self._taken: set[str] = set()
         self._first = None
+        self._tmpdir = options.get("tmpdir")
         # Created first so it can be written as we go (each sheet streams on its own).
         self.meta_ws = self.wb.add_worksheet(META_SHEET)
         self.meta_ws.hide()
@@ -135,7 +196,7 @@ class TableWorkbook:
         name = sheet_name(title, self._taken)
         ws = self.wb.add_worksheet(name)
         if self._first is None:
-            self._first = ws
+            self._first = name
             ws.activate()
             ws.set_first_sheet()
         self._meta(name, {"role": role, "layout": table.layout_code, "snapshot": snapshot})
@@ -237,6 +298,18 @@ class TableWorkbook:
                 ws.write_number(r, c, number, self.fmt(cell.style, "0" + ("." + "0" * places if places else "") + "%"))
                 return
         ws.write_string(r, c, text, self.fmt(cell.style, quote=text.startswith(_FORMULA_START)))
+
+    def seal(self, start: int = 1) -> None:
+        """Write the XML of every sheet from position `start` on now and let go of the sheets.
+
+        For a workbook that grows sheet by sheet (bulk export): what stays in memory per
+        sheet is its name and print ranges. Sealed sheets can no longer be written to.
+        The hidden `_meta` sheet (position 0) keeps streaming until the workbook closes.
+        """
+        sheets = self.wb.worksheets_objs
+        for i in range(max(start, 1), len(sheets)):
+            if not isinstance(sheets[i], _SealedSheet):
+                sheets[i] = self.wb.sheetnames[sheets[i].name] = _SealedSheet(sheets[i], self._tmpdir)
 
     def close(self) -> None:
         if self._first is None:  # an empty workbook still needs one visible sheet
