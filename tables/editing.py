@@ -41,7 +41,7 @@ from indicators.models import Indicator
 from indicators.values import parse_value
 from tables.exchange import TABLE_FORMAT, ExchangeError, export_table, import_document, tables_for_export
 from tables.fields import format_amount, parse_amount
-from tables.models import AuditEntry, Membership, Organisation, Round, Snapshot, TargetTable, Task
+from tables.models import AuditEntry, Membership, Organisation, Round, Snapshot, TargetTable, Task, one
 from tables.permissions import is_admin
 
 EDITABLE = (TargetTable.Status.DRAFT, TargetTable.Status.RETURNED)
@@ -296,7 +296,7 @@ def save_row(
     values = _clean_row(spec, values)
     with transaction.atomic():
         write = _begin_write(table.pk, _user(user), based_on)
-        row = spec.queryset(table.pk).filter(pk=row_id).first()
+        row = one(spec.queryset(table.pk).filter(pk=row_id))
         if row is None:
             raise Conflict(None, f"该{spec.label}")
         current = values_of(row, spec.fields)
@@ -375,7 +375,7 @@ def delete_row(
     with transaction.atomic():
         write = _begin_write(table.pk, _user(user), based_on)
         qs = spec.queryset(table.pk)
-        row = qs.filter(pk=row_id).first()
+        row = one(qs.filter(pk=row_id))
         if row is None:
             raise Conflict(None, f"该{spec.label}")
         current = values_of(row, spec.fields)
@@ -426,7 +426,7 @@ def move_row(
     with transaction.atomic():
         write = _begin_write(table.pk, _user(user), based_on)
         qs = spec.queryset(table.pk)
-        row = qs.filter(pk=row_id).first()
+        row = one(qs.filter(pk=row_id))
         if row is None:
             raise Conflict(None, f"该{spec.label}")
         if direction == "up":

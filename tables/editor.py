@@ -56,7 +56,7 @@ from tables.editor_forms import (
 )
 from tables.exchange import attach_rows
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
-from tables.models import TargetTable
+from tables.models import TargetTable, one
 from tables.permissions import get_table_for_user, role_for
 from tables.review import SubmitForm
 from tables.summary import task_totals
@@ -97,9 +97,7 @@ _FIELD_STEP = {
 def _load_table(pk: int, *, full: bool) -> TargetTable | None:
     """The table with its layout and scheme; `full` adds the tasks and indicators the editor and the
     checks read (two more queries, whatever the number of rows)."""
-    table = (
-        TargetTable.objects.select_related("organisation", "layout", "layout__scheme", "round").filter(pk=pk).first()
-    )
+    table = one(TargetTable.objects.select_related("organisation", "layout", "layout__scheme", "round").filter(pk=pk))
     if table is not None and full:
         attach_rows(table)
     return table

@@ -88,10 +88,10 @@ def role_for(user, organisation) -> str | None:
 
 def get_table_for_user(user, pk: int, queryset=None):
     """The table if `user` may see it, else 404 (no information leak)."""
-    from tables.models import TargetTable
+    from tables.models import TargetTable, one
 
     qs = queryset if queryset is not None else TargetTable.objects.all()
-    table = qs.visible_to(user).filter(pk=pk).first()
+    table = one(qs.visible_to(user).filter(pk=pk))
     if table is None:
         raise Http404("没有找到该绩效目标表")
     return table
