@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from indicators.models import Indicator
 from tables.exchange import ExchangeError, export_booklet, export_table, import_document, tables_for_export
@@ -201,3 +202,21 @@ def test_unknown_file_types_and_huge_files_are_refused(tmp_path, settings):
     with pytest.raises(ImportFailed, match=r"big\.json：文件过大"):
         import_path(big)
     _assert_nothing_saved()
+
+
+def test_attach_rows_gives_rows_in_position_order_whatever_order_they_were_stored_in():
+    from tables.exchange import attach_rows
+
+    import_document(load_expected("000_db0fda59e4eac40f.json"), "000.json")
+    table = TargetTable.objects.get()
+    rows = list(table.indicators.order_by("position"))
+    # Renumber so that the order of ids (and of storage) is the reverse of the positions.
+    n = len(rows)
+    Indicator.objects.filter(table=table).update(position=F("position") + 10_000)
+    for i, row in enumerate(rows):
+        Indicator.objects.filter(pk=row.pk).update(position=n - i)
+    fresh = attach_rows(TargetTable.objects.get(pk=table.pk))
+    assert [r.pk for r in fresh.indicators.all()] == [r.pk for r in reversed(rows)]
+    assert [r.position for r in fresh.indicators.all()] == list(range(1, n + 1))
+    assert [t.position for t in fresh.tasks.all()] == sorted(t.position for t in fresh.tasks.all())
+    assert export_table(fresh)["indicators"][0]["level3"] == rows[-1].level3
