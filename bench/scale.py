@@ -80,6 +80,22 @@ def _template_rows(layout_code: str) -> tuple[list, list, list]:
     return indicators, tasks, tables
 
 
+def _decision(snapshot, action: str, reviewer, opinion: str, **extra):
+    """The finance bureau's decision that closed `snapshot`."""
+    from tables.review_models import ReviewDecision, Stage
+
+    return ReviewDecision(
+        table=snapshot.table,
+        snapshot=snapshot,
+        stage=Stage.FINANCE,
+        action=action,
+        reviewer=reviewer,
+        decided_at=snapshot.closed_at,
+        opinion=opinion,
+        **extra,
+    )
+
+
 def build_deadline_day(orgs: int = 500, *, seed: int = 7, year: int = LOAD_YEAR) -> LoadWorld:
     """A round at its deadline: `orgs` organisations, each with its department table (20–40 indicators)
     and two project tables, fillers (two for every fourth organisation), 16 reviewers, and tables in
@@ -253,17 +269,7 @@ def build_deadline_day(orgs: int = 500, *, seed: int = 7, year: int = LOAD_YEAR)
                         closed_at=submitted_at - timedelta(days=1),
                     )
                     snapshots.append(returned)
-                    decisions.append(
-                        ReviewDecision(
-                            table=t,
-                            snapshot=returned,
-                            stage=Stage.FINANCE,
-                            action="return",
-                            reviewer=reviewer,
-                            decided_at=returned.closed_at,
-                            opinion="指标值不够具体，请细化后重新提交。",
-                        )
-                    )
+                    decisions.append(_decision(returned, "return", reviewer, "指标值不够具体，请细化后重新提交。"))
                     comments.append(
                         Comment(
                             table=t,
@@ -292,19 +298,8 @@ def build_deadline_day(orgs: int = 500, *, seed: int = 7, year: int = LOAD_YEAR)
                         snapshot.opened_at = submitted_at + timedelta(hours=1)
                         snapshot.opened_by = reviewer
                         snapshot.closed_at = submitted_at + timedelta(hours=3)
-                        decisions.append(
-                            ReviewDecision(
-                                table=t,
-                                snapshot=snapshot,
-                                stage=Stage.FINANCE,
-                                action="approve",
-                                reviewer=reviewer,
-                                decided_at=snapshot.closed_at,
-                                opinion="同意。",
-                                published=True,
-                                **{f"{stem}_passed": True for stem, _ in ReviewDecision.CHECKLIST},
-                            )
-                        )
+                        passed = {f"{stem}_passed": True for stem, _ in ReviewDecision.CHECKLIST}
+                        decisions.append(_decision(snapshot, "approve", reviewer, "同意。", published=True, **passed))
         Snapshot.objects.bulk_create(snapshots, batch_size=500)
         ReviewDecision.objects.bulk_create(decisions, batch_size=1000)
         Comment.objects.bulk_create(comments, batch_size=1000)
