@@ -969,6 +969,20 @@ def polarity(ctx: Context, row: Row) -> _Polarity | None:
     return None
 
 
+# An error, like a missing unit: `≥` promises a measure and gives none, so there is no target to review.
+@rule("value.number_missing", ERROR, "比较符后缺少数值")
+def _number_missing(ctx: Context):
+    for row in ctx.rows:
+        if row.value.kind == "comparator_only":
+            yield (
+                row.at("value"),
+                (
+                    f"{row.label}：指标值“{row.value_text}”{row.value.error}；请填写数值和计量单位（如“≥95%”“≤3天”），"
+                    "定性指标请直接填写等级（如“优”“达到预期”），不加比较符。"
+                ),
+            )
+
+
 @rule("value.unparseable", WARNING, "指标值无法识别")
 def _unparseable(ctx: Context):
     for row in ctx.rows:
@@ -1208,7 +1222,7 @@ def _timeliness_form(ctx: Context):
         v = row.value
         if not ctx.is_timeliness(row):
             continue
-        if v.kind in {"empty", "placeholder", "unparseable", "not_applicable", "quantitative_other"}:
+        if v.kind in {"empty", "placeholder", "comparator_only", "unparseable", "not_applicable", "quantitative_other"}:
             continue
         if v.kind == "date" or v.is_duration or v.is_percent or (v.is_quantitative and not v.unit):
             continue

@@ -22,6 +22,10 @@ Accepted forms, after full-width characters become half-width and spaces go:
 - a grade: `优`, `良好`, `合格`, `达标`, `完整`, `合规`, `AAA`, `显著提高`,
   `效果显著`, …; other text with no digits is `qualitative` (free words);
 - `定性：优`, `定量（其他）…`, `不适用`.
+
+A comparator with no number after it (`≥`, `不低于`, `≥良好`) is kind
+`comparator_only`: it promises a measure and gives none, so it is not a target
+(the checks block it). Words alone (`良好`, `达到预期`) are a grade instead.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ KINDS = (
     "quantitative_other",  # the national system's 定量（其他）
     "not_applicable",  # 不适用
     "placeholder",  # just `*`, `_`, `-` (the national system refuses these)
+    "comparator_only",  # `≥`, `不低于`, `≥良好`: a comparator without a number
     "empty",
     "unparseable",
 )
@@ -287,7 +292,7 @@ class ParsedValue:
         k = self.kind
         if k == "empty":
             return ""
-        if k in {"placeholder", "unparseable"}:
+        if k in {"placeholder", "comparator_only", "unparseable"}:
             return _RE_SPACE.sub(" ", self.raw.strip())
         if k == "not_applicable":
             return NOT_APPLICABLE
@@ -416,7 +421,7 @@ def _parse(raw: str) -> ParsedValue:
             approx, body = True, body[len(word) :]
             break
     if not body:
-        return ParsedValue(raw, "unparseable", error="只有比较符，缺少数值")
+        return ParsedValue(raw, "comparator_only", error="只有比较符，缺少数值")
 
     if _RE_DIGIT.search(body) or body.startswith(("年", "本年", "当年", "今年", "第")):
         dated = _date(raw, body, cmp)
@@ -425,7 +430,7 @@ def _parse(raw: str) -> ParsedValue:
 
     if not _RE_DIGIT.search(body):
         if m and m.group(0) in _SYMBOLS:
-            return ParsedValue(raw, "unparseable", error="比较符后缺少数值")
+            return ParsedValue(raw, "comparator_only", error="比较符后缺少数值")
         # `达标`, `达到要求`, `约束有效`: the word belongs to the phrase, not a comparator.
         return _words(raw, s)
 

@@ -271,7 +271,7 @@ def describe_value(parsed: ParsedValue) -> dict:
     """What the grammar read in a value, for the line under the cell."""
     if parsed.kind == "empty":
         return {"kind": "empty", "parts": [], "error": ""}
-    if parsed.kind in ("unparseable", "placeholder"):
+    if parsed.kind in ("unparseable", "placeholder", "comparator_only"):
         return {"kind": parsed.kind, "parts": [], "error": parsed.error or "无法识别"}
     parts: list[tuple[str, str]] = [("类型", _KIND_LABELS.get(parsed.kind, parsed.kind))]
     cmp = parsed.comparator if parsed.kind not in ("grade", "qualitative") else None

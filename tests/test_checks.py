@@ -483,6 +483,23 @@ def test_an_unparseable_value_warns():
     assert _value_findings("设备数量", "≥2个", "数量指标") == []
 
 
+@pytest.mark.parametrize("value", ["≥", "不低于", "≥良好"])
+def test_a_comparator_without_a_number_is_an_error_like_a_missing_unit(value):
+    findings = [f for f in check(with_row(department(), ind("设备数量", value, "数量指标")))
+                if f.code == "value.number_missing"]  # fmt: skip
+    assert [(f.code, f.severity) for f in findings] == [("value.number_missing", ERROR)]
+    assert findings[0].blocks_submission
+    assert f"“{value}”" in findings[0].message and "缺少数值" in findings[0].message
+    # It no longer counts as merely unreadable (a warning one may submit with).
+    assert "value.unparseable" not in [code for code, _ in _value_findings("设备数量", value, "数量指标")]
+
+
+def test_qualitative_grades_are_not_taken_for_a_missing_number():
+    for value in ("好", "优", "达到预期"):
+        codes = [code for code, _ in _value_findings("工作质量", value, "质量指标")]
+        assert "value.number_missing" not in codes and "value.unparseable" not in codes
+
+
 def test_a_quantity_without_a_unit_is_an_error():
     assert _value_findings("设备数量", "≥95", "数量指标") == [("value.unit_missing", ERROR)]
     assert _value_findings("设备数量", "≥95台", "数量指标") == []

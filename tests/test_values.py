@@ -166,14 +166,28 @@ def test_placeholders_are_their_own_kind(text):
     assert is_placeholder(text)
 
 
-@pytest.mark.parametrize(
-    "text", ["≥", "≥良好", "abc123", "完成2个项目", "2月30日", "13月底", "95%-90%", "≤3天以上", "1,5人", "≥90%-95%"]
-)
+# `≥` and `≥良好` left this list: a comparator without a number is now its own kind (see below).
+@pytest.mark.parametrize("text", ["abc123", "完成2个项目", "2月30日", "13月底", "95%-90%", "≤3天以上", "1,5人", "≥90%-95%"])
 def test_malformed_values_are_unparseable_with_a_reason(text):
     value = parse_value(text)
     assert value.kind == "unparseable"
     assert value.error
     assert value.normalized == text.strip()
+
+
+@pytest.mark.parametrize("text", ["≥", " ≥ ", ">=", "≤", "不低于", "达到", "≥良好", "≥好", "＞＝优"])
+def test_a_comparator_without_a_number_is_its_own_kind_and_not_a_target(text):
+    value = parse_value(text)
+    assert value.kind == "comparator_only"
+    assert "缺少数值" in value.error
+    assert not value.is_quantitative and not value.is_qualitative
+    assert value.system_comparator is None
+    assert parse_value(value.normalized).meaning() == value.meaning()
+
+
+@pytest.mark.parametrize("text", ["好", "优", "良好", "达到预期", "达到要求", "达标", "定性", "定性：优"])
+def test_qualitative_words_without_a_number_stay_valid_grades(text):
+    assert parse_value(text).kind in ("grade", "qualitative")
 
 
 def test_empty_values():
