@@ -12,6 +12,7 @@ from tables.bulk_export import STALE_AFTER, job_file, requeue_stale_jobs, start_
 from tables.downloads import safe_filename
 from tables.export_models import ExportJob
 from tables.models import Organisation, Round, TargetTable
+from tables.params import positive_int
 from tables.permissions import is_admin
 
 
@@ -30,14 +31,15 @@ def export_start(request: HttpRequest) -> HttpResponse:
     organisations = Organisation.objects.filter(pk__in=visible.values("organisation"), parent__isnull=True)
     error = ""
     if request.method == "POST":
-        round_ = rounds.filter(pk=request.POST.get("round") or 0).first()
+        round_id = positive_int(request.POST.get("round"))
+        round_ = rounds.filter(pk=round_id).first() if round_id else None
         statuses = [s for s in request.POST.getlist("statuses") if s in TargetTable.Status.values]
         filters = {"statuses": statuses or [TargetTable.Status.APPROVED]}
         if request.POST.get("kind") in TargetTable.Kind.values:
             filters["kind"] = request.POST["kind"]
-        org = request.POST.get("organisation", "")
-        if org.isdigit() and organisations.filter(pk=int(org)).exists():
-            filters["organisation"] = int(org)
+        org_id = positive_int(request.POST.get("organisation"))
+        if org_id and organisations.filter(pk=org_id).exists():
+            filters["organisation"] = org_id
         probe = ExportJob(created_by=request.user, round=round_, filters=filters)
         if not tables_for_job(probe).exists():
             error = "没有符合条件的表。默认只导出已批复的表，可在“状态”中选择其他状态。"

@@ -43,6 +43,7 @@ from tables.models import (
     Snapshot,
     TargetTable,
 )
+from tables.params import int_param, positive_int
 from tables.permissions import get_table_for_user, is_admin, visible_organisation_ids
 from tables.summary import task_totals
 from tables.workflow import Blocked, NotAllowed, TransitionError
@@ -544,8 +545,8 @@ def diff(request: HttpRequest, pk: int) -> HttpResponse:
             return "当前内容", workflow.current_data(table)
         if key == "previous-year":
             return previous_year
-        if key.isdigit():
-            snapshot = Snapshot.objects.filter(table_id=table.pk, number=int(key)).first()
+        if (number := positive_int(key)) is not None:
+            snapshot = Snapshot.objects.filter(table_id=table.pk, number=number).first()
             if snapshot is not None:
                 return f"第 {snapshot.number} 次提交", snapshot.data
         return None
@@ -635,10 +636,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     org_ids = visible_organisation_ids(user)  # once: it is also the department filter's scope
     tables = TargetTable.objects.all() if org_ids is None else TargetTable.objects.filter(organisation_id__in=org_ids)
     filters = _queue_filters(request)
-    if filters["round"].isdigit():
-        tables = tables.filter(round_id=int(filters["round"]))
-    if filters["organisation"].isdigit():
-        org_id = int(filters["organisation"])
+    if (round_id := int_param(request.GET, "round")) is not None:
+        tables = tables.filter(round_id=round_id)
+    if (org_id := int_param(request.GET, "organisation")) is not None:
         tables = tables.filter(Q(organisation_id=org_id) | Q(organisation__parent_id=org_id))
     if filters["kind"] in TargetTable.Kind.values:
         tables = tables.filter(kind=filters["kind"])
@@ -750,9 +750,9 @@ def round_progress(round_: Round, user) -> tuple[list[dict], dict]:
 
 
 def _dashboard_round(request: HttpRequest, rounds) -> Round | None:
-    raw = request.GET.get("round", "")
-    if raw.isdigit():
-        chosen = next((r for r in rounds if r.pk == int(raw)), None)
+    round_id = int_param(request.GET, "round")
+    if round_id is not None:
+        chosen = next((r for r in rounds if r.pk == round_id), None)
         if chosen is None:
             raise Http404("没有这个填报批次")
         return chosen
@@ -942,8 +942,8 @@ def accounts_inactive(request: HttpRequest) -> HttpResponse:
     """Accounts that have never logged in (for a round: of its organisations)."""
     _require_admin(request)
     rounds = list(Round.objects.only("pk", "title", "year"))
-    raw = request.GET.get("round", "")
-    round_ = next((r for r in rounds if raw.isdigit() and r.pk == int(raw)), None)
+    round_id = int_param(request.GET, "round")
+    round_ = next((r for r in rounds if r.pk == round_id), None)
     memberships = Membership.objects.select_related("organisation").order_by("organisation__code")
     if round_ is not None:
         memberships = memberships.filter(organisation__round_entries__round=round_)

@@ -17,6 +17,7 @@ from tables.downloads import attachment
 from tables.exchange import dumps, export_table, tables_for_export
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
+from tables.params import int_param
 from tables.permissions import get_table_for_user
 from tables.review import table_page_context
 from tables.summary import task_totals
@@ -38,10 +39,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "status": request.GET.get("status", ""),
         "q": request.GET.get("q", "").strip(),
     }
-    if filters["round"].isdigit():
-        tables = tables.filter(round_id=int(filters["round"]))
-    if filters["organisation"].isdigit():
-        tables = tables.filter(organisation_id=int(filters["organisation"]))
+    if (round_id := int_param(request.GET, "round")) is not None:
+        tables = tables.filter(round_id=round_id)
+    if (organisation_id := int_param(request.GET, "organisation")) is not None:
+        tables = tables.filter(organisation_id=organisation_id)
     if filters["kind"] in TargetTable.Kind.values:
         tables = tables.filter(kind=filters["kind"])
     if filters["status"] in TargetTable.Status.values:
