@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds" / "expected"
+SEEDS = ROOT / "tests" / "data" / "seeds" / "expected"
 FONTS_CONF = ROOT / "config" / "fonts" / "fonts.conf"
 
 

@@ -11,23 +11,18 @@ import pytest
 from tables.models import Membership
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, table_with_rows
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEEDS = SHARED / "seeds"
+# The acceptance seeds live in the repository so a clone alone passes; only
+# tests/test_acceptance_shared.py looks outside it (and checks these copies are current).
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 EXPECTED = SEEDS / "expected"
-DEMO = Path(__file__).resolve().parents[1] / "tables" / "fixtures" / "demo"
-
-
-def seed_dir() -> Path:
-    """The acceptance seeds: ../shared/seeds, or the demo copy in the project when shared/ is absent."""
-    return EXPECTED if EXPECTED.is_dir() else DEMO
 
 
 def expected_files() -> list[Path]:
-    return sorted(seed_dir().glob("*.json"))
+    return sorted(EXPECTED.glob("*.json"))
 
 
 def load_expected(name: str) -> dict:
-    return json.loads((seed_dir() / name).read_text(encoding="utf-8"))
+    return json.loads((EXPECTED / name).read_text(encoding="utf-8"))
 
 
 @dataclass

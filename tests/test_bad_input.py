@@ -767,7 +767,6 @@ def test_the_zip_bomb_is_small_and_would_unpack_to_gigabytes():
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seeds are not checked out")
 @pytest.mark.parametrize(
     ("encoding", "name"), [("gbk", "gbk.txt"), ("utf-16", "utf16-bom.txt"), ("utf-8-sig", "utf8-bom.txt")]
 )
@@ -1065,7 +1064,6 @@ def _import_seed_001(filler, world) -> TargetTable:
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seeds are not checked out")
 def test_the_p_tags_of_seed_001_become_paragraphs_on_the_table_page(filler, world):
     table = _import_seed_001(filler, world)
     paragraphs = _seed_001_goal_paragraphs()
@@ -1080,7 +1078,6 @@ def test_the_p_tags_of_seed_001_become_paragraphs_on_the_table_page(filler, worl
 
 @pytest.mark.pdf
 @pytest.mark.django_db
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seeds are not checked out")
 def test_the_p_tags_of_seed_001_become_paragraphs_in_the_pdf(filler, world):
     table = _import_seed_001(filler, world)
     response = filler.get(reverse("table-download", args=[table.pk, "pdf"]))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -22,9 +21,7 @@ from indicators.checks import (
     check_table,
     shipped_layout,
 )
-
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-EXPECTED = SEEDS / "expected"
+from tests.conftest import EXPECTED
 
 # ---------------------------------------------------------------- factories
 
@@ -650,10 +647,6 @@ def _seed_findings() -> dict[str, list[Finding]]:
     return result
 
 
-needs_seeds = pytest.mark.skipif(not EXPECTED.is_dir(), reason="shared seeds not present")
-
-
-@needs_seeds
 def test_the_wrong_way_time_limit_in_seed_002_is_found():
     findings = _seed_findings()["002"]
     [finding] = [f for f in findings if f.anchor == "indicator-23"]
@@ -663,13 +656,11 @@ def test_the_wrong_way_time_limit_in_seed_002_is_found():
     )
 
 
-@needs_seeds
 def test_no_money_or_structure_errors_on_the_seeds():
     for label, findings in _seed_findings().items():
         assert [f for f in findings if f.severity == ERROR] == [], label
 
 
-@needs_seeds
 def test_the_findings_on_the_seeds_are_the_reviewed_ones():
     """Every finding here is explained in the issue's closing note; a change to a rule shows up here."""
     found = {label: [(f.code, f.anchor) for f in fs] for label, fs in _seed_findings().items() if fs}
@@ -765,7 +756,6 @@ def test_the_command_checks_files_and_prints_findings(tmp_path):
         call_command("check_tables", "no-such-file.json", stdout=StringIO())
 
 
-@needs_seeds
 @pytest.mark.django_db
 def test_the_command_checks_a_seed_booklet_table_by_table():
     out = StringIO()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core import signing
@@ -16,12 +15,11 @@ from indicators.models import CatalogEntry, Indicator
 from tables import editing
 from tables.editing import Conflict, row_fingerprint
 from tables.models import Layout, Round, TargetTable, Task
-from tests.conftest import PERSONAS, load_expected, log_in
+from tests.conftest import PERSONAS, SEEDS, load_expected, log_in
 from tests.factories import IndicatorFactory, TableFactory, TaskFactory, table_with_rows
 
 pytestmark = pytest.mark.django_db
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 HTMX = {"HX-Request": "true"}
 
 
@@ -272,7 +270,6 @@ def test_a_booklet_file_is_refused_with_a_message(client, world):
     assert response.status_code == 422 and "册子" in response.content.decode()
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seeds are not checked out")
 def test_pasted_whole_table_becomes_a_table(client, world):
     text = (SEEDS / "000_db0fda59e4eac40f.txt").read_text(encoding="utf-8")
     expected = load_expected("000_db0fda59e4eac40f.json")

@@ -14,6 +14,7 @@ from django.db import connections
 
 from indicators.models import Indicator
 from tables.models import Layout, Round, TargetTable
+from tests.conftest import SEEDS
 from tests.factories import IndicatorFactory, TableFactory
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,7 +30,7 @@ ARGS = [
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 DOCS = ROOT / "docs" / "screenshots"
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_db0fda59e4eac40f.txt"
+SEED = SEEDS / "000_db0fda59e4eac40f.txt"
 PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory
 
 pytestmark = [
@@ -232,8 +233,6 @@ def test_a_filler_creates_a_table_through_all_five_steps(live_server, page, worl
 
 
 def test_pasting_twenty_rows_from_a_seed_creates_them(live_server, page, world):
-    if not SEED.exists():
-        pytest.skip("the shared seeds are not checked out")
     lines = SEED.read_text(encoding="utf-8").split("\n")
     start = next(i for i, line in enumerate(lines) if "一级指标" in line and "三级指标" in line)
     body = [line for line in lines[start + 1 :] if line.count("\t") >= 2][:20]

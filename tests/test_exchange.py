@@ -14,7 +14,7 @@ from indicators.models import Indicator
 from tables.exchange import ExchangeError, export_booklet, export_table, import_document, tables_for_export
 from tables.importing import ImportFailed, import_path
 from tables.models import Organisation, OverallGoal, TargetTable, Task
-from tests.conftest import expected_files, load_expected
+from tests.conftest import SEEDS, expected_files, load_expected
 
 pytestmark = pytest.mark.django_db
 
@@ -178,12 +178,7 @@ SEED_TEXTS = ["000_db0fda59e4eac40f", "001_421184b3b351f12a", "002_3cbdb8ee36d44
 
 @pytest.mark.parametrize("stem", SEED_TEXTS, ids=lambda s: s[:3])
 def test_import_tables_reads_a_seed_text_and_exports_the_expected_json(stem, tmp_path):
-    from tests.conftest import SEEDS
-
-    text = SEEDS / f"{stem}.txt"
-    if not text.exists():
-        pytest.skip("../shared/seeds is not beside the project")
-    call_command("import_tables", str(text), stdout=io.StringIO())
+    call_command("import_tables", str(SEEDS / f"{stem}.txt"), stdout=io.StringIO())
     out = tmp_path / "out"
     call_command("export_tables", "--out", str(out), stdout=io.StringIO())
     exported = json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))

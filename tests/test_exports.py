@@ -20,8 +20,9 @@ import pytest
 from tables.exports import XlsxImportError, blank_template, read_workbook, render_pdf, render_xlsx, write_bulk_zip
 from tables.exports.printed import CONTENT_H, INDICATORS, build_table, chunk_rows, paginate
 from tables.layouts import LAYOUTS_BY_CODE, infer_layout_code
+from tests.conftest import EXPECTED
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "expected"  # shared/ sits beside the repo
+SEEDS = EXPECTED  # the seeds as exchange JSON
 SEED_NAMES = sorted(p.stem for p in SEEDS.glob("0*.json"))
 BOOKLET = "004_23c08299ad075e9a"
 PROJECT = LAYOUTS_BY_CODE["hebei-2023-project"]

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from indicators.schemes import SCHEMES
 from tables.textimport import LEVEL1_OF, parse_indicator_rows, parse_table_text, split_rows
+from tests.conftest import SEEDS
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 DEPARTMENT_SEEDS = sorted(SEEDS.glob("00[0-3]_*.txt"))
 
 COLUMNS_4 = ["level1", "level2", "level3", "value"]
@@ -27,7 +27,6 @@ def triples(rows: list[dict]) -> list[tuple]:
 # --------------------------------------------------------------------------- whole tables
 
 
-@pytest.mark.skipif(not DEPARTMENT_SEEDS, reason="the shared seeds are not checked out next to the project")
 @pytest.mark.parametrize("path", DEPARTMENT_SEEDS, ids=lambda p: p.name[:3])
 def test_seed_imports_exactly_as_expected(path: Path) -> None:
     expected = json.loads((SEEDS / "expected" / f"{path.stem}.json").read_text(encoding="utf-8"))
@@ -36,7 +35,6 @@ def test_seed_imports_exactly_as_expected(path: Path) -> None:
     assert result.data == expected
 
 
-@pytest.mark.skipif(not DEPARTMENT_SEEDS, reason="the shared seeds are not checked out next to the project")
 def test_seed_without_page_break_headings_or_blank_lines_still_imports() -> None:
     """The lone 年度绩效指标/产出指标 lines are optional: the 二级→一级 map fills the same 一级."""
     path = DEPARTMENT_SEEDS[0]

@@ -1,6 +1,6 @@
 """Exports of target tables: one printed model (`printed`), rendered to xlsx and PDF.
 
-API (all on exchange dicts, see shared/seeds/SCHEMA.md, and layout dicts, see
+API (all on exchange dicts, see tests/data/seeds/SCHEMA.md, and layout dicts, see
 tables/layouts.py; nothing here touches the database). Wherever a layout is
 taken, {layout code: layout} also works (each table's "layout" key, else
 tables.layouts.infer_layout_code):
