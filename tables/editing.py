@@ -381,7 +381,8 @@ def delete_row(
         current = values_of(row, spec.fields)
         if fingerprint(current) != base:
             raise Conflict(current, f"该{spec.label}")
-        snapshot = {"kind": kind, "table": table.pk, "position": row.position, "values": current}
+        # The row's id makes the undo single-use: `restore_row` brings the row back under it.
+        snapshot = {"kind": kind, "table": table.pk, "id": row.pk, "position": row.position, "values": current}
         if kind == "indicators" and row.task_id:
             snapshot["task"] = row.task_id
         row.delete()
@@ -392,7 +393,11 @@ def delete_row(
 
 
 def restore_row(table: TargetTable, snapshot: dict, *, based_on: int | None = None, user=None) -> Saved:
-    """Undo a delete: put the row back where it was, with its values."""
+    """Undo a delete: put the row back where it was, with its values and its old id.
+
+    The id is what makes an undo token single-use: a replayed token finds its row there
+    already and changes nothing (it once added a copy each time).
+    """
     kind = snapshot["kind"]
     if snapshot.get("table") != table.pk or kind not in ROW_KINDS:
         raise EditError("撤销的内容不属于这张表。")
@@ -407,11 +412,15 @@ def restore_row(table: TargetTable, snapshot: dict, *, based_on: int | None = No
     with transaction.atomic():
         write = _begin_write(table.pk, _user(user), based_on)
         qs = spec.queryset(table.pk)
+        # Checked after _begin_write took the table's lock: two replays at once cannot both pass.
+        row_id = snapshot.get("id")
+        if not isinstance(row_id, int) or spec.model.objects.filter(pk=row_id).exists():
+            raise EditError("这一删除已经撤销过了，不能重复撤销。")
         end = (qs.aggregate(m=Max("position"))["m"] or 0) + 1
         at = max(1, min(int(snapshot["position"]), end))
         if at < end:
             _shift(qs, at, 1)
-        obj = spec.model.objects.create(table_id=table.pk, position=at, **_defaults(spec, row))
+        obj = spec.model.objects.create(pk=row_id, table_id=table.pk, position=at, **_defaults(spec, row))
         restored = values_of(obj, spec.fields)
         write.log(f"恢复删除的{_row_label(spec, at, restored)}", "", _summary(spec, restored))
         write.finish()

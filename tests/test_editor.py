@@ -76,6 +76,7 @@ def _requests(world) -> dict:
         {
             "kind": "indicators",
             "table": t.pk,
+            "id": 10**9,  # a deleted row's id: no row has it
             "position": 1,
             "values": {
                 "level1": "产出指标",

@@ -10,6 +10,8 @@ from tables.params import BIGINT_MAX, positive_int
 
 pytestmark = pytest.mark.django_db
 
+HTMX = {"HX-Request": "true"}
+
 
 # ---------------------------------------------------------------- integer query parameters
 
@@ -70,3 +72,36 @@ def test_export_start_ignores_a_round_that_is_not_a_number(client, world):
     for raw in ["abc", "9" * 30, "-3"]:
         response = client.post(reverse("export-start"), {"round": raw, "organisation": raw, "statuses": ["draft"]})
         assert response.status_code == 302, raw
+
+
+# ---------------------------------------------------------------- undo tokens
+
+
+def test_replaying_an_undo_token_restores_the_row_once(client, world):
+    from tables.editing import row_fingerprint
+
+    table = world.table_a
+    tasks = list(table.tasks.order_by("position"))
+    client.force_login(world.filler_a)
+    url = reverse("editor-row-delete", args=[table.pk, "tasks", tasks[1].pk])
+    body = client.post(url, {"base": row_fingerprint(tasks[1])}, headers=HTMX).content.decode()
+    token = body.split('name="token" value="')[1].split('"')[0]
+    undo = reverse("editor-undo", args=[table.pk])
+    answers = [client.post(undo, {"token": token}, headers=HTMX) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 400, 400]
+    assert "已经撤销过了" in answers[1].content.decode()
+    assert list(table.tasks.order_by("position").values_list("pk", flat=True)) == [t.pk for t in tasks]
+
+
+def test_a_refused_undo_replay_leaves_the_version_alone(client, world):
+    from tables.editing import EditError, delete_row, restore_row, row_fingerprint
+
+    table = world.table_a
+    row = table.indicators.order_by("position").first()
+    saved = delete_row(table, "indicators", row.pk, base=row_fingerprint(row), user=world.filler_a)
+    restore_row(table, saved.snapshot, user=world.filler_a)
+    version = type(table).objects.get(pk=table.pk).version
+    with pytest.raises(EditError):
+        restore_row(table, saved.snapshot, user=world.filler_a)
+    assert type(table).objects.get(pk=table.pk).version == version
+    assert table.indicators.count() == 4
