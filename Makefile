@@ -31,6 +31,8 @@ run: install ## Migrate, load the demo, print the logins and serve on 127.0.0.1:
 	@trap 'kill 0' EXIT; DEBUG=1 $(PY) manage.py db_worker --no-reload & DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 WORKERS ?= 4
+# Every process below (migrate, the worker, gunicorn) runs with the production settings.
+serve-prod: export DJANGO_ENV := production
 serve-prod: install ## Production-style: gunicorn ($(WORKERS) workers) + whitenoise + task worker; needs SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS
 	@test -n "$$SECRET_KEY" || { echo "请设置 SECRET_KEY（以及 DATABASE_URL、ALLOWED_HOSTS），见 docs/deploy.md"; exit 1; }
 	$(PY) manage.py migrate --no-input

@@ -1,8 +1,9 @@
 """One settings module, read from the environment.
 
 Environment variables:
+  DJANGO_ENV     "development" (default) or "production".
   DEBUG          "1"/"true" turns debug on (off by default).
-  SECRET_KEY     required when DEBUG is off.
+  SECRET_KEY     required when DJANGO_ENV=production; elsewhere a development key stands in.
   DATABASE_URL   sqlite:///path or postgres://user:pass@host:port/name
                  (default: db.sqlite3 in the project folder).
   ALLOWED_HOSTS  comma-separated host names.
@@ -78,13 +79,21 @@ def parse_database_url(url: str) -> dict:
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use sqlite or postgres)")
 
 
+# Development unless DJANGO_ENV=production, so a clone's manage.py commands run as written;
+# config/wsgi.py and asgi.py default to production, so an app server never runs on the
+# development key (whose "django-insecure-" prefix also fails `check --deploy`).
+DJANGO_ENV = os.environ.get("DJANGO_ENV", "development")
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be development or production, got {DJANGO_ENV!r}")
+PRODUCTION = DJANGO_ENV == "production"
+if PRODUCTION and env_bool("TESTING", False):
+    raise ImproperlyConfigured("TESTING cannot be on when DJANGO_ENV=production")
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or env_bool("TESTING", False):
-        SECRET_KEY = "insecure-development-key-only-for-debug-and-tests"
-    else:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    if PRODUCTION:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production")
+    SECRET_KEY = "django-insecure-development-key-never-used-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 
