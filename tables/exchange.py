@@ -13,12 +13,13 @@ from operator import attrgetter
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from indicators.models import Category, Indicator, Scheme
 from tables.fields import format_amount, parse_amount
 from tables.layouts import infer_layout_code
 from tables.models import Layout, Organisation, OverallGoal, Round, SubGoal, TargetTable, Task
+from tables.permissions import filled_organisation_ids
 
 TABLE_FORMAT = "target-table/1"
 BOOKLET_FORMAT = "target-booklet/1"
@@ -540,14 +541,29 @@ def export_table(table: TargetTable, *, with_ids: bool = False) -> dict:
     return data
 
 
-def booklet_tables(overall: OverallGoal):
+# What a booklet shows of tables its reader does not write: what was handed in for review.
+# Drafts and returned tables are still being written by their organisation.
+BOOKLET_SHARED_STATUSES = (TargetTable.Status.SUBMITTED, TargetTable.Status.APPROVED)
+
+
+def booklet_tables(overall: OverallGoal, user=None):
+    """The project tables of a department's booklet: the department's and its units' of that year.
+
+    For a reader (`user`), only tables they may see (`visible_to`: a filler of a department
+    without 含下属单位 gets the department's own) and, of those, tables of organisations they
+    fill in every state (their working copy) and the others' once submitted. Without a user
+    (the export command, run by the operator) every table in every state.
+    """
     org = overall.organisation
-    return (
+    tables = (
         tables_for_export()
         .filter(year=overall.year, kind=TargetTable.Kind.PROJECT)
         .filter(organisation__in=Organisation.objects.filter(pk=org.pk) | org.units.all())
-        .order_by("position", "id")
     )
+    if user is not None:
+        filled = filled_organisation_ids(user)
+        tables = tables.visible_to(user).filter(Q(organisation_id__in=filled) | Q(status__in=BOOKLET_SHARED_STATUSES))
+    return tables.order_by("position", "id")
 
 
 def export_booklet(overall: OverallGoal, tables=None) -> dict:

@@ -39,24 +39,25 @@ def table_xlsx(table: TargetTable) -> bytes:
     return render_xlsx(export_table(table), layout_as_dict(table.layout), meta=table_meta(table))
 
 
-def booklet_data(overall: OverallGoal) -> dict:
-    return export_booklet(overall, list(booklet_tables(overall)))
+def booklet_data(overall: OverallGoal, user=None) -> dict:
+    """The booklet as `user` may read it (see `booklet_tables`); without a user, every table."""
+    return export_booklet(overall, list(booklet_tables(overall, user)))
 
 
-def booklet_pdf(overall: OverallGoal) -> bytes:
+def booklet_pdf(overall: OverallGoal, user=None) -> bytes:
     from tables.exports import render_booklet_pdf
 
     meta = {"status": "draft", "date": timezone.localdate().strftime("%Y年%m月")}
-    tables = list(booklet_tables(overall))
+    tables = list(booklet_tables(overall, user))
     if tables and all(t.status == TargetTable.Status.APPROVED for t in tables):
         meta["status"] = TargetTable.Status.APPROVED
     return render_booklet_pdf(export_booklet(overall, tables), layouts_map(), meta=meta)
 
 
-def booklet_xlsx(overall: OverallGoal) -> bytes:
+def booklet_xlsx(overall: OverallGoal, user=None) -> bytes:
     from tables.exports import render_xlsx
 
-    return render_xlsx(booklet_data(overall), layouts_map())
+    return render_xlsx(booklet_data(overall, user), layouts_map())
 
 
 def file_stem(table: TargetTable) -> str:

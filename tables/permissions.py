@@ -57,6 +57,20 @@ def visible_organisation_ids(user) -> set[int] | None:
     return own
 
 
+def filled_organisation_ids(user) -> set[int]:
+    """Organisations whose tables `user` writes as a filler (units too where the membership says so)."""
+    if not user.is_authenticated:
+        return set()
+    from tables.models import Organisation
+
+    filled = _roles(user)["filler"]
+    own = {org_id for org_id, _ in filled}
+    with_units = [org_id for org_id, include_units in filled if include_units]
+    if with_units:
+        own |= set(Organisation.objects.filter(parent_id__in=with_units).values_list("pk", flat=True))
+    return own
+
+
 def role_for(user, organisation) -> str | None:
     """The strongest role `user` has for one organisation (an Organisation or its id): admin,
     reviewer, filler or None. Pass the Organisation when it is at hand: its parent is then known.

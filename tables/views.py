@@ -132,15 +132,15 @@ def table_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_GET
 @login_required
 def booklet_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """A department's whole booklet (part 1 and every project table) as PDF or xlsx."""
+    """A department's booklet (part 1 and the project tables the user may read) as PDF or xlsx."""
     overall = OverallGoal.objects.select_related("organisation").prefetch_related("subgoals").filter(pk=pk).first()
     visible = Organisation.objects.visible_to(request.user).filter(pk=getattr(overall, "organisation_id", None))
     if overall is None or not visible.exists():
         raise Http404("没有找到该部门的绩效目标册")
     stem = f"{overall.year}-{overall.organisation.name}-部门绩效目标"
     if fmt == "pdf":
-        return attachment(export_service.booklet_pdf(overall), f"{stem}.pdf", "application/pdf")
-    return attachment(export_service.booklet_xlsx(overall), f"{stem}.xlsx", XLSX)
+        return attachment(export_service.booklet_pdf(overall, request.user), f"{stem}.pdf", "application/pdf")
+    return attachment(export_service.booklet_xlsx(overall, request.user), f"{stem}.xlsx", XLSX)
 
 
 @require_GET
