@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from indicators.fields import NameField
+
 
 class Scheme(models.Model):
     """An indicator scheme: the 一级 → 二级 tree plus the check parameters that go with it.
@@ -17,7 +19,7 @@ class Scheme(models.Model):
     """
 
     code = models.SlugField("编码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=100)
+    name = NameField("名称", max_length=100)
     params = models.JSONField("审核参数", default=dict, blank=True)
     # Replaced whenever one of its categories changes (signals below): the key of the
     # per-process cache of its tree, so every app server sees an edit at once. A fresh
@@ -68,7 +70,7 @@ class Category(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name="一级指标", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
-    name = models.CharField("名称", max_length=100)
+    name = NameField("名称", max_length=100)
     position = models.PositiveIntegerField("顺序", default=0)
 
     class Meta:
@@ -109,7 +111,7 @@ class Indicator(models.Model):
     position = models.PositiveIntegerField("顺序")
     level1 = models.CharField("一级指标", max_length=100)
     level2 = models.CharField("二级指标", max_length=100)
-    level3 = models.CharField("三级指标", max_length=300)
+    level3 = NameField("三级指标", max_length=300)
     description = models.TextField("绩效指标描述", null=True, blank=True)
     value = models.CharField("指标值", max_length=300, help_text="按填写原样保存")
     basis = models.CharField("指标值确定依据", max_length=300, null=True, blank=True)
@@ -139,7 +141,7 @@ class CatalogEntry(models.Model):
     )
     level1 = models.CharField("一级指标", max_length=100)
     level2 = models.CharField("二级指标", max_length=100)
-    level3 = models.CharField("三级指标", max_length=300)
+    level3 = NameField("三级指标", max_length=300)
     value = models.CharField("参考指标值", max_length=300, blank=True, default="")
     description = models.TextField("绩效指标描述", blank=True, default="")
     basis = models.CharField("指标值确定依据", max_length=300, blank=True, default="")

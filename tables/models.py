@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from indicators.fields import NameField
 from tables.fields import AmountField
 
 
@@ -35,8 +36,8 @@ class OrganisationQuerySet(models.QuerySet):
 class Organisation(models.Model):
     """A 部门 (department) or a 单位 (unit) under one."""
 
-    code = models.CharField("编码", max_length=40, null=True, blank=True, unique=True)
-    name = models.CharField("名称", max_length=200)
+    code = NameField("编码", max_length=40, null=True, blank=True, unique=True)
+    name = NameField("名称", max_length=200)
     parent = models.ForeignKey(
         "self", verbose_name="主管部门", null=True, blank=True, on_delete=models.PROTECT, related_name="units"
     )
@@ -76,10 +77,10 @@ class Layout(models.Model):
         PROJECT = "project", "项目支出"
 
     code = models.SlugField("编码", max_length=60, unique=True)
-    name = models.CharField("名称", max_length=100)
+    name = NameField("名称", max_length=100)
     kind = models.CharField("表类型", max_length=20, choices=Kind.choices)
     scheme = models.ForeignKey("indicators.Scheme", verbose_name="指标体系", on_delete=models.PROTECT)
-    title = models.CharField("默认标题", max_length=200)
+    title = NameField("默认标题", max_length=200)
     blocks = models.JSONField("区块", default=list)
     budget_keys = models.JSONField("预算字段", default=list, blank=True)
     columns = models.JSONField("指标列", default=list)
@@ -101,7 +102,7 @@ class Round(models.Model):
     """A 填报批次: one year, one layout, a window to file in."""
 
     year = models.PositiveSmallIntegerField("预算年度")
-    title = models.CharField("名称", max_length=200)
+    title = NameField("名称", max_length=200)
     layout = models.ForeignKey(Layout, verbose_name="表样", on_delete=models.PROTECT)
     opens = models.DateField("开始日期", null=True, blank=True)
     deadline = models.DateField("截止日期", null=True, blank=True)
@@ -157,7 +158,7 @@ class TargetTable(models.Model):
     )
     layout = models.ForeignKey(Layout, verbose_name="表样", on_delete=models.PROTECT)
     kind = models.CharField("表类型", max_length=20, choices=Kind.choices)
-    title = models.CharField("标题", max_length=300)
+    title = NameField("标题", max_length=300)
     mission = models.TextField("年度履职目标", null=True, blank=True)
     goal = models.TextField("年度总体目标", null=True, blank=True)
 
@@ -174,8 +175,8 @@ class TargetTable(models.Model):
     plan_10 = AmountField("10月底累计支出（%）")
     plan_12 = AmountField("12月底累计支出（%）")
 
-    project_code = models.CharField("项目编码", max_length=60, blank=True, default="")
-    project_name = models.CharField("项目名称", max_length=300, blank=True, default="")
+    project_code = NameField("项目编码", max_length=60, blank=True, default="")
+    project_name = NameField("项目名称", max_length=300, blank=True, default="")
     project_purpose = models.TextField("资金用途", blank=True, default="")
 
     position = models.PositiveIntegerField("册内顺序", default=0)
@@ -251,7 +252,7 @@ class Task(models.Model):
 
     table = models.ForeignKey(TargetTable, verbose_name="绩效目标表", on_delete=models.CASCADE, related_name="tasks")
     position = models.PositiveIntegerField("顺序")
-    name = models.CharField("任务名称", max_length=300)
+    name = NameField("任务名称", max_length=300)
     content = models.TextField("主要内容", blank=True, default="")
     total = AmountField("总额（万元）")
     fiscal = AmountField("财政拨款（万元）")
@@ -296,7 +297,7 @@ class SubGoal(models.Model):
 
     overall = models.ForeignKey(OverallGoal, verbose_name="整体目标", on_delete=models.CASCADE, related_name="subgoals")
     position = models.PositiveIntegerField("顺序")
-    title = models.CharField("标题", max_length=300)
+    title = NameField("标题", max_length=300)
     goal = models.TextField("绩效目标", blank=True, default="")
     indicators = models.TextField("绩效指标", blank=True, default="")
 

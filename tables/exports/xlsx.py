@@ -44,7 +44,10 @@ META_FORMAT = "target-xlsx/1"
 FONT_NAMES = {"serif": "宋体", "sans": "黑体"}
 _CHUNK = 30000  # characters per cell (Excel's limit is 32767)
 _FORMULA_START = ("=", "+", "-", "@")
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+# Excel refuses []:*?/\ in a sheet name; a control character would make the workbook's XML invalid.
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SHEET_LENGTH = 31  # Excel counts UTF-16 code units: an emoji takes two
+_RESERVED_SHEETS = ("history", META_SHEET.lower())  # Excel keeps "History" for change tracking
 
 
 def mm_to_width(mm: float) -> float:
@@ -57,15 +60,29 @@ def mm_to_points(mm: float) -> float:
     return round(mm / MM_PER_PT, 2)
 
 
+def _cut(text: str, units: int) -> str:
+    """The longest start of `text` that is at most `units` UTF-16 code units long."""
+    out, used = [], 0
+    for char in text:
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            break
+        out.append(char)
+    return "".join(out)
+
+
 def sheet_name(title: str, taken: set[str]) -> str:
-    """A valid, unique sheet name (31 characters, none of []:*?/\\)."""
-    base = _BAD_SHEET_CHARS.sub("_", title).strip("'") or "Sheet"
-    base = base[:31]
+    """A sheet name Excel accepts, unique within the workbook (`taken` holds the names used, lower case).
+
+    At most 31 UTF-16 units, none of []:*?/\\ or controls, not starting or ending with an
+    apostrophe (so cut first, then strip: a cut can end on one), not a reserved name.
+    """
+    base = _cut(_BAD_SHEET_CHARS.sub("_", title), _SHEET_LENGTH).strip("'") or "Sheet"
     name = base
     n = 2
-    while name.lower() in taken or name.lower() == META_SHEET.lower():
+    while name.lower() in taken or name.lower() in _RESERVED_SHEETS:
         suffix = f"({n})"
-        name = base[: 31 - len(suffix)] + suffix
+        name = _cut(base, _SHEET_LENGTH - len(suffix)) + suffix
         n += 1
     taken.add(name.lower())
     return name
