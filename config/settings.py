@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tables.middleware.NoStoreMiddleware",
     "tables.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -235,6 +236,10 @@ MAILERS = {
     },
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@example.invalid")
+# The address users open the site at, for the links in e-mails (a mail client has no "current site").
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+if SITE_URL and (urlparse(SITE_URL).scheme not in ("http", "https") or not urlparse(SITE_URL).netloc):
+    raise ImproperlyConfigured(f"SITE_URL must start with https:// or http://, got {SITE_URL!r}")
 
 TESTING = env_bool("TESTING", False)
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
+from django.utils.cache import add_never_cache_headers
 
 
 class HtmxContractMiddleware:
@@ -126,3 +127,22 @@ def _unavailable() -> HttpResponse:
     response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = "30"
     return response
+
+
+class NoStoreMiddleware:
+    """Nothing shown to a signed-in user is kept by the browser or a proxy cache.
+
+    Pages, htmx fragments and downloads carry unapproved budget figures: after
+    logout on a shared office computer, Back or the disk cache must not show them.
+    Static files never get here (WhiteNoise answers them earlier).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -29,21 +29,48 @@ def notify(recipients, *, table: TargetTable | None, kind: str, message: str, ur
     created = Notification.objects.bulk_create(
         [Notification(recipient=u, table=table, kind=kind, message=message[:500], url=url) for u in users.values()]
     )
-    addresses = sorted({u.email for u in users.values() if u.email})
-    if addresses:
-        transaction.on_commit(lambda: _send(message, url, addresses))
+    by_address: dict[str, list[int]] = {}
+    for notification in created:
+        if notification.recipient.email:
+            by_address.setdefault(notification.recipient.email, []).append(notification.pk)
+    if by_address:
+        transaction.on_commit(lambda: _send(message, url, by_address))
     return created
 
 
-def _send(message: str, url: str, addresses: list[str]) -> None:
-    site = getattr(settings, "SITE_URL", "").rstrip("/")
-    body = f"{message}\n\n{site}{url}\n\n（本邮件由绩效目标表填报与审核系统自动发送）"
-    subject = f"[绩效目标表] {message[:60]}"
-    for address in addresses:  # one message each: recipients do not see each other
+SUBJECT_LENGTH = 60
+MAIL_FAILED = "（通知邮件未能发出）"
+
+
+def subject_line(message: str) -> str:
+    """The message on one line, shortened: a header may not hold a line break (a return reason
+    typed on two lines once made every e-mail of it fail)."""
+    line = " ".join(message.split())
+    if len(line) > SUBJECT_LENGTH:
+        line = line[: SUBJECT_LENGTH - 1] + "…"
+    return f"[绩效目标表] {line}"
+
+
+def absolute_url(url: str) -> str:
+    """`url` with SITE_URL before it: a mail client has no current site to resolve a path against."""
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    return f"{settings.SITE_URL}{url}"
+
+
+def _send(message: str, url: str, by_address: dict[str, list[int]]) -> None:
+    link = absolute_url(url)
+    body = "\n\n".join(filter(None, [message, link, "（本邮件由绩效目标表填报与审核系统自动发送）"]))
+    subject = subject_line(message)
+    for address, notification_ids in sorted(by_address.items()):  # one message each: no one sees the others
         try:
             EmailMessage(subject, body, None, [address]).send()
         except Exception:  # a mail server hiccup must not undo a committed review step
             logger.exception("could not send notification e-mail to %s", address)
+            # Said in the app too, where the recipient (and whoever helps them) will see it.
+            Notification.objects.filter(pk__in=notification_ids).update(
+                message=message[: 500 - len(MAIL_FAILED)] + MAIL_FAILED
+            )
 
 
 def unread_count(user) -> int:

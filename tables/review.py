@@ -321,10 +321,23 @@ def _full_table(request: HttpRequest, pk: int, need: str | None = None) -> Targe
 @require_GET
 @login_required
 def review_table(request: HttpRequest, pk: int) -> HttpResponse:
-    """The review page: printed layout, findings, diff, comments and the decisions."""
+    """The review page: printed layout, findings, diff, comments and the decisions.
+
+    Looking changes nothing (a GET never writes): the review starts with 开始审核 (`start_review`)
+    or the first comment, and only from then on can the filler no longer withdraw.
+    """
     table = _full_table(request, pk, need="reviewer")
-    workflow.mark_opened(table, request.user)
     return _review_page(request, table)
+
+
+@require_POST
+@login_required
+def start_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """开始审核: the reviewer takes the submission up; the filler can no longer withdraw it."""
+    table = _table_for(request, pk, need="reviewer")
+    if workflow.mark_opened(table, request.user):
+        messages.success(request, "已开始审核，填报人不能再撤回本次提交。")
+    return redirect("review-table", pk=table.pk)
 
 
 # ---------------------------------------------------------------- transitions
@@ -462,6 +475,7 @@ def comments(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, str(exc))
                 status = 422
             else:
+                workflow.mark_opened(table, request.user)  # a comment starts the review too
                 if not request.htmx:
                     messages.success(request, "已添加批注。")
                     return _back(request, reverse("review-table", args=[table.pk]))

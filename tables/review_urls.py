@@ -9,6 +9,7 @@ urlpatterns = [
     path("dashboard/", review.dashboard, name="review-dashboard"),
     path("dashboard/<int:round_pk>/export.xlsx", review.dashboard_xlsx, name="review-dashboard-xlsx"),
     path("tables/<int:pk>/", review.review_table, name="review-table"),
+    path("tables/<int:pk>/open/", review.start_review, name="review-open"),
     path("tables/<int:pk>/submit/", review.submit, name="review-submit"),
     path("tables/<int:pk>/withdraw/", review.withdraw, name="review-withdraw"),
     path("tables/<int:pk>/forward/", review.forward, name="review-forward"),

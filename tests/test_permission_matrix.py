@@ -229,6 +229,7 @@ ROUTES: list[Route] = [
     Route("review-accounts-inactive", expected=ADMIN_ONLY),
     # review: one table
     Route("review-table", submitted_a, expect(403, 404, 200, 404, 200)),
+    Route("review-open", submitted_a, expect(403, 404, 302, 404, 302), method="POST"),
     Route("review-submit", table_a, expect(302, 404, 403, 404, 403), method="POST"),
     Route(
         "review-withdraw", submitted_a, expect(302, 404, 403, 404, 403), method="POST", data=lambda w: {"snapshot": 1}

@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from tables import workflow
 from tables.params import BIGINT_MAX, positive_int
+from tests import test_permission_matrix as matrix
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +107,117 @@ def test_a_refused_undo_replay_leaves_the_version_alone(client, world):
         restore_row(table, saved.snapshot, user=world.filler_a)
     assert type(table).objects.get(pk=table.pk).version == version
     assert table.indicators.count() == 4
+
+
+# ---------------------------------------------------------------- notification e-mails
+
+
+def _with_addresses(world) -> None:
+    for user in (world.filler_a, world.reviewer_a):
+        user.email = f"{user.username}@example.invalid"
+        user.save()
+
+
+def test_a_return_reason_on_two_lines_still_reaches_the_filler_by_mail(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    settings.SITE_URL = "https://jxmb.example.gov.cn"
+    _with_addresses(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshot = workflow.submit(world.table_a, world.filler_a)
+    workflow.add_comment(world.table_a, world.reviewer_a, anchor="table", body="请修改")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.return_table(
+            world.table_a,
+            world.reviewer_a,
+            snapshot_number=snapshot.number,
+            reason="第一行：目标不具体。\r\n第二行：请补充指标。",
+        )
+    sent = mail.outbox[-1]
+    assert sent.to == ["filler_a@example.invalid"]
+    assert "\n" not in sent.subject and "\r" not in sent.subject and "第一行：目标不具体。 第二行" in sent.subject
+    assert "第一行：目标不具体。\r\n第二行：请补充指标。" in sent.body
+    assert f"https://jxmb.example.gov.cn{world.table_a.get_absolute_url()}" in sent.body
+
+
+def test_a_long_message_makes_a_short_subject():
+    from tables.notifications import SUBJECT_LENGTH, subject_line
+
+    subject = subject_line("很长的原因" * 40)
+    assert len(subject) == len("[绩效目标表] ") + SUBJECT_LENGTH and subject.endswith("…")
+
+
+def test_a_mail_that_cannot_be_sent_is_marked_on_the_notification(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.mail import EmailMessage
+
+    from tables.models import Notification
+    from tables.notifications import MAIL_FAILED
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+    _with_addresses(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.submit(world.table_a, world.filler_a)
+    notification = Notification.objects.get(recipient=world.reviewer_a)
+    assert notification.message.endswith(MAIL_FAILED)
+    assert type(world.table_a).objects.get(pk=world.table_a.pk).status == "submitted"  # the step itself stands
+
+
+# ---------------------------------------------------------------- GET never writes; nothing signed-in is cached
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+GET_ROUTES = [route for route in matrix.ROUTES if route.method == "GET"]
+
+
+@pytest.mark.parametrize("persona", ["filler_a", "reviewer_a", "admin", "anonymous"])
+@pytest.mark.parametrize("route", GET_ROUTES, ids=lambda r: r.id)
+def test_a_get_in_the_permission_matrix_writes_nothing_and_is_never_stored(client, world, route, persona):
+    """No GET writes to the database. The one write a GET may make is the session's sliding expiry
+    (SessionActivityMiddleware, at most once per SESSION_REFRESH_SECONDS); `log_in` starts the
+    session as one just refreshed, so here there is none at all. What a signed-in user gets
+    (page, htmx fragment, download) carries Cache-Control: no-store."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    args = route.args(world)  # the state the row needs: written before the request is watched
+    if persona != "anonymous":
+        log_in(client, getattr(world, persona))
+    url = reverse(route.name, args=args) + (f"?{route.query}" if route.query else "")
+    headers = {"HX-Request": "true"} if route.htmx else {}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+    writes = [q["sql"][:160] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    assert not writes
+    if persona != "anonymous":
+        assert "no-store" in response.get("Cache-Control", ""), response.status_code
+
+
+def test_the_review_page_leaves_the_submission_withdrawable_until_the_review_starts(client, world):
+    workflow.submit(world.table_a, world.filler_a)
+    client.force_login(world.reviewer_a)
+    assert client.get(reverse("review-table", args=[world.table_a.pk])).status_code == 200
+    assert not world.table_a.audit_entries.filter(action="open").exists()
+    client.force_login(world.filler_a)
+    client.post(reverse("review-withdraw", args=[world.table_a.pk]), {"snapshot": 1})
+    assert type(world.table_a).objects.get(pk=world.table_a.pk).status == "draft"
+
+
+def test_a_comment_starts_the_review(client, world):
+    snapshot = workflow.submit(world.table_a, world.filler_a)
+    client.force_login(world.reviewer_a)
+    client.post(reverse("review-comments", args=[world.table_a.pk]), {"anchor": "table", "body": "请核实"})
+    snapshot.refresh_from_db()
+    assert snapshot.opened_by == world.reviewer_a
+
+
+def test_a_download_is_marked_no_store_and_private(client, world):
+    client.force_login(world.filler_a)
+    response = client.get(reverse("table-download", args=[world.table_a.pk, "xlsx"]))
+    assert response.status_code == 200
+    assert {"no-store", "private"} <= {part.strip() for part in response["Cache-Control"].split(",")}

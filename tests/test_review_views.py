@@ -127,7 +127,7 @@ QUERIES_TABLE_PAGE_WITH_REVIEW = 12
 # ---------------------------------------------------------------- the review page
 
 
-def test_the_review_page_is_for_reviewers_and_opening_it_ends_the_chance_to_withdraw(client, world):
+def test_the_review_page_is_for_reviewers_and_starting_the_review_ends_the_chance_to_withdraw(client, world):
     snapshot = submitted(world)
     url = reverse("review-table", args=[world.table_a.pk])
     client.force_login(world.filler_a)
@@ -138,7 +138,11 @@ def test_the_review_page_is_for_reviewers_and_opening_it_ends_the_chance_to_with
     response = client.get(url)
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'class="official"' in body and "四性审核" in body and "添加批注" in body
+    assert 'class="official"' in body and "四性审核" in body and "添加批注" in body and "开始审核" in body
+    snapshot.refresh_from_db()
+    assert snapshot.opened_at is None  # looking is not reviewing
+    response = client.post(reverse("review-open", args=[world.table_a.pk]))
+    assert response.status_code == 302
     snapshot.refresh_from_db()
     assert snapshot.opened_by == world.reviewer_a
     client.force_login(world.filler_a)
