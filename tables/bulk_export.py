@@ -25,11 +25,14 @@ from indicators.checks import layout_as_dict
 from tables.exchange import export_table, tables_for_export
 from tables.export_models import ExportJob
 from tables.export_service import file_stem, table_meta
+from tables.exports.pdf import PdfUnavailable
 from tables.models import TargetTable
 
 logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=2)
+# An idle worker (`db_worker`, polling every second) takes a queued job up within this.
+WORKER_GRACE = timedelta(seconds=10)
 MAX_ATTEMPTS = 3
 CHUNK = 50
 
@@ -86,6 +89,21 @@ def requeue_stale_jobs(now=None) -> int:
     return count
 
 
+def waiting_for_worker(job: ExportJob, now=None) -> bool:
+    """Whether a queued job waits for a worker that is not there (the page says so instead of spinning).
+
+    django_tasks_db records no worker heartbeat, but the work shows one: an idle worker
+    takes a queued job up within its poll interval, and a busy one is running an export
+    whose progress touches `updated_at` after every table. So a job queued longer than
+    WORKER_GRACE while no export has moved within STALE_AFTER has no worker to run it.
+    """
+    now = now or timezone.now()
+    if job.status != ExportJob.Status.QUEUED or job.updated_at > now - WORKER_GRACE:
+        return False
+    busy = ExportJob.objects.filter(status=ExportJob.Status.RUNNING, updated_at__gte=now - STALE_AFTER)
+    return not busy.exists()
+
+
 def _items(job: ExportJob, ids: list[int]):
     """(stem, exchange dict, layout dict, meta) per table, fetched in chunks to bound memory."""
     for start in range(0, len(ids), CHUNK):
@@ -129,6 +147,10 @@ def execute(job_id: str) -> None:
         for part in target.parent.glob(f".{target.name}.*.part"):
             part.unlink(missing_ok=True)
         write_bulk_zip(_items(job, ids), target, progress=progress)
+    except PdfUnavailable as exc:
+        logger.error("bulk export %s refused: %s", job.pk, exc)
+        _fail(job, str(exc))
+        return
     except OSError as exc:
         logger.exception("bulk export %s failed", job.pk)
         _fail(job, write_error_message(exc))

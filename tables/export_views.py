@@ -8,7 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tables.bulk_export import STALE_AFTER, job_file, requeue_stale_jobs, start_job, tables_for_job
+from tables.bulk_export import (
+    STALE_AFTER,
+    job_file,
+    requeue_stale_jobs,
+    start_job,
+    tables_for_job,
+    waiting_for_worker,
+)
 from tables.downloads import safe_filename
 from tables.export_models import ExportJob
 from tables.models import Organisation, Round, TargetTable
@@ -67,7 +74,7 @@ def export_job(request: HttpRequest, pk) -> HttpResponse:
         requeue_stale_jobs()
         job.refresh_from_db()
     template = "tables/export_job.html#progress" if request.htmx else "tables/export_job.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "waiting_for_worker": waiting_for_worker(job)})
 
 
 @require_GET

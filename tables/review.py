@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from indicators.checks import by_severity, check_stored_table
 from tables import workflow
 from tables.diff import diff_tables
-from tables.downloads import attachment
+from tables.downloads import attachment, pdf_unavailable
 from tables.exchange import dumps, tables_for_export
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import (
@@ -608,11 +608,14 @@ def snapshot_json(request: HttpRequest, pk: int) -> HttpResponse:
 def snapshot_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The submission as printed; an approved one carries the review marks (意见, 四性, grade)."""
     from indicators.checks import layout_as_dict
-    from tables.exports import render_pdf
+    from tables.exports.pdf import PdfUnavailable, render_pdf
 
     snapshot = _snapshot_for(request, pk)
     layout = layout_as_dict(snapshot.table.layout)
-    body = render_pdf(snapshot.exchange_data(), layout, meta=workflow.approval_meta(snapshot))
+    try:
+        body = render_pdf(snapshot.exchange_data(), layout, meta=workflow.approval_meta(snapshot))
+    except PdfUnavailable as exc:
+        return pdf_unavailable(request, exc)
     return attachment(body, f"{_snapshot_name(snapshot)}.pdf", "application/pdf")
 
 

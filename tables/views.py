@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET
 
 from indicators.checks import by_severity, check_stored_table, layout_as_dict
 from tables import export_service
-from tables.downloads import attachment
+from tables.downloads import attachment, pdf_unavailable
 from tables.exchange import dumps, export_table, tables_for_export
+from tables.exports.pdf import PdfUnavailable
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
 from tables.params import int_param
@@ -125,7 +126,10 @@ def table_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     table = get_table_for_user(request.user, pk, tables_for_export())
     stem = export_service.file_stem(table)
     if fmt == "pdf":
-        return attachment(export_service.table_pdf(table), f"{stem}.pdf", "application/pdf")
+        try:
+            return attachment(export_service.table_pdf(table), f"{stem}.pdf", "application/pdf")
+        except PdfUnavailable as exc:
+            return pdf_unavailable(request, exc)
     return attachment(export_service.table_xlsx(table), f"{stem}.xlsx", XLSX)
 
 
@@ -139,7 +143,10 @@ def booklet_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404("没有找到该部门的绩效目标册")
     stem = f"{overall.year}-{overall.organisation.name}-部门绩效目标"
     if fmt == "pdf":
-        return attachment(export_service.booklet_pdf(overall, request.user), f"{stem}.pdf", "application/pdf")
+        try:
+            return attachment(export_service.booklet_pdf(overall, request.user), f"{stem}.pdf", "application/pdf")
+        except PdfUnavailable as exc:
+            return pdf_unavailable(request, exc)
     return attachment(export_service.booklet_xlsx(overall, request.user), f"{stem}.xlsx", XLSX)
 
 

@@ -320,7 +320,8 @@ def pdf_text(pdf: bytes) -> list[str]:
 
 
 def pdffonts(pdf: bytes, tmp_path) -> str:
-    assert shutil.which("pdffonts"), "poppler-utils is needed (apt-get install poppler-utils)"
+    # Fail, never skip: a skipped font check is the silent pass this test exists to prevent.
+    assert shutil.which("pdffonts"), "pdffonts not found: `make test` installs poppler-utils (apt-get install)"
     path = tmp_path / "out.pdf"
     path.write_bytes(pdf)
     return subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout

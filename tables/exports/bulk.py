@@ -23,6 +23,7 @@ from pathlib import Path
 
 from xlsxwriter.exceptions import FileCreateError
 
+from tables.exports.pdf import require_print_support
 from tables.exports.printed import build_table, layout_for
 from tables.exports.xlsx import TableWorkbook, _add_booklet, table_footer
 
@@ -86,8 +87,10 @@ def write_bulk_zip(
 
     `items` yields (filename stem, exchange dict, layout dict, meta); a booklet
     dict adds its part 1 and project sheets. `progress(done, stem)` is called
-    after each table. Returns the number of tables written.
+    after each table. Returns the number of tables written. Refuses with
+    `PdfUnavailable` before writing anything when this machine cannot print.
     """
+    require_print_support()  # here, not only in the renderer: the renderer may run in a worker process
     out_path = Path(out_path)
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)

@@ -25,6 +25,7 @@ from types import ModuleType
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from tables.exports.fonts import font_face_css, missing_message, missing_packages
 from tables.exports.printed import (
     CONTENT_H,
     PrintedTable,
@@ -51,6 +52,17 @@ SANS = '"Noto Sans CJK SC GB", "Noto Sans CJK SC GB2", "Noto Sans CJK SC", 黑�
 _MAX_PASSES = 3
 
 
+class PdfUnavailable(Exception):
+    """This machine cannot print a correct PDF; the (Chinese) message names the package to install."""
+
+
+def require_print_support() -> None:
+    """Refuse before rendering when a PDF would come out wrong (hanzi as boxes) or far too slow."""
+    missing = missing_packages()
+    if missing:
+        raise PdfUnavailable(f"无法生成 PDF：{missing_message(missing)}")
+
+
 @dataclass(frozen=True)
 class _Engine:
     """WeasyPrint with what every document shares: made once per process (the 'warm' in the benchmark)."""
@@ -66,8 +78,6 @@ class _Engine:
 def _weasy() -> _Engine:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
-
-    from tables.exports.fonts import font_face_css
 
     font_config = FontConfiguration()
     stylesheets = [
@@ -245,6 +255,7 @@ def _walk_tables(document):
 
 
 def _render(template: str, context: dict, views: list[_TableView]):
+    require_print_support()  # every PDF comes through here
     engine = _weasy()
     for attempt in range(_MAX_PASSES):
         context["grid_css"] = _grid_markup(views)
@@ -352,4 +363,4 @@ def render_pdf(data: dict, layout, *, meta: dict | None = None) -> bytes:
     return render_table_pdf(data, layout, meta=meta)
 
 
-__all__ = ["render_booklet_pdf", "render_pdf", "render_table_pdf"]
+__all__ = ["PdfUnavailable", "render_booklet_pdf", "render_pdf", "render_table_pdf", "require_print_support"]

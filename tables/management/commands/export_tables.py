@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tables.downloads import safe_filename
 from tables.exchange import booklet_tables, dumps, export_booklet, export_table, tables_for_export
 from tables.export_service import layouts_map
+from tables.exports.pdf import PdfUnavailable, require_print_support
 from tables.models import OverallGoal
 
 FORMATS = ("json", "xlsx", "pdf", "booklet")
@@ -22,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--org", help="部门（单位）编码或名称")
 
     def handle(self, *args, format: str, out: Path, year: int | None, org: str | None, **options):
+        if format in ("pdf", "booklet"):
+            try:
+                require_print_support()
+            except PdfUnavailable as exc:  # before anything is written: no folder of box-filled PDFs
+                raise CommandError(str(exc)) from exc
         out.mkdir(parents=True, exist_ok=True)
         self.layouts = layouts_map()
         tables = tables_for_export()
