@@ -25,7 +25,7 @@ install: $(STAMP) ## Create the virtualenv and install the pinned requirements
 run: install ## Migrate, load the demo, print the logins and serve on 127.0.0.1:8000 (with the task worker)
 	DEBUG=1 $(PY) manage.py migrate --no-input -v0
 	DEBUG=1 $(PY) manage.py createcachetable
-	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py load_demo --base-url http://$(HOST):$(PORT)
 	DEBUG=1 $(PY) manage.py requeue_exports
 	@echo "打开 http://$(HOST):$(PORT)/ 用上面的演示账号登录（Ctrl+C 停止）"
 	@trap 'kill 0' EXIT; DEBUG=1 $(PY) manage.py db_worker --no-reload & DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
