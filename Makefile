@@ -26,7 +26,7 @@ run: install ## Migrate, load the demo, print the logins and serve on 127.0.0.1:
 	DEBUG=1 $(PY) manage.py migrate --no-input -v0
 	DEBUG=1 $(PY) manage.py createcachetable
 	DEBUG=1 $(PY) manage.py load_demo --base-url http://$(HOST):$(PORT)
-	DEBUG=1 $(PY) manage.py requeue_exports
+	DEBUG=1 $(PY) manage.py cleanup_exports
 	@echo "打开 http://$(HOST):$(PORT)/ 用上面的演示账号登录（Ctrl+C 停止）"
 	@trap 'kill 0' EXIT; DEBUG=1 $(PY) manage.py db_worker --no-reload & DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -39,7 +39,7 @@ serve-prod: install ## Production-style: gunicorn ($(WORKERS) workers) + whiteno
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --no-input -v0
 	$(PY) manage.py check --deploy --fail-level WARNING
-	$(PY) manage.py requeue_exports
+	$(PY) manage.py cleanup_exports
 	@trap 'kill 0' EXIT; $(PY) manage.py db_worker --no-reload & \
 	  $(VENV)/bin/gunicorn config.wsgi --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - --timeout 120
 

@@ -207,6 +207,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# Bulk exports: how many one person may have queued or running, and how long a finished zip is kept.
+EXPORT_JOBS_PER_USER = env_int("EXPORT_JOBS_PER_USER", 2)
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
 
 # The cache holds login-failure counts; it must be shared by every app server.
 if os.environ.get("REDIS_URL"):

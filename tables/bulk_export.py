@@ -3,9 +3,16 @@
 The zip is written to a temporary file and renamed only when complete, so a
 killed worker never leaves a corrupt file to download. A job whose worker died
 (no progress for STALE_AFTER) is restarted from the beginning by
-`requeue_stale_jobs`, which `make run` calls before starting the worker and the
-job page calls when it notices; the new attempt deletes the dead one's temporary
-file. A write that fails (a full disk) fails the job with a message saying so.
+`requeue_stale_jobs`; the new attempt deletes the dead one's temporary file.
+A write that fails (a full disk) fails the job with a message saying so; a
+table that fails to render is left out and named on the job page (in Chinese),
+and the rest are exported.
+
+Each person has at most EXPORT_JOBS_PER_USER jobs queued or running, and a
+finished zip is kept EXPORT_RETENTION_DAYS days. `maintain` requeues stale jobs
+and deletes expired zips: the worker runs it after every export, `manage.py
+cleanup_exports` runs it at start-up (`make run`, `make serve-prod`) and from
+cron (docs/deploy.md). Pages only read jobs: a GET never requeues anything.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import reset_queries, transaction
 from django.db.models import Q
 from django.tasks import task
@@ -25,6 +33,7 @@ from indicators.checks import layout_as_dict
 from tables.exchange import export_table, tables_for_export
 from tables.export_models import ExportJob
 from tables.export_service import file_stem, table_meta
+from tables.exports.bulk import failure_reason
 from tables.exports.pdf import PdfUnavailable
 from tables.models import TargetTable
 
@@ -59,11 +68,27 @@ def tables_for_job(job: ExportJob):
     return tables.order_by("organisation__code", "organisation__name", "kind", "position", "id")
 
 
+ACTIVE = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
+
+
+class TooManyJobs(Exception):
+    """The person already has as many exports in progress as allowed; the message says so in Chinese."""
+
+
 def start_job(user, *, round_=None, filters: dict | None = None) -> ExportJob:
-    job = ExportJob.objects.create(created_by=user, round=round_, filters=filters or {})
-    job.total = tables_for_job(job).count()
-    job.save(update_fields=["total"])
-    _enqueue(job)
+    """Queue an export for `user`, or raise TooManyJobs when they have EXPORT_JOBS_PER_USER in progress."""
+    limit = settings.EXPORT_JOBS_PER_USER
+    with transaction.atomic():
+        # Two clicks at once: locking the person's row makes the second count the first's job.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        if ExportJob.objects.filter(created_by=user, status__in=ACTIVE).count() >= limit:
+            raise TooManyJobs(
+                f"您已有 {limit} 个批量导出正在排队或进行中（每人最多同时 {limit} 个），请等其中一个完成后再发起。"
+            )
+        job = ExportJob.objects.create(created_by=user, round=round_, filters=filters or {})
+        job.total = tables_for_job(job).count()
+        job.save(update_fields=["total"])
+        _enqueue(job)
     return job
 
 
@@ -137,6 +162,12 @@ def execute(job_id: str) -> None:
     def progress(done: int, stem: str) -> None:
         ExportJob.objects.filter(pk=job.pk).update(done=done, updated_at=timezone.now())
 
+    failures: list[dict] = []
+
+    def failed(stem: str, exc: Exception) -> None:
+        logger.error("bulk export %s: table %r failed", job.pk, stem, exc_info=exc)
+        failures.append({"table": stem, "reason": failure_reason(exc)})
+
     try:
         from tables.exports import write_bulk_zip
 
@@ -146,7 +177,7 @@ def execute(job_id: str) -> None:
         # A worker killed mid-export (this job's earlier attempt) leaves its half-written zip.
         for part in target.parent.glob(f".{target.name}.*.part"):
             part.unlink(missing_ok=True)
-        write_bulk_zip(_items(job, ids), target, progress=progress)
+        written = write_bulk_zip(_items(job, ids), target, progress=progress, failed=failed)
     except PdfUnavailable as exc:
         logger.error("bulk export %s refused: %s", job.pk, exc)
         _fail(job, str(exc))
@@ -157,11 +188,16 @@ def execute(job_id: str) -> None:
         return
     except Exception as exc:
         logger.exception("bulk export %s failed", job.pk)
-        _fail(job, f"导出失败：{exc}")
+        _fail(job, f"导出失败：{failure_reason(exc)}")
+        return
+    if not written:
+        target.unlink(missing_ok=True)
+        _fail(job, f"没有一张表导出成功。{failures[0]['table']}：{failures[0]['reason']}", failures)
         return
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.Status.DONE,
         done=len(ids),
+        failures=failures,
         file=target.name,
         finished_at=timezone.now(),
         updated_at=timezone.now(),
@@ -178,15 +214,53 @@ def write_error_message(exc: OSError) -> str:
     return f"写入导出文件失败（{code}）。表数据未受影响，请联系管理员检查存储空间和导出文件夹后重试。"
 
 
-def _fail(job: ExportJob, message: str) -> None:
+def _fail(job: ExportJob, message: str, failures: list[dict] = ()) -> None:
     ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportJob.Status.FAILED, error=message, finished_at=timezone.now(), updated_at=timezone.now()
+        status=ExportJob.Status.FAILED,
+        error=message,
+        failures=list(failures),
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
     )
+
+
+def delete_expired(now=None) -> int:
+    """Delete the zips of jobs finished more than EXPORT_RETENTION_DAYS ago (the jobs stay, marked
+    已过期清理), and files in the export folder no job owns that are as old. Returns the files deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    deleted = 0
+    for job in ExportJob.objects.filter(status=ExportJob.Status.DONE, finished_at__lt=cutoff):
+        if job.file and (export_dir() / Path(job.file).name).is_file():
+            (export_dir() / Path(job.file).name).unlink(missing_ok=True)
+            deleted += 1
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.EXPIRED, file="", updated_at=now)
+    owned = set(ExportJob.objects.exclude(file="").values_list("file", flat=True))
+    for path in export_dir().iterdir():
+        # Left by a failed job or a killed worker; a running export's .part is younger than the cutoff.
+        if path.is_file() and path.name not in owned and path.stat().st_mtime < cutoff.timestamp():
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
+def maintain(now=None) -> tuple[int, int]:
+    """Requeue exports a dead worker left and delete expired zips: (jobs requeued, files deleted)."""
+    return requeue_stale_jobs(now), delete_expired(now)
 
 
 @task()
 def run_export(job_id: str) -> None:
     execute(job_id)
+    try:
+        maintain()
+    except Exception:  # the export is done; a clean-up that fails is tried again next time
+        logger.exception("export clean-up after %s failed", job_id)
+
+
+@task()
+def maintain_exports() -> None:
+    maintain()
 
 
 def job_file(job: ExportJob) -> Path | None:

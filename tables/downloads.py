@@ -30,7 +30,11 @@ def safe_filename(name: str, *, default: str = "download") -> str:
 def content_disposition(filename: str) -> str:
     """`attachment` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
     name = safe_filename(filename)
-    ascii_name = name.encode("ascii", "ignore").decode().strip(" .") or "download"
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    ascii_stem = stem.encode("ascii", "ignore").decode().strip(" .") or "download"
+    ascii_name = ascii_stem + (f".{ext.encode('ascii', 'ignore').decode()}" if dot else "")
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

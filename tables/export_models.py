@@ -16,6 +16,7 @@ class ExportJob(models.Model):
         RUNNING = "running", "导出中"
         DONE = "done", "已完成"
         FAILED = "failed", "失败"
+        EXPIRED = "expired", "已过期清理"
 
     id = models.UUIDField("编号", primary_key=True, default=uuid.uuid4, editable=False)
     created_by = models.ForeignKey(
@@ -33,6 +34,7 @@ class ExportJob(models.Model):
     done = models.PositiveIntegerField("已完成", default=0)
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     error = models.TextField("错误信息", blank=True, default="")
+    failures = models.JSONField("未导出的表", default=list, blank=True, help_text="[{table, reason}]，其余各表照常导出")
     file = models.CharField("文件", max_length=300, blank=True, default="")
     task_id = models.CharField("任务编号", max_length=64, blank=True, default="")
 
@@ -40,7 +42,10 @@ class ExportJob(models.Model):
         verbose_name = "批量导出"
         verbose_name_plural = "批量导出"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "updated_at"], name="tables_exportjob_status")]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="tables_exportjob_status"),
+            models.Index(fields=["created_by", "status"], name="tables_exportjob_user_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
@@ -53,4 +58,4 @@ class ExportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.EXPIRED)

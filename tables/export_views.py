@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,8 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tables.bulk_export import (
     STALE_AFTER,
+    TooManyJobs,
     job_file,
-    requeue_stale_jobs,
     start_job,
     tables_for_job,
     waiting_for_worker,
@@ -51,8 +52,12 @@ def export_start(request: HttpRequest) -> HttpResponse:
         if not tables_for_job(probe).exists():
             error = "没有符合条件的表。默认只导出已批复的表，可在“状态”中选择其他状态。"
         else:
-            job = start_job(request.user, round_=round_, filters=filters)
-            return redirect("export-job", pk=job.pk)
+            try:
+                job = start_job(request.user, round_=round_, filters=filters)
+            except TooManyJobs as exc:
+                error = str(exc)
+            else:
+                return redirect("export-job", pk=job.pk)
     jobs = ExportJob.objects.filter(created_by=request.user)[:10]
     context = {
         "rounds": rounds,
@@ -69,12 +74,17 @@ def export_start(request: HttpRequest) -> HttpResponse:
 @login_required
 def export_job(request: HttpRequest, pk) -> HttpResponse:
     job = _job_for_user(request, pk)
-    if job.status == ExportJob.Status.RUNNING and job.updated_at < timezone.now() - STALE_AFTER:
-        # The worker died mid-export: restart the job cleanly (the partial zip was never renamed).
-        requeue_stale_jobs()
-        job.refresh_from_db()
+    # A worker that died mid-export is noticed here but restarted by the worker side
+    # (bulk_export.maintain): a GET never writes.
+    stalled = job.status == ExportJob.Status.RUNNING and job.updated_at < timezone.now() - STALE_AFTER
     template = "tables/export_job.html#progress" if request.htmx else "tables/export_job.html"
-    return render(request, template, {"job": job, "waiting_for_worker": waiting_for_worker(job)})
+    context = {
+        "job": job,
+        "waiting_for_worker": waiting_for_worker(job),
+        "stalled": stalled,
+        "retention_days": settings.EXPORT_RETENTION_DAYS,
+    }
+    return render(request, template, context)
 
 
 @require_GET

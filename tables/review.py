@@ -815,17 +815,13 @@ def _dashboard_row(row: dict, queue_url: str) -> str:
     )
 
 
-def _text_cell(cell) -> None:
-    """User text is text, never a formula (a name starting with = + - @)."""
-    if isinstance(cell.value, str):
-        cell.data_type = "s"
-
-
 @require_GET
 @login_required
 def dashboard_xlsx(request: HttpRequest, round_pk: int) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from tables.exports.xlsx import append_text_row
 
     _require_reviewer(request)
     round_ = get_object_or_404(Round, pk=round_pk)
@@ -839,7 +835,8 @@ def dashboard_xlsx(request: HttpRequest, round_pk: int) -> HttpResponse:
         cell.font = Font(bold=True)
     for row in rows:
         org = row["organisation"]
-        sheet.append(
+        append_text_row(
+            sheet,
             [
                 org.code or "",
                 org.name,
@@ -849,10 +846,8 @@ def dashboard_xlsx(request: HttpRequest, round_pk: int) -> HttpResponse:
                 row["approved"],
                 row["percent"],
                 "是" if row["not_started"] else "",
-            ]
+            ],
         )
-        for cell in sheet[sheet.max_row]:
-            _text_cell(cell)
     if rows:
         sheet.append(
             [

@@ -4,21 +4,31 @@ sheets and headers, and how bulk jobs fail, queue and expire (issue 18, items 3,
 from __future__ import annotations
 
 import io
+import os
+import time
+import zipfile
+from datetime import timedelta
 
 import openpyxl
 import pytest
 import xlsxwriter
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indicators.fields import clean_name
 from indicators.models import Indicator
+from tables.bulk_export import TooManyJobs, execute, export_dir, job_file, maintain_exports, start_job
 from tables.downloads import content_disposition, safe_filename
 from tables.exchange import booklet_tables, import_document
+from tables.export_models import ExportJob
+from tables.export_service import file_stem
+from tables.exports.bulk import FAILURES_NAME, WORKBOOK_NAME
 from tables.exports.xlsx import sheet_name
 from tables.models import Membership, Organisation, OverallGoal, Round, TargetTable, Task
-from tests.factories import MembershipFactory, layout, table_with_rows
+from tests.factories import MembershipFactory, OrganisationFactory, layout, table_with_rows
 
 CONTROLS = [chr(c) for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))]
 Status = TargetTable.Status
@@ -102,8 +112,9 @@ def _assert_valid_sheet_names(names: list[str]) -> None:
 
 
 names_strategy = st.lists(
-    st.lists(st.sampled_from([*"'[]:*?/\\ aA历史表_", "History", "_meta", "\x00", "\x1b", "\x85", "😀", "\u202e"]))
-    .map("".join)
+    st.lists(st.sampled_from([*"'[]:*?/\\ aA历史表_", "History", "_meta", "\x00", "\x1b", "\x85", "😀", "\u202e"])).map(
+        "".join
+    )
     | st.text(max_size=80),
     min_size=1,
     max_size=12,
@@ -211,3 +222,171 @@ def test_admin_form_cleans_a_title(world):
     assert form.is_valid(), form.errors
     assert form.save().name == "名 称"
 
+
+# ---------------------------------------------------------------- bulk jobs: failures, limits, retention
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def quick_pdfs(monkeypatch):
+    """Bulk jobs without WeasyPrint: what is tested here is what happens around each table."""
+    from tables.exports import bulk
+
+    monkeypatch.setattr(bulk, "_rendered", lambda items, workers: ((item, b"%PDF-1.7 stub") for item in items))
+
+
+def _approved(*tables):
+    TargetTable.objects.filter(pk__in=[t.pk for t in tables]).update(status=Status.APPROVED)
+
+
+def test_a_table_that_fails_is_named_in_chinese_and_the_rest_are_exported(
+    client, world, media, quick_pdfs, monkeypatch
+):
+    from tables.exports import bulk
+
+    _approved(world.table_a, world.table_b)
+    TargetTable.objects.filter(pk=world.table_b.pk).update(title="坏表")
+    real_build = bulk.build_table
+
+    def build(data, layout, **kwargs):
+        if data["title"] == "坏表":
+            raise KeyError("indicator_columns")  # an English internal error
+        return real_build(data, layout, **kwargs)
+
+    monkeypatch.setattr(bulk, "build_table", build)
+    job = start_job(world.admin)
+    execute(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE
+    assert [f["table"] for f in job.failures] == [file_stem(TargetTable.objects.get(pk=world.table_b.pk))]
+    reason = job.failures[0]["reason"]
+    assert "indicator_columns" not in reason and "联系管理员" in reason
+    archive = zipfile.ZipFile(job_file(job))
+    assert sum(n.endswith(".pdf") for n in archive.namelist()) == 1
+    assert "坏表" in archive.read(FAILURES_NAME).decode()
+    book = openpyxl.load_workbook(io.BytesIO(archive.read(WORKBOOK_NAME)))
+    assert len([ws for ws in book.worksheets if ws.sheet_state == "visible"]) == 1
+    client.force_login(world.admin)
+    page = client.get(reverse("export-job", args=[job.pk])).content.decode()
+    assert "以下 1 张表未能导出" in page and "下载 zip" in page
+
+
+def test_a_job_where_every_table_fails_is_failed_with_a_chinese_message(world, media, quick_pdfs, monkeypatch):
+    from tables.exports import bulk
+
+    _approved(world.table_a)
+    monkeypatch.setattr(bulk, "build_table", lambda *a, **k: 1 / 0)
+    job = start_job(world.filler_a)
+    execute(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.FAILED and job_file(job) is None
+    assert job.error.startswith("没有一张表导出成功") and "division" not in job.error
+
+
+def test_a_project_name_cut_at_an_apostrophe_exports_in_bulk_and_in_the_booklet(
+    client, booklet, world, media, quick_pdfs
+):
+    name = "x" * 22 + "'" + "s plan"
+    TargetTable.objects.filter(project_name="部门已批复项目").update(project_name=name)
+    job = start_job(world.admin, filters={"statuses": [Status.APPROVED]})
+    execute(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE and job.failures == []
+    client.force_login(world.admin)
+    assert client.get(reverse("booklet-download", args=[booklet.pk, "xlsx"])).status_code == 200
+
+
+def test_a_third_export_in_progress_is_refused_naming_the_limit(client, world, media, settings):
+    settings.EXPORT_JOBS_PER_USER = 2
+    _approved(world.table_a)
+    client.force_login(world.filler_a)
+    for _ in range(2):
+        assert client.post(reverse("export-start"), {"statuses": ["approved"]}).status_code == 302
+    refused = client.post(reverse("export-start"), {"statuses": ["approved"]})
+    assert refused.status_code == 422
+    assert "每人最多同时 2 个" in refused.content.decode()
+    assert ExportJob.objects.filter(created_by=world.filler_a).count() == 2
+    # Another person is not held up by filler A's jobs, and a finished job frees a place.
+    with pytest.raises(TooManyJobs):
+        start_job(world.filler_a)
+    start_job(world.admin)
+    ExportJob.objects.filter(created_by=world.filler_a).update(status=ExportJob.Status.DONE)
+    assert start_job(world.filler_a).status == ExportJob.Status.QUEUED
+
+
+def _finished_job(user, days_ago: float) -> ExportJob:
+    job = ExportJob.objects.create(created_by=user, status=ExportJob.Status.DONE)
+    (export_dir() / f"{job.pk}.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    finished = timezone.now() - timedelta(days=days_ago)
+    ExportJob.objects.filter(pk=job.pk).update(file=f"{job.pk}.zip", finished_at=finished)
+    return ExportJob.objects.get(pk=job.pk)
+
+
+def test_cleanup_command_deletes_zips_past_retention_and_keeps_newer_ones(client, world, media, settings):
+    settings.EXPORT_RETENTION_DAYS = 7
+    old, new = _finished_job(world.filler_a, 8), _finished_job(world.filler_a, 6)
+    stray = export_dir() / ".abandoned.zip.x.part"
+    stray.write_bytes(b"half")
+    os.utime(stray, (time.time() - 9 * 86400, time.time() - 9 * 86400))
+    call_command("cleanup_exports", stdout=io.StringIO())
+    old.refresh_from_db()
+    assert old.status == ExportJob.Status.EXPIRED and job_file(old) is None
+    assert sorted(p.name for p in export_dir().iterdir()) == [f"{new.pk}.zip"]
+    client.force_login(world.filler_a)
+    assert client.get(reverse("export-download", args=[old.pk])).status_code == 404
+    assert "已超过保留期限（7 天）" in client.get(reverse("export-job", args=[old.pk])).content.decode()
+
+
+@pytest.fixture
+def worker_connection(monkeypatch):
+    """The worker closes connections whose autocommit differs from the settings, as the test's is."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+
+def test_the_worker_runs_the_cleanup_task(world, media, settings, worker_connection):
+    settings.EXPORT_RETENTION_DAYS = 7
+    old = _finished_job(world.filler_a, 30)
+    maintain_exports.enqueue()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    old.refresh_from_db()
+    assert old.status == ExportJob.Status.EXPIRED and not list(export_dir().iterdir())
+
+
+def _stale(job: ExportJob) -> None:
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, attempts=1)
+    ExportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
+
+
+def test_opening_a_job_page_changes_no_job(client, world, media):
+    _approved(world.table_a, world.table_b)
+    mine, theirs = start_job(world.filler_a), start_job(world.filler_b)
+    _stale(mine), _stale(theirs)
+    before = list(ExportJob.objects.order_by("pk").values())
+    client.force_login(world.filler_a)
+    page = client.get(reverse("export-job", args=[mine.pk]))
+    assert page.status_code == 200 and "可能已中断" in page.content.decode()
+    assert list(ExportJob.objects.order_by("pk").values()) == before
+    call_command("cleanup_exports", stdout=io.StringIO())  # the worker side restarts them
+    assert set(ExportJob.objects.values_list("status", flat=True)) == {ExportJob.Status.QUEUED}
+
+
+# ---------------------------------------------------------------- dashboard xlsx (item 13)
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+86-10", "-3", "@SUM(A1)"])
+def test_dashboard_xlsx_writes_formula_like_names_as_quoted_text(client, world, name):
+    from tables.review_models import RoundOrganisation
+
+    round_ = Round.objects.create(title="2026年", year=2026, layout=layout())
+    RoundOrganisation.objects.create(round=round_, organisation=OrganisationFactory(name=name))
+    client.force_login(world.admin)
+    response = client.get(reverse("review-dashboard-xlsx", args=[round_.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cell = next(row[1] for row in sheet.iter_rows(min_row=2) if row[1].value == name)
+    assert cell.data_type == "s" and cell.quotePrefix

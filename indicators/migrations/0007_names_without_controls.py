@@ -5,30 +5,29 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0006_scheme_revision'),
+        ("indicators", "0006_scheme_revision"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='catalogentry',
-            name='level3',
-            field=indicators.fields.NameField(max_length=300, verbose_name='三级指标'),
+            model_name="catalogentry",
+            name="level3",
+            field=indicators.fields.NameField(max_length=300, verbose_name="三级指标"),
         ),
         migrations.AlterField(
-            model_name='category',
-            name='name',
-            field=indicators.fields.NameField(max_length=100, verbose_name='名称'),
+            model_name="category",
+            name="name",
+            field=indicators.fields.NameField(max_length=100, verbose_name="名称"),
         ),
         migrations.AlterField(
-            model_name='indicator',
-            name='level3',
-            field=indicators.fields.NameField(max_length=300, verbose_name='三级指标'),
+            model_name="indicator",
+            name="level3",
+            field=indicators.fields.NameField(max_length=300, verbose_name="三级指标"),
         ),
         migrations.AlterField(
-            model_name='scheme',
-            name='name',
-            field=indicators.fields.NameField(max_length=100, verbose_name='名称'),
+            model_name="scheme",
+            name="name",
+            field=indicators.fields.NameField(max_length=100, verbose_name="名称"),
         ),
     ]

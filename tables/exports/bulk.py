@@ -12,23 +12,24 @@ when complete, so a reader never sees half a file.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
 
 from xlsxwriter.exceptions import FileCreateError
 
+from tables.downloads import safe_filename
 from tables.exports.pdf import require_print_support
 from tables.exports.printed import build_table, layout_for
 from tables.exports.xlsx import TableWorkbook, _add_booklet, table_footer
 
 WORKBOOK_NAME = "绩效目标表.xlsx"
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+FAILURES_NAME = "未导出的表.txt"
 
 Item = tuple[str, dict, dict, dict | None]  # (filename stem, data, layout, meta)
 
@@ -47,11 +48,24 @@ def _render_pdf(data: dict, layout: dict, meta: dict | None) -> bytes:
     return render_pdf(data, layout, meta=meta)
 
 
+# Failures of the machine, not of one table: they end the whole export.
+FATAL = (OSError, MemoryError, BrokenProcessPool)
+
+
+def _pdf_or_error(render: Callable[[], bytes]) -> bytes | Exception:
+    try:
+        return render()
+    except FATAL:
+        raise
+    except Exception as exc:  # one table's failure: reported, the others go on
+        return exc
+
+
 def _rendered(items: Iterable[Item], workers: int):
-    """(item, pdf bytes) in the order given, with at most a few in flight."""
+    """(item, pdf bytes or the exception its rendering raised) in the order given, a few in flight."""
     if workers <= 1:
         for item in items:
-            yield item, _render_pdf(item[1], item[2], item[3])
+            yield item, _pdf_or_error(lambda item=item: _render_pdf(item[1], item[2], item[3]))
         return
     window: deque = deque()
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
@@ -59,15 +73,34 @@ def _rendered(items: Iterable[Item], workers: int):
             window.append((item, pool.submit(_render_pdf, item[1], item[2], item[3])))
             if len(window) >= 2 * workers:
                 done, future = window.popleft()
-                yield done, future.result()
+                yield done, _pdf_or_error(future.result)
         while window:
             done, future = window.popleft()
-            yield done, future.result()
+            yield done, _pdf_or_error(future.result)
+
+
+def failure_reason(exc: Exception) -> str:
+    """What the job page says about one table that failed: the message when it is Chinese
+    (the domain's own errors are), otherwise a sentence that does not show English internals."""
+    text = str(exc)
+    if any("\u4e00" <= char <= "\u9fff" for char in text):
+        return text
+    return f"生成时出错（{type(exc).__name__}），已记录在服务器日志中，请联系管理员"
+
+
+def _add_sheets(book: TableWorkbook, name: str, data: dict, layout: dict, meta: dict | None) -> None:
+    """One table's sheets (a booklet's part 1 and projects), sealed at once."""
+    first_new = len(book.wb.worksheets())
+    if data.get("format") == "target-booklet/1":
+        _add_booklet(book, data, layout, meta, prefix=f"{name}-")
+    else:
+        printed = build_table(data, layout_for(data, layout))  # before the sheet: a failure leaves none behind
+        book.add_table(printed, name, snapshot=data, footer=table_footer(data, meta))
+    book.seal(first_new)
 
 
 def _safe_stem(stem: str, taken: set[str]) -> str:
-    base = _UNSAFE.sub("_", stem).strip(" .") or "table"
-    base = base[:120]
+    base = safe_filename(stem, default="table")[:120].rstrip(" .") or "table"
     name, n = base, 2
     while name.lower() in taken:
         name = f"{base}({n})"
@@ -82,12 +115,15 @@ def write_bulk_zip(
     progress: Callable[[int, str], None] | None = None,
     *,
     workers: int | None = None,
+    failed: Callable[[str, Exception], None] | None = None,
 ) -> int:
     """Write `{stem}.pdf` for each item and one workbook (a sheet per table) into a zip.
 
     `items` yields (filename stem, exchange dict, layout dict, meta); a booklet
     dict adds its part 1 and project sheets. `progress(done, stem)` is called
-    after each table. Returns the number of tables written. Refuses with
+    after each table. Returns the number of tables written. With `failed`, a table
+    that cannot be rendered is left out and reported as `failed(stem, exception)`,
+    listed in the zip's FAILURES_NAME, and the rest are exported; without it, it raises. Refuses with
     `PdfUnavailable` before writing anything when this machine cannot print.
     """
     require_print_support()  # here, not only in the renderer: the renderer may run in a worker process
@@ -101,25 +137,29 @@ def write_bulk_zip(
             book_path = Path(tmpdir) / "book.xlsx"
             book = TableWorkbook(str(book_path), content="bulk", tmpdir=tmpdir)
             taken: set[str] = set()
+            failures: list[str] = []
             with zipfile.ZipFile(tmp_name, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
                 for (stem, data, layout, meta), pdf in _rendered(items, workers):
                     name = _safe_stem(stem, taken)
-                    # PDFs are compressed already; storing them saves time for nothing lost.
-                    zf.writestr(f"{name}.pdf", pdf, compress_type=zipfile.ZIP_STORED)
-                    first_new = len(book.wb.worksheets())
-                    if data.get("format") == "target-booklet/1":
-                        _add_booklet(book, data, layout, meta, prefix=f"{name}-")
+                    try:
+                        if isinstance(pdf, Exception):
+                            raise pdf
+                        _add_sheets(book, name, data, layout, meta)
+                    except FATAL:
+                        raise
+                    except Exception as exc:
+                        if failed is None:
+                            raise
+                        failed(stem, exc)
+                        failures.append(f"{stem}：{failure_reason(exc)}")
                     else:
-                        book.add_table(
-                            build_table(data, layout_for(data, layout)),
-                            name,
-                            snapshot=data,
-                            footer=table_footer(data, meta),
-                        )
-                    book.seal(first_new)
-                    count += 1
+                        # PDFs are compressed already; storing them saves time for nothing lost.
+                        zf.writestr(f"{name}.pdf", pdf, compress_type=zipfile.ZIP_STORED)
+                        count += 1
                     if progress:
-                        progress(count, name)
+                        progress(count + len(failures), name)
+                if failures:
+                    zf.writestr(FAILURES_NAME, "以下各表未能导出：\n" + "\n".join(failures) + "\n")
                 try:
                     book.close()
                 except FileCreateError as exc:  # xlsxwriter wraps the OSError (a full disk, say): pass it on

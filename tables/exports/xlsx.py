@@ -50,6 +50,24 @@ _SHEET_LENGTH = 31  # Excel counts UTF-16 code units: an emoji takes two
 _RESERVED_SHEETS = ("history", META_SHEET.lower())  # Excel keeps "History" for change tracking
 
 
+def looks_like_formula(text: object) -> bool:
+    """Text a spreadsheet would take for a formula when typed or edited: it gets Excel's quote prefix."""
+    return isinstance(text, str) and text.startswith(_FORMULA_START)
+
+
+def append_text_row(sheet, values: list) -> None:
+    """Append a row of user values to an openpyxl sheet the way the table exports write text:
+    strings stay strings (never formulas; the quote prefix keeps them so when edited in Excel or
+    WPS) and characters an xlsx cannot hold (old data's control characters) are dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            cell.quotePrefix = looks_like_formula(cell.value)
+
+
 def mm_to_width(mm: float) -> float:
     """Excel column width (characters of '0' in an 11pt font, 7 px each) for `mm`."""
     px = mm * 96 / 25.4
@@ -314,7 +332,7 @@ class TableWorkbook:
                 number = float(Decimal(raw) / 100)
                 ws.write_number(r, c, number, self.fmt(cell.style, "0" + ("." + "0" * places if places else "") + "%"))
                 return
-        ws.write_string(r, c, text, self.fmt(cell.style, quote=text.startswith(_FORMULA_START)))
+        ws.write_string(r, c, text, self.fmt(cell.style, quote=looks_like_formula(text)))
 
     def seal(self, start: int = 1) -> None:
         """Write the XML of every sheet from position `start` on now and let go of the sheets.
@@ -395,4 +413,4 @@ def blank_template(layout) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["TableWorkbook", "blank_template", "render_xlsx", "write_xlsx"]
+__all__ = ["TableWorkbook", "append_text_row", "blank_template", "looks_like_formula", "render_xlsx", "write_xlsx"]

@@ -5,60 +5,59 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tables', '0004_exportjob'),
+        ("tables", "0004_exportjob"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='layout',
-            name='name',
-            field=indicators.fields.NameField(max_length=100, verbose_name='名称'),
+            model_name="layout",
+            name="name",
+            field=indicators.fields.NameField(max_length=100, verbose_name="名称"),
         ),
         migrations.AlterField(
-            model_name='layout',
-            name='title',
-            field=indicators.fields.NameField(max_length=200, verbose_name='默认标题'),
+            model_name="layout",
+            name="title",
+            field=indicators.fields.NameField(max_length=200, verbose_name="默认标题"),
         ),
         migrations.AlterField(
-            model_name='organisation',
-            name='code',
-            field=indicators.fields.NameField(blank=True, max_length=40, null=True, unique=True, verbose_name='编码'),
+            model_name="organisation",
+            name="code",
+            field=indicators.fields.NameField(blank=True, max_length=40, null=True, unique=True, verbose_name="编码"),
         ),
         migrations.AlterField(
-            model_name='organisation',
-            name='name',
-            field=indicators.fields.NameField(max_length=200, verbose_name='名称'),
+            model_name="organisation",
+            name="name",
+            field=indicators.fields.NameField(max_length=200, verbose_name="名称"),
         ),
         migrations.AlterField(
-            model_name='round',
-            name='title',
-            field=indicators.fields.NameField(max_length=200, verbose_name='名称'),
+            model_name="round",
+            name="title",
+            field=indicators.fields.NameField(max_length=200, verbose_name="名称"),
         ),
         migrations.AlterField(
-            model_name='subgoal',
-            name='title',
-            field=indicators.fields.NameField(max_length=300, verbose_name='标题'),
+            model_name="subgoal",
+            name="title",
+            field=indicators.fields.NameField(max_length=300, verbose_name="标题"),
         ),
         migrations.AlterField(
-            model_name='targettable',
-            name='project_code',
-            field=indicators.fields.NameField(blank=True, default='', max_length=60, verbose_name='项目编码'),
+            model_name="targettable",
+            name="project_code",
+            field=indicators.fields.NameField(blank=True, default="", max_length=60, verbose_name="项目编码"),
         ),
         migrations.AlterField(
-            model_name='targettable',
-            name='project_name',
-            field=indicators.fields.NameField(blank=True, default='', max_length=300, verbose_name='项目名称'),
+            model_name="targettable",
+            name="project_name",
+            field=indicators.fields.NameField(blank=True, default="", max_length=300, verbose_name="项目名称"),
         ),
         migrations.AlterField(
-            model_name='targettable',
-            name='title',
-            field=indicators.fields.NameField(max_length=300, verbose_name='标题'),
+            model_name="targettable",
+            name="title",
+            field=indicators.fields.NameField(max_length=300, verbose_name="标题"),
         ),
         migrations.AlterField(
-            model_name='task',
-            name='name',
-            field=indicators.fields.NameField(max_length=300, verbose_name='任务名称'),
+            model_name="task",
+            name="name",
+            field=indicators.fields.NameField(max_length=300, verbose_name="任务名称"),
         ),
     ]
