@@ -7,10 +7,12 @@ Environment variables:
   DATABASE_URL   sqlite:///path or postgres://user:pass@host:port/name
                  (default: db.sqlite3 in the project folder).
   ALLOWED_HOSTS  comma-separated host names.
+  TRUSTED_PROXIES comma-separated addresses or networks of the reverse proxies.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tempfile
 from pathlib import Path
@@ -49,6 +51,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks, got {item!r}") from exc
+    return networks
 
 
 def parse_database_url(url: str) -> dict:
@@ -114,6 +126,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: nothing may read X-Forwarded-* before it is dropped from untrusted peers.
+    "tables.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -125,6 +139,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tables.middleware.NoStoreMiddleware",
+    "tables.middleware.PasswordChangeRequiredMiddleware",
     "tables.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -255,8 +270,18 @@ SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("BEHIND_PROXY", False):
+# The reverse proxies in front of the app (addresses or networks). Only a request whose
+# REMOTE_ADDR is one of them has its X-Forwarded-For (the client's address, for the login
+# throttle) and X-Forwarded-Proto (https) believed; tables.middleware.TrustedProxyMiddleware
+# drops both headers from anyone else. See docs/deploy.md, "Trust model".
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if env_bool("BEHIND_PROXY", False):
+    raise ImproperlyConfigured(
+        "BEHIND_PROXY trusted X-Forwarded-Proto from any peer and is gone: "
+        "set TRUSTED_PROXIES to the address(es) of the reverse proxy instead (docs/deploy.md)"
+    )
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 2 * 60 * 60)  # expires after 2 hours of inactivity
 SESSION_REFRESH_SECONDS = 60  # tables.middleware.SessionActivityMiddleware: sliding expiry, one write a minute

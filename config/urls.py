@@ -2,14 +2,22 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tables.throttle import ThrottledLoginView
+from tables.passwords import PasswordChangeView
+from tables.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView
 
 admin.site.site_header = "绩效目标表管理"
 admin.site.site_title = "绩效目标表管理"
+admin.site.login_form = ThrottledAdminAuthenticationForm  # the same backoff as /accounts/login/
 
 urlpatterns = [
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("admin/", admin.site.urls),
     path("", include("tables.urls")),
     path("edit/", include("tables.editor_urls")),

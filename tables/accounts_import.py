@@ -12,21 +12,34 @@ each problem names the sheet and the cell (``用户!E5：…``), and the import 
 in one transaction: a bad file changes nothing. Existing organisations (by
 编码) and users (by 用户名) are updated, never duplicated; importing the same
 file twice changes nothing the second time.
+
+An import is previewed first (``dry_run=True``: written, listed and rolled
+back), because it can change people who already work in the system: their
+e-mail, their name, their roles. Granting 管理员 is never done silently: the
+import refuses it unless ``confirm_admins`` says the admin saw the list.
+Initial passwords pass Django's password validators (AUTH_PASSWORD_VALIDATORS),
+and a user given one must change it at the first login (tables.passwords).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import secrets
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
 from tables.models import Membership, Organisation, ReviewDuty, Round, RoundOrganisation, Stage
+from tables.passwords import PasswordChangeRequired, require_change
 
 ORG_SHEET = "部门单位"
 USER_SHEET = "用户"
@@ -71,6 +84,14 @@ class AccountsImportResult:
     memberships_created: int = 0
     participants: int = 0
     usernames: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # every change, one line each, for the preview
+    existing_user_changes: list[str] = field(default_factory=list)  # changes to people already in the system
+    admin_grants: list[str] = field(default_factory=list)  # user names who become 管理员
+
+    def digest(self) -> str:
+        """What the preview showed: the confirmation must apply exactly this."""
+        text = "\n".join([*self.changes, "--", *self.existing_user_changes, "--", *self.admin_grants])
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def summary(self) -> str:
         return (
@@ -149,8 +170,21 @@ def _load(file) -> object:
         raise AccountsImportError(f"xlsx 文件已损坏或格式不受支持：{type(exc).__name__}") from exc
 
 
-def import_accounts(file, *, round_: Round | None = None) -> AccountsImportResult:
-    """Read and check the whole workbook, then write it in one transaction."""
+def import_accounts(
+    file,
+    *,
+    round_: Round | None = None,
+    dry_run: bool = False,
+    confirm_admins: bool = False,
+    previewed: str | None = None,
+) -> AccountsImportResult:
+    """Read and check the whole workbook, then write it in one transaction.
+
+    `dry_run` rolls the transaction back: the result lists what the import would
+    change. Without `confirm_admins` an import that grants 管理员 changes nothing.
+    `previewed` is the preview's `digest()`: if the data changed since (another
+    admin, another import), nothing is written and the admin previews again.
+    """
     workbook = _load(file)
     errors: list[str] = []
 
@@ -236,8 +270,12 @@ def import_accounts(file, *, round_: Round | None = None) -> AccountsImportResul
             except ValidationError:
                 error(refs["email"], f"邮箱“{email}”格式不正确")
         password = values.get("password", "")
-        if password and len(password) < 8:
-            error(refs["password"], "初始密码至少 8 位")
+        if password:
+            someone = get_user_model()(username=username, first_name=values.get("name", ""), email=email)
+            try:
+                validate_password(password, user=someone)
+            except ValidationError as exc:
+                error(refs["password"], f"用户“{username}”的初始密码不符合要求：{''.join(exc.messages)}")
         if len(values.get("name", "")) > 150:
             error(refs["name"], "姓名过长（最多 150 个字符）")
         key = (username, code, ROLES[role][0] if role in ROLES else role)
@@ -247,81 +285,155 @@ def import_accounts(file, *, round_: Round | None = None) -> AccountsImportResul
     if errors:
         raise AccountsImportError(errors)
 
-    return _write(in_file, user_rows, existing, round_)
+    with transaction.atomic():
+        result = _write(in_file, user_rows, existing, round_)
+        if result.admin_grants and not confirm_admins and not dry_run:
+            rows = {row.values["username"]: row for row in user_rows if ROLES[row.values["role"]][0] == "admin"}
+            raise AccountsImportError(
+                [f"{rows[name].refs['role']}：授予“{name}”管理员权限须先预览并确认" for name in result.admin_grants]
+            )
+        if previewed is not None and result.digest() != previewed:
+            raise PreviewOutdated("预览之后系统中的部门（单位）或账号已有变化，未导入。请重新上传文件，核对新的预览。")
+        if dry_run:
+            transaction.set_rollback(True)
+    return result
+
+
+class PreviewOutdated(AccountsImportError):
+    pass
+
+
+# ---------------------------------------------------------------- a previewed workbook, held until confirmed
+
+HELD_DIR = "account-imports"
+HELD_HOURS = 24
+
+
+def _held_path(token: str) -> Path | None:
+    if not token or not all(c.isalnum() or c in "-_" for c in token):
+        return None
+    return Path(settings.MEDIA_ROOT) / HELD_DIR / f"{token}.xlsx"
+
+
+def hold_workbook(data: bytes) -> str:
+    """Keep an uploaded workbook between its preview and the confirmation; returns its token.
+
+    Under MEDIA_ROOT, which every app server shares. Workbooks never confirmed
+    are deleted after HELD_HOURS.
+    """
+    token = secrets.token_urlsafe(24)
+    path = _held_path(token)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob("*.xlsx"):
+        if old.stat().st_mtime < time.time() - HELD_HOURS * 3600:
+            old.unlink(missing_ok=True)
+    path.write_bytes(data)
+    return token
+
+
+def held_workbook(token: str) -> bytes | None:
+    path = _held_path(token)
+    return path.read_bytes() if path is not None and path.is_file() else None
+
+
+def release_workbook(token: str) -> None:
+    path = _held_path(token)
+    if path is not None:
+        path.unlink(missing_ok=True)
 
 
 def _write(in_file: dict[str, _Row], user_rows: list[_Row], existing: dict, round_: Round | None):
+    """Write the checked rows (inside the caller's transaction), noting each change in words."""
     User = get_user_model()
     result = AccountsImportResult()
-    with transaction.atomic():
-        orgs = dict(existing)
-        for code, row in in_file.items():
-            org = orgs.get(code)
-            if org is None:
-                orgs[code] = Organisation.objects.create(code=code, name=row.values["name"])
-                result.organisations_created += 1
-            elif org.name != row.values["name"]:
-                org.name = row.values["name"]
-                org.save(update_fields=["name"])
+    note = result.changes.append
+    orgs = dict(existing)
+    for code, row in in_file.items():
+        org = orgs.get(code)
+        if org is None:
+            orgs[code] = Organisation.objects.create(code=code, name=row.values["name"])
+            result.organisations_created += 1
+            note(f"新建部门（单位）{code} {row.values['name']}")
+        elif org.name != row.values["name"]:
+            note(f"部门（单位）{code} 改名：{org.name} → {row.values['name']}")
+            org.name = row.values["name"]
+            org.save(update_fields=["name"])
+            result.organisations_updated += 1
+    for code, row in in_file.items():
+        org = orgs[code]
+        parent = orgs.get(row.values.get("parent", ""))
+        parent_id = parent.pk if parent else None
+        if org.parent_id != parent_id:
+            org.parent_id = parent_id
+            org.save(update_fields=["parent"])
+            if code in existing:
                 result.organisations_updated += 1
-        for code, row in in_file.items():
-            org = orgs[code]
-            parent = orgs.get(row.values.get("parent", ""))
-            parent_id = parent.pk if parent else None
-            if org.parent_id != parent_id:
-                org.parent_id = parent_id
-                org.save(update_fields=["parent"])
-                if code in existing:
-                    result.organisations_updated += 1
-        if round_ is not None:
-            for code in in_file:
-                _, created = RoundOrganisation.objects.get_or_create(round=round_, organisation=orgs[code])
-                result.participants += 1
+                note(f"部门（单位）{code} 的上级改为：{parent.code if parent else '（无）'}")
+    if round_ is not None:
+        for code in in_file:
+            _, created = RoundOrganisation.objects.get_or_create(round=round_, organisation=orgs[code])
+            result.participants += 1
+            if created:
+                note(f"{code} 列入批次“{round_}”的填报范围")
 
-        users: dict[str, object] = {}
-        for row in user_rows:
-            values = row.values
-            username = values["username"]
-            user = users.get(username)
+    users: dict[str, object] = {}
+    for row in user_rows:
+        values = row.values
+        username = values["username"]
+        user = users.get(username)
+        is_new = False
+        if user is None:
+            user = User.objects.filter(username=username).first()
             if user is None:
-                user = User.objects.filter(username=username).first()
-                if user is None:
-                    user = User(username=username)
-                    if values.get("password"):
-                        user.set_password(values["password"])
-                    else:
-                        user.set_unusable_password()  # the admin sets or resets it before first login
-                    result.users_created += 1
-                    result.usernames.append(username)
+                is_new = True
+                user = User(username=username)
+                if values.get("password"):
+                    user.set_password(values["password"])
                 else:
-                    result.users_updated += 1
-                users[username] = user
-            if values.get("name"):
-                user.first_name = values["name"]
-            if values.get("email"):
-                user.email = values["email"]
-            user.save()
+                    user.set_unusable_password()  # the admin sets or resets it before first login
+                result.users_created += 1
+                result.usernames.append(username)
+            else:
+                result.users_updated += 1
+            users[username] = user
+        changed = []
+        if values.get("name") and user.first_name != values["name"]:
+            changed.append(f"姓名 {user.first_name or '（空）'} → {values['name']}")
+            user.first_name = values["name"]
+        if values.get("email") and user.email != values["email"]:
+            changed.append(f"邮箱 {user.email or '（空）'} → {values['email']}")
+            user.email = values["email"]
+        user.save()
+        if is_new:
+            note(f"新建用户 {username}" + (f"（{values['name']}）" if values.get("name") else ""))
+            if user.has_usable_password():
+                require_change(user, PasswordChangeRequired.Reason.IMPORTED)
+        elif changed:
+            result.existing_user_changes.append(f"已有用户 {username}：{'；'.join(changed)}")
 
-            role, level = ROLES[values["role"]]
-            code = values.get("organisation", "")
-            organisation = orgs.get(code) if code else None
-            if role == Membership.Role.ADMIN:
-                organisation = None
-            membership, created = Membership.objects.get_or_create(
-                user=user,
-                organisation=organisation,
-                role=role,
-                defaults={"include_units": values.get("include_units", "").upper() in YES},
-            )
-            result.memberships_created += created
-            include = values.get("include_units", "").upper() in YES
-            if not created and membership.include_units != include and values.get("include_units", ""):
-                membership.include_units = include
-                membership.save(update_fields=["include_units"])
-            if level == Stage.DEPARTMENT:
-                ReviewDuty.objects.update_or_create(membership=membership, defaults={"level": Stage.DEPARTMENT})
-            elif role == Membership.Role.REVIEWER:
-                ReviewDuty.objects.filter(membership=membership).delete()
+        role, level = ROLES[values["role"]]
+        code = values.get("organisation", "")
+        organisation = orgs.get(code) if code else None
+        if role == Membership.Role.ADMIN:
+            organisation = None
+        include = values.get("include_units", "").upper() in YES
+        membership, created = Membership.objects.get_or_create(
+            user=user, organisation=organisation, role=role, defaults={"include_units": include}
+        )
+        result.memberships_created += created
+        where = f"{organisation.code} {organisation.name}" if organisation else "全部部门"
+        if created and role == Membership.Role.ADMIN:
+            result.admin_grants.append(username)
+        elif created:
+            note(f"{username} 新增权限：{values['role']} · {where}" + ("（含下属单位）" if include else ""))
+        if not created and membership.include_units != include and values.get("include_units", ""):
+            membership.include_units = include
+            membership.save(update_fields=["include_units"])
+            note(f"{username} 的权限（{values['role']} · {where}）{'改为' if include else '不再'}含下属单位")
+        if level == Stage.DEPARTMENT:
+            ReviewDuty.objects.update_or_create(membership=membership, defaults={"level": Stage.DEPARTMENT})
+        elif role == Membership.Role.REVIEWER:
+            ReviewDuty.objects.filter(membership=membership).delete()
     return result
 
 

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from tables.models import Layout, Membership, Organisation, OverallGoal, Round, SubGoal, TargetTable, Task
+from tables.passwords import PasswordChangeRequired, require_change
 
 
 @admin.register(Organisation)
@@ -53,3 +56,32 @@ class SubGoalInline(admin.StackedInline):
 class OverallGoalAdmin(admin.ModelAdmin):
     list_display = ["organisation", "year"]
     inlines = [SubGoalInline]
+
+
+# ---------------------------------------------------------------- users (a password an admin typed is changed at login)
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and obj.has_usable_password():
+            require_change(obj, PasswordChangeRequired.Reason.ADMIN)
+
+    def user_change_password(self, request, id, form_url=""):
+        before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+        response = super().user_change_password(request, id, form_url)
+        user = User.objects.filter(pk=id).first()
+        if user and user.password != before and user.has_usable_password() and user.pk != request.user.pk:
+            require_change(user, PasswordChangeRequired.Reason.ADMIN)  # a reset: the admin knows it
+        return response
+
+
+@admin.register(PasswordChangeRequired)
+class PasswordChangeRequiredAdmin(admin.ModelAdmin):
+    list_display = ["user", "reason", "created_at"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user"]

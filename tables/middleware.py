@@ -9,8 +9,58 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+
+from tables.passwords import SESSION_KEY as PASSWORD_CHANGE_SESSION_KEY
+from tables.throttle import is_trusted_proxy
+
+
+class TrustedProxyMiddleware:
+    """Drops X-Forwarded-For and X-Forwarded-Proto unless the peer is one of TRUSTED_PROXIES.
+
+    SECURE_PROXY_SSL_HEADER alone would believe "https" from any client that
+    reaches the app servers directly; the login throttle would believe any
+    address a client writes. See docs/deploy.md, "Trust model".
+    """
+
+    HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
+            for header in self.HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password was set by someone else changes it before doing anything else.
+
+    The flag is copied into the session at login (tables.passwords), so ordinary
+    requests cost no query.
+    """
+
+    ALLOWED = ("password_change", "password_change_done", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is None or not session.get(PASSWORD_CHANGE_SESSION_KEY) or not request.user.is_authenticated:
+            return self.get_response(request)
+        if request.path in {reverse(name) for name in self.ALLOWED}:
+            return self.get_response(request)
+        url = reverse("password_change")
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
 
 
 class HtmxContractMiddleware:

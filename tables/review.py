@@ -905,31 +905,46 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- accounts
 
 
+ACCOUNTS_IMPORT_SESSION_KEY = "accounts_import_preview"
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def accounts_import(request: HttpRequest) -> HttpResponse:
-    """Bureau admins import the organisations and user accounts of a round from xlsx."""
-    from tables.accounts_import import AccountsImportError, import_accounts
+    """Bureau admins import the organisations and user accounts of a round from xlsx.
+
+    Two steps, as with pasted tables: an upload shows what would change (nothing
+    is written), and a confirmation applies exactly that.
+    """
+    from django.conf import settings
+
+    from tables.accounts_import import AccountsImportError, hold_workbook, import_accounts
 
     _require_admin(request)
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        return _accounts_import_confirm(request)
     form = AccountsImportForm()
     errors: list[str] = []
     status = 200
     if request.method == "POST":
         form = AccountsImportForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
+            data = form.cleaned_data["file"].read(settings.IMPORT_MAX_BYTES + 1)
+            round_ = form.cleaned_data["round"]
             try:
-                result = import_accounts(upload, round_=form.cleaned_data["round"])
+                preview = import_accounts(io.BytesIO(data), round_=round_, dry_run=True)
             except AccountsImportError as exc:
                 errors = exc.errors
                 status = 422
             else:
-                messages.success(request, result.summary())
-                url = reverse("review-accounts-inactive")
-                if form.cleaned_data["round"]:
-                    url += f"?round={form.cleaned_data['round'].pk}"
-                return redirect(url)
+                token = hold_workbook(data)
+                request.session[ACCOUNTS_IMPORT_SESSION_KEY] = {
+                    "token": token,
+                    "round": round_.pk if round_ else None,
+                    "digest": preview.digest(),
+                    "name": form.cleaned_data["file"].name,
+                }
+                return _accounts_preview(request, preview, token)
         else:
             status = 422
     return render(request, "review/accounts_import.html", {"form": form, "errors": errors}, status=status)
@@ -946,6 +961,55 @@ def accounts_template(request: HttpRequest) -> HttpResponse:
         "部门和账号导入模板.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+def _accounts_preview(request: HttpRequest, preview, token: str, errors=(), status: int = 200) -> HttpResponse:
+    pending = request.session[ACCOUNTS_IMPORT_SESSION_KEY]
+    context = {"preview": preview, "token": token, "errors": errors, "file_name": pending.get("name", "")}
+    return render(request, "review/accounts_import_preview.html", context, status=status)
+
+
+def _accounts_import_confirm(request: HttpRequest) -> HttpResponse:
+    from tables.accounts_import import AccountsImportError, held_workbook, import_accounts, release_workbook
+
+    pending = request.session.get(ACCOUNTS_IMPORT_SESSION_KEY) or {}
+    token = request.POST.get("token", "")
+    data = held_workbook(token) if pending.get("token") == token else None
+    if data is None:
+        messages.error(request, "这次预览已失效（已导入、已取消或已过期），请重新上传文件。")
+        return redirect("review-accounts-import")
+    round_ = Round.objects.filter(pk=pending["round"]).first() if pending.get("round") else None
+    if request.POST.get("cancel"):
+        release_workbook(token)
+        del request.session[ACCOUNTS_IMPORT_SESSION_KEY]
+        messages.info(request, "已取消导入，什么都没有改。")
+        return redirect("review-accounts-import")
+    try:
+        result = import_accounts(
+            io.BytesIO(data),
+            round_=round_,
+            confirm_admins=request.POST.get("confirm_admins") == "1",
+            previewed=pending["digest"],
+        )
+    except AccountsImportError as exc:
+        errors = exc.errors
+        try:
+            preview = import_accounts(io.BytesIO(data), round_=round_, dry_run=True)
+        except AccountsImportError as again:
+            preview, errors = None, again.errors
+        if preview is None or preview.digest() != pending["digest"]:  # changed since: preview again from the start
+            release_workbook(token)
+            del request.session[ACCOUNTS_IMPORT_SESSION_KEY]
+            context = {"form": AccountsImportForm(), "errors": errors}
+            return render(request, "review/accounts_import.html", context, status=409)
+        return _accounts_preview(request, preview, token, errors=errors, status=422)  # e.g. 管理员 not ticked
+    release_workbook(token)
+    del request.session[ACCOUNTS_IMPORT_SESSION_KEY]
+    messages.success(request, result.summary())
+    url = reverse("review-accounts-inactive")
+    if round_ is not None:
+        url += f"?round={round_.pk}"
+    return redirect(url)
 
 
 @require_GET

@@ -9,6 +9,8 @@ says it early.
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.core import checks
 
 from tables.exports.fonts import missing_message, missing_packages
@@ -31,4 +33,37 @@ def print_support(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 def print_support_deploy(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """A production server without the fonts would hand out PDFs of empty boxes: an error there."""
     return _print_support(checks.Error, "tables.E001")
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def testing_is_off(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """TESTING=1 swaps in a published SECRET_KEY, MD5 password hashes and a per-process throttle cache."""
+    from django.conf import settings
+
+    if not settings.TESTING:
+        return []
+    return [
+        checks.Error(
+            "TESTING 已开启：它只用于测试（公开的 SECRET_KEY、MD5 密码散列、每个进程各自的登录失败计数）。",
+            hint="生产环境不要设置 TESTING。",
+            id="tables.E002",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def trusted_proxies_are_specific(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Trusting every address would let any client choose its own address and scheme."""
+    from django.conf import settings
+
+    return [
+        checks.Error(
+            f"TRUSTED_PROXIES 含 {network}：任何人都能伪造 X-Forwarded-For 和 X-Forwarded-Proto。",
+            hint="只列出反向代理（nginx）本身的地址。",
+            id="tables.E003",
+        )
+        for network in settings.TRUSTED_PROXIES
+        if ipaddress.ip_network(network).prefixlen == 0
+    ]
+
 

@@ -159,6 +159,9 @@ ROUTES: list[Route] = [
     # accounts
     Route("login", expected=expect(200, 200, 200, 200, 200, anonymous=200)),
     Route("logout", method="POST", expected=expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, anonymous=LOGIN)),
+    Route("password_change", expected=expect(200, 200, 200, 200, 200)),
+    Route("password_change", method="POST", data=lambda w: {"old_password": "wrong"}, label="invalid"),
+    Route("password_change_done", expected=expect(200, 200, 200, 200, 200)),
     # pages and downloads
     Route("home"),
     Route("home", htmx=True),
@@ -224,7 +227,15 @@ ROUTES: list[Route] = [
     Route("review-dashboard", expected=REVIEWERS),
     Route("review-dashboard-xlsx", a_round, REVIEWERS),
     Route("review-accounts-import", expected=ADMIN_ONLY),
-    Route("review-accounts-import", expected=expect(403, 403, 403, 403, 302), method="POST", data=accounts_workbook),
+    # an upload is previewed (200), nothing written; the confirmation of an unknown preview goes back (302)
+    Route("review-accounts-import", expected=expect(403, 403, 403, 403, 200), method="POST", data=accounts_workbook),
+    Route(
+        "review-accounts-import",
+        expected=expect(403, 403, 403, 403, 302),
+        method="POST",
+        data=lambda w: {"action": "confirm", "token": "unknown"},
+        label="confirm",
+    ),
     Route("review-accounts-template", expected=ADMIN_ONLY),
     Route("review-accounts-inactive", expected=ADMIN_ONLY),
     # review: one table

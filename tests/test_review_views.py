@@ -496,7 +496,10 @@ def test_an_admin_imports_accounts_and_sees_who_has_not_logged_in(client, world)
     client.force_login(world.admin)
     upload = workbook(GOOD_ORGS, GOOD_USERS)
     upload.name = "accounts.xlsx"
-    response = client.post(reverse("review-accounts-import"), {"file": upload, "round": round_.pk}, follow=True)
+    preview = client.post(reverse("review-accounts-import"), {"file": upload, "round": round_.pk})
+    assert "新建用户 zhang" in preview.content.decode() and not Membership.objects.filter(user__username="zhang")
+    confirm = {"action": "confirm", "token": preview.context["token"], "confirm_admins": "1"}
+    response = client.post(reverse("review-accounts-import"), confirm, follow=True)
     body = response.content.decode()
     assert "导入完成" in body and "zhang" in body and "li" in body
     assert response.redirect_chain[-1][0] == f"{reverse('review-accounts-inactive')}?round={round_.pk}"

@@ -534,7 +534,7 @@ GOOD_USERS = [
 
 def test_accounts_import_creates_organisations_users_and_roles_for_a_round(world):
     round_ = Round.objects.create(year=2026, title="2026年预算", layout=layout())
-    result = import_accounts(workbook(GOOD_ORGS, GOOD_USERS), round_=round_)
+    result = import_accounts(workbook(GOOD_ORGS, GOOD_USERS), round_=round_, confirm_admins=True)
     assert (result.organisations_created, result.users_created, result.memberships_created) == (3, 4, 4)
     unit = Organisation.objects.get(code="318003")
     assert unit.parent.code == "318"
@@ -545,7 +545,7 @@ def test_accounts_import_creates_organisations_users_and_roles_for_a_round(world
     assert ReviewDuty.objects.get(membership__user__username="li").level == Stage.DEPARTMENT
     assert not ReviewDuty.objects.filter(membership__user__username="wang").exists()
     assert Membership.objects.get(user__username="zhao").role == "admin"
-    again = import_accounts(workbook(GOOD_ORGS, GOOD_USERS), round_=round_)
+    again = import_accounts(workbook(GOOD_ORGS, GOOD_USERS), round_=round_, confirm_admins=True)
     assert (again.organisations_created, again.users_created, again.memberships_created) == (0, 0, 0)
 
 
