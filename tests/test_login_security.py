@@ -338,3 +338,13 @@ def test_a_preview_can_be_confirmed_only_from_the_session_that_made_it(client, w
     response = other.post(reverse("review-accounts-import"), {"action": "confirm", "token": preview.context["token"]})
     assert response.status_code == 302
     assert not get_user_model().objects.filter(username="zhang").exists()
+
+
+def test_an_admin_resets_a_forgotten_password_from_the_command_line(client, world):
+    import io
+
+    out = io.StringIO()
+    call_command("reset_password", "filler_b", stdout=out)
+    temporary = out.getvalue().split("临时密码：")[1].split()[0]
+    assert logged_in(login(client, "filler_b", temporary))
+    assert client.get(reverse("home"))["Location"] == reverse("password_change")
