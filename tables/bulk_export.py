@@ -230,7 +230,8 @@ def delete_expired(now=None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.EXPORT_RETENTION_DAYS)
     deleted = 0
-    for job in ExportJob.objects.filter(status=ExportJob.Status.DONE, finished_at__lt=cutoff):
+    finished_before = Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, updated_at__lt=cutoff)
+    for job in ExportJob.objects.filter(finished_before, status=ExportJob.Status.DONE):
         if job.file and (export_dir() / Path(job.file).name).is_file():
             (export_dir() / Path(job.file).name).unlink(missing_ok=True)
             deleted += 1

@@ -341,6 +341,15 @@ def test_cleanup_command_deletes_zips_past_retention_and_keeps_newer_ones(client
     assert "已超过保留期限（7 天）" in client.get(reverse("export-job", args=[old.pk])).content.decode()
 
 
+def test_cleanup_also_expires_a_finished_job_without_a_finish_time(world, media, settings):
+    settings.EXPORT_RETENTION_DAYS = 7
+    job = _finished_job(world.filler_a, 30)
+    ExportJob.objects.filter(pk=job.pk).update(finished_at=None, updated_at=timezone.now() - timedelta(days=30))
+    call_command("cleanup_exports", stdout=io.StringIO())
+    assert ExportJob.objects.get(pk=job.pk).status == ExportJob.Status.EXPIRED
+    assert not list(export_dir().iterdir())
+
+
 @pytest.fixture
 def worker_connection(monkeypatch):
     """The worker closes connections whose autocommit differs from the settings, as the test's is."""
