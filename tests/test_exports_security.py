@@ -209,6 +209,24 @@ def test_imported_titles_and_names_lose_their_control_characters(world):
     assert Indicator.objects.get(table=table).level3 == "指标一"
 
 
+def test_a_title_typed_in_the_editor_is_saved_without_control_characters(client, world):
+    from tables import editing
+    from tests.test_editor import HTMX, round_for, step_url
+
+    table = world.table_a
+    base = editing.fingerprint(editing.values_of(table, ("organisation_id", "round_id", "title")))
+    client.force_login(world.filler_a)
+    response = client.post(
+        step_url(table, "basic"),
+        {"organisation": world.org_a.pk, "round": round_for(2026).pk, "title": "新\x1b标题\x0b二", "base": base},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    table.refresh_from_db()
+    assert table.title == "新标题 二"
+    assert client.get(reverse("table-download", args=[table.pk, "xlsx"])).status_code == 200
+
+
 def test_round_names_lose_their_control_characters(db):
     round_ = Round.objects.create(title="2027\x1b年\x00批次", year=2027, layout=layout())
     round_.refresh_from_db()
