@@ -1,8 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import F
 
-from tables.models import Layout, Membership, Organisation, OverallGoal, Round, SubGoal, TargetTable, Task
+from tables.models import (
+    AuditEntry,
+    Layout,
+    Membership,
+    Organisation,
+    OverallGoal,
+    Round,
+    SubGoal,
+    TargetTable,
+    Task,
+)
 from tables.passwords import PasswordChangeRequired, require_change
 
 
@@ -33,9 +44,28 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organisation"]
 
 
+# The admin is no way around the workflow: a table under review or approved is read-only here
+# (its content is what was submitted, and exports print it under 已批复), its status changes only
+# through submit/return/approve/reopen, and an allowed edit of a draft is audited and bumps the
+# version (an editor page open on the old version then reports a conflict instead of overwriting).
+
+
+def _locked(table: TargetTable | None) -> bool:
+    return table is not None and table.pk is not None and not table.is_editable
+
+
 class TaskInline(admin.TabularInline):
     model = Task
     extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return not _locked(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not _locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not _locked(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(TargetTable)
@@ -43,8 +73,33 @@ class TargetTableAdmin(admin.ModelAdmin):
     list_display = ["title", "organisation", "year", "kind", "status", "version"]
     list_filter = ["year", "kind", "status", "layout"]
     search_fields = ["title", "organisation__name", "project_code"]
-    readonly_fields = ["version", "created_at", "updated_at", "created_by", "updated_by"]
+    readonly_fields = ["status", "version", "created_at", "updated_at", "created_by", "updated_by"]
     inlines = [TaskInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not _locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not _locked(obj) and super().has_delete_permission(request, obj)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change:
+            return
+        changed = [str(form.fields[name].label) for name in form.changed_data]
+        changed += [str(fs.model._meta.verbose_name) for fs in formsets if fs.has_changed()]
+        if not changed:
+            return
+        table = form.instance
+        TargetTable.objects.filter(pk=table.pk).update(version=F("version") + 1)
+        table.refresh_from_db(fields=["version"])
+        AuditEntry.objects.create(
+            table=table,
+            version=table.version,
+            user=request.user,
+            action=AuditEntry.Action.CHANGE,
+            what=f"在管理后台修改：{'、'.join(dict.fromkeys(changed))}"[:300],
+        )
 
 
 class SubGoalInline(admin.StackedInline):

@@ -1141,7 +1141,8 @@ def row_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     except NotEditable as exc:
         raise PermissionDenied(str(exc)) from exc
     except ValueError as exc:  # an amount that is not a number
-        return HttpResponse(str(exc), status=422)
+        # The message quotes what was typed, and htmx swaps a 422 in as HTML.
+        return HttpResponse(html.escape(str(exc)), status=422)
     first = "name" if kind == "tasks" else "level3"
     return _grid_response(request, _reload(table), kind, focus=f"{spec.dom}-{saved.obj.pk}-{first}", saved=saved)
 

@@ -67,3 +67,19 @@ def trusted_proxies_are_specific(app_configs=None, **kwargs) -> list[checks.Chec
     ]
 
 
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def site_url_is_set(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Without SITE_URL the links in notification e-mails are bare paths that no mail client can open."""
+    from django.conf import settings
+
+    if settings.SITE_URL:
+        return []
+    return [
+        checks.Warning(
+            "SITE_URL 未设置：通知邮件中的链接将没有网址前缀，收件人无法直接打开。",
+            hint="设置环境变量 SITE_URL，例如 https://jxmb.example.gov.cn（见 docs/deploy.md）。",
+            id="tables.W010",
+        )
+    ]

@@ -70,10 +70,13 @@ def test_the_round_filter_still_filters_by_a_real_id(client, world):
 
 
 def test_export_start_ignores_a_round_that_is_not_a_number(client, world):
+    from tables.export_models import ExportJob
+
     client.force_login(world.filler_a)
     for raw in ["abc", "9" * 30, "-3"]:
         response = client.post(reverse("export-start"), {"round": raw, "organisation": raw, "statuses": ["draft"]})
         assert response.status_code == 302, raw
+        ExportJob.objects.all().delete()  # the next one is not refused as one too many in progress
 
 
 # ---------------------------------------------------------------- undo tokens
@@ -169,6 +172,15 @@ def test_a_mail_that_cannot_be_sent_is_marked_on_the_notification(
     assert type(world.table_a).objects.get(pk=world.table_a.pk).status == "submitted"  # the step itself stands
 
 
+def test_check_deploy_warns_when_site_url_is_unset(settings):
+    from tables.system_checks import site_url_is_set
+
+    settings.SITE_URL = ""
+    assert [m.id for m in site_url_is_set()] == ["tables.W010"]
+    settings.SITE_URL = "https://jxmb.example.gov.cn"
+    assert site_url_is_set() == []
+
+
 # ---------------------------------------------------------------- GET never writes; nothing signed-in is cached
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -221,3 +233,129 @@ def test_a_download_is_marked_no_store_and_private(client, world):
     response = client.get(reverse("table-download", args=[world.table_a.pk, "xlsx"]))
     assert response.status_code == 200
     assert {"no-store", "private"} <= {part.strip() for part in response["Cache-Control"].split(",")}
+
+
+# ---------------------------------------------------------------- the Django admin and the workflow
+
+
+def _admin_form_data(response) -> dict:
+    """What the admin's change form would post as it stands (fields and inline formsets)."""
+    from django.forms import BooleanField, CheckboxInput
+
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        forms += [formset.management_form, *formset.forms]
+    for form in forms:
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if isinstance(field, BooleanField) or isinstance(field.widget, CheckboxInput):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+                continue
+            if hasattr(value, "pk"):
+                value = value.pk
+            data[form.add_prefix(name)] = "" if value is None else value
+    return data
+
+
+def _approve_a(world):
+    from tables.models import ReviewDecision
+
+    snapshot = workflow.submit(world.table_a, world.filler_a)
+    checklist = {stem: (True, "") for stem, _ in ReviewDecision.CHECKLIST}
+    workflow.approve(
+        world.table_a,
+        world.reviewer_a,
+        snapshot_number=snapshot.number,
+        opinion="同意",
+        checklist=checklist,
+        published=True,
+    )
+    return type(world.table_a).objects.get(pk=world.table_a.pk)
+
+
+def test_the_admin_cannot_change_an_approved_table_or_its_tasks(admin_client, world):
+    table = _approve_a(world)
+    url = reverse("admin:tables_targettable_change", args=[table.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()  # a view-only page
+    task = table.tasks.order_by("position").first()
+    response = admin_client.post(url, {"title": "改过的标题", "goal": "改过的目标", "tasks-0-id": task.pk})
+    assert response.status_code == 403
+    after = type(table).objects.get(pk=table.pk)
+    assert (after.title, after.goal, after.version, after.status) == (
+        table.title,
+        table.goal,
+        table.version,
+        "approved",
+    )
+    delete = admin_client.post(reverse("admin:tables_targettable_delete", args=[table.pk]), {"post": "yes"})
+    assert delete.status_code == 403 and type(table).objects.filter(pk=table.pk).exists()
+
+
+def test_an_admin_edit_of_a_draft_is_audited_and_bumps_the_version_but_cannot_set_the_status(admin_client, world):
+    table = world.table_a
+    url = reverse("admin:tables_targettable_change", args=[table.pk])
+    data = _admin_form_data(admin_client.get(url))
+    data.update(title="管理员改过的标题", status="approved")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    after = type(table).objects.get(pk=table.pk)
+    assert (after.title, after.status, after.version) == ("管理员改过的标题", "draft", table.version + 1)
+    entry = after.audit_entries.get()
+    assert entry.action == "change" and entry.version == after.version and "在管理后台修改" in entry.what
+    assert entry.user.is_superuser
+
+
+def test_an_unchanged_admin_save_writes_no_audit_entry(admin_client, world):
+    table = world.table_a
+    url = reverse("admin:tables_targettable_change", args=[table.pk])
+    admin_client.post(url, _admin_form_data(admin_client.get(url)))
+    assert type(table).objects.get(pk=table.pk).version == table.version
+    assert not table.audit_entries.exists()
+
+
+# ---------------------------------------------------------------- invalid input is never echoed as HTML
+
+PAYLOAD = "<img src=x onerror=alert(1)>"
+
+
+def test_an_amount_that_is_not_a_number_comes_back_escaped(client, world):
+    table = world.table_a
+    client.force_login(world.filler_a)
+    response = client.post(reverse("editor-row-new", args=[table.pk, "tasks"]), {"total": PAYLOAD}, headers=HTMX)
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert PAYLOAD not in body and "&lt;img src=x onerror=alert(1)&gt;" in body
+
+
+def test_no_editor_answer_to_invalid_input_echoes_it_as_html(client, world):
+    from tables.editing import row_fingerprint
+
+    table = world.table_a
+    task = table.tasks.order_by("position").first()
+    indicator = table.indicators.order_by("position").first()
+    client.force_login(world.filler_a)
+    posts = [
+        (reverse("editor-row-new", args=[table.pk, "tasks"]), {"name": PAYLOAD, "fiscal": PAYLOAD}),
+        (
+            reverse("editor-row", args=[table.pk, "tasks", task.pk]),
+            {"base": row_fingerprint(task), "name": PAYLOAD, "total": PAYLOAD},
+        ),
+        (
+            reverse("editor-row", args=[table.pk, "indicators", indicator.pk]),
+            {"base": "stale", "level3": PAYLOAD, "value": PAYLOAD},
+        ),
+        (reverse("editor-paste-rows", args=[table.pk, "tasks"]), {"text": f"{PAYLOAD}\t{PAYLOAD}\t{PAYLOAD}"}),
+        (reverse("editor-paste-rows", args=[table.pk, "indicators"]), {"text": f"{PAYLOAD}\t{PAYLOAD}"}),
+        (reverse("editor-step", args=[table.pk, "basic"]), {"title": PAYLOAD, "budget_total": PAYLOAD}),
+        (reverse("editor-parse-value") + "?value=" + PAYLOAD, None),
+    ]
+    echoed = []
+    for url, data in posts:
+        response = client.get(url) if data is None else client.post(url, data, headers=HTMX)
+        if PAYLOAD in response.content.decode():
+            echoed.append(f"{url}: {response.status_code}")
+    assert not echoed
