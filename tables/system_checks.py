@@ -67,8 +67,6 @@ def trusted_proxies_are_specific(app_configs=None, **kwargs) -> list[checks.Chec
     ]
 
 
-
-
 @checks.register(checks.Tags.security, deploy=True)
 def site_url_is_set(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Without SITE_URL the links in notification e-mails are bare paths that no mail client can open."""
