@@ -282,7 +282,7 @@ def test_a_table_that_fails_is_named_in_chinese_and_the_rest_are_exported(
     assert job.status == ExportJob.Status.DONE
     assert [f["table"] for f in job.failures] == [file_stem(TargetTable.objects.get(pk=world.table_b.pk))]
     reason = job.failures[0]["reason"]
-    assert "indicator_columns" not in reason and "联系管理员" in reason
+    assert "联系管理员" in reason and not any(c.isascii() and c.isalpha() for c in reason)  # no English
     archive = zipfile.ZipFile(job_file(job))
     assert sum(n.endswith(".pdf") for n in archive.namelist()) == 1
     assert "坏表" in archive.read(FAILURES_NAME).decode()

@@ -85,7 +85,7 @@ def failure_reason(exc: Exception) -> str:
     text = str(exc)
     if any("\u4e00" <= char <= "\u9fff" for char in text):
         return text
-    return f"生成时出错（{type(exc).__name__}），已记录在服务器日志中，请联系管理员"
+    return "生成这张表的文件时出错，详情已记录在服务器日志中，请联系管理员"
 
 
 def _add_sheets(book: TableWorkbook, name: str, data: dict, layout: dict, meta: dict | None) -> None:
