@@ -312,7 +312,7 @@ def parse_html(parse: dict) -> str:
         f'<span class="parse-part"><span class="parse-label">{label}</span> {esc(text)}</span>'
         for label, text in parse["parts"]
     )
-    return mark_safe(error + parts)  # the texts went through html.escape
+    return mark_safe(f"{error} {parts}" if error and parts else error + parts)  # the texts went through html.escape
 
 
 # ---------------------------------------------------------------- rows for display

@@ -330,7 +330,7 @@ def _organisation(spec: dict, parent: Organisation | None = None) -> Organisatio
 def _write_table(draft: _TableDraft, *, user=None, position: int = 0, parent: Organisation | None = None):
     org = _organisation(draft.organisation, parent)
     round_, _ = Round.objects.get_or_create(
-        year=draft.year, layout=draft.layout, defaults={"title": f"{draft.year}年{draft.layout.name}"}
+        year=draft.year, layout=draft.layout, defaults={"title": Round.default_title(draft.year, draft.layout.name)}
     )
     lookup = {"organisation": org, "year": draft.year, "kind": draft.kind}
     if draft.kind == TargetTable.Kind.PROJECT:

@@ -61,5 +61,6 @@ def booklet_xlsx(overall: OverallGoal, user=None) -> bytes:
 
 
 def file_stem(table: TargetTable) -> str:
-    name = table.project_name if table.kind == TargetTable.Kind.PROJECT else table.title
-    return f"{table.year}-{table.organisation.name}-{name}"
+    """The name of a file of the table's current content, with its state (a draft is not an approved table)."""
+    name = table.project_name if table.kind == TargetTable.Kind.PROJECT and table.project_name else table.title
+    return f"{table.year}-{table.organisation.name}-{name}-{table.get_status_display()}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -120,6 +121,15 @@ class Round(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @staticmethod
+    def default_title(year: int, layout_name: str) -> str:
+        """`2022年新疆部门（单位）整体支出绩效目标表`: a layout is named after the year of its printed form
+        (`新疆2022年…`), which beside the round's own year reads twice."""
+        return f"{year}年{_YEAR_IN_NAME.sub('', layout_name, count=1)}"
+
+
+_YEAR_IN_NAME = re.compile(r"(?:19|20)\d{2}年度?")
 
 
 class TargetTableQuerySet(models.QuerySet):

@@ -85,6 +85,20 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     return redirect(target)
 
 
+def _errors_text(form: forms.Form) -> str:
+    """A refused form's errors as one message, for the forms that answer with a redirect."""
+    texts = []
+    for name, errors in form.errors.as_data().items():
+        field = form.fields.get(name)
+        for error in errors:
+            text = " ".join(error.messages)
+            # Say which field unless the message names it already (the forms' own "请填写…" messages).
+            if field is not None and (field.widget.is_hidden or error.code != "required"):
+                text = f"{field.label}：{text}"
+            texts.append(text)
+    return "；".join(texts)
+
+
 def _refused(request: HttpRequest, table: TargetTable, exc: TransitionError) -> HttpResponse:
     if isinstance(exc, NotAllowed):
         raise PermissionDenied(str(exc))
@@ -106,7 +120,8 @@ class SubmitForm(forms.Form):
 
 
 class SnapshotForm(forms.Form):
-    snapshot = forms.IntegerField(widget=forms.HiddenInput)
+    # Hidden, so its errors show beside the form's own (review/_form_errors.html): it needs a Chinese label.
+    snapshot = forms.IntegerField(label="提交次序", widget=forms.HiddenInput)
 
 
 class ForwardForm(SnapshotForm):
@@ -116,14 +131,24 @@ class ForwardForm(SnapshotForm):
 
 
 class ReturnForm(SnapshotForm):
-    reason = forms.CharField(label="退回原因", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="退回原因",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写退回原因（只有空格不算）。"},
+    )
 
 
 PASS_CHOICES = [("1", "通过"), ("0", "不通过")]
 
 
 class ApproveForm(SnapshotForm):
-    opinion = forms.CharField(label="审核意见", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    opinion = forms.CharField(
+        label="审核意见",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写审核意见。"},
+    )
     grade = forms.ChoiceField(label="评级", required=False, choices=[("", "不评级"), *ReviewDecision.Grade.choices])
     published = forms.ChoiceField(label="公开", choices=[("1", "公开"), ("0", "不公开")], initial="1")
     unpublished_reason = forms.CharField(label="不公开原因", required=False, max_length=2000)
@@ -151,13 +176,23 @@ class ApproveForm(SnapshotForm):
 
 
 class ReopenForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label="撤销批复（调整）原因", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(label="表版本号", widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="撤销批复（调整）原因",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写撤销批复（调整）的原因。"},
+    )
 
 
 class CommentForm(forms.Form):
     anchor = forms.ChoiceField(label="位置")
-    body = forms.CharField(label="批注", max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(
+        label="批注",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "批注内容不能为空。"},
+    )
 
     def __init__(self, *args, places=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,7 +201,12 @@ class CommentForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label="回复", max_length=4000, widget=forms.Textarea(attrs={"rows": 1}))
+    body = forms.CharField(
+        label="回复",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 1}),
+        error_messages={"required": "回复内容不能为空。"},
+    )
 
 
 class AccountsImportForm(forms.Form):
@@ -202,9 +242,26 @@ def table_page_context(table: TargetTable, user, findings=None) -> dict:
         "errors": counts.get("error", 0),
         "warnings": counts.get("warning", 0),
         "reopen_form": ReopenForm(initial={"version": table.version}) if "reopen" in actions else None,
+        "version_label": version_label(table, snapshots),
         # Only offered on the page before the first submission (afterwards the diff page lists it).
         "has_previous_year": not snapshots and workflow_previous_year(table) is not None,
     }
+
+
+def version_label(table: TargetTable, snapshots: list[Snapshot]) -> str:
+    """Which version a person is looking at, in their words: `年初版 · 第 2 次提交（审核中）`.
+
+    `table.version` counts every save (autosaves included), so it means nothing to them.
+    `snapshots` are the table's submissions, newest first.
+    """
+    approved = [s.revision for s in snapshots if s.outcome in (Snapshot.Outcome.APPROVED, Snapshot.Outcome.SUPERSEDED)]
+    revision = max(approved, default=0)
+    if table.status != Status.APPROVED:
+        revision += 1  # the version being filled in: the next after the last approved one
+    latest = snapshots[0] if snapshots else None
+    if latest is None or latest.revision != revision:
+        return f"{workflow.revision_label(revision)} · 尚未提交"
+    return f"{workflow.revision_label(revision)} · 第 {latest.number} 次提交（{latest.get_outcome_display()}）"
 
 
 def _snapshots(table: TargetTable) -> list[Snapshot]:
@@ -293,6 +350,7 @@ def _review_page(request: HttpRequest, table: TargetTable, *, status: int = 200,
         datas = dict(Snapshot.objects.filter(pk__in=[base.pk, pending.pk]).values_list("pk", "data"))
         diff = diff_tables(datas[base.pk], datas[pending.pk])
     number = pending.number if pending else None
+    threads = _flat_threads(workflow.comments_by_anchor(table, data))
     context = {
         **_official_context(table),
         "findings": by_severity(check_stored_table(table)),
@@ -303,7 +361,8 @@ def _review_page(request: HttpRequest, table: TargetTable, *, status: int = 200,
         "base": base,
         "base_label": f"第 {base.number} 次提交" if base else "",
         "diff": diff,
-        "threads": _flat_threads(workflow.comments_by_anchor(table, data)),
+        "threads": threads,
+        "open_threads": sum(not thread.resolved for thread in threads),
         "comment_form": forms_.get("comment_form") or CommentForm(places=places),
         "forward_form": forms_.get("forward_form") or ForwardForm(initial={"snapshot": number}),
         "return_form": forms_.get("return_form") or ReturnForm(initial={"snapshot": number}),
@@ -348,7 +407,9 @@ def start_review(request: HttpRequest, pk: int) -> HttpResponse:
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     table = _table_for(request, pk, need="filler")
     form = SubmitForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        messages.error(request, _errors_text(form))
+        return _back(request, table.get_absolute_url())
     try:
         snapshot = workflow.submit(
             table,
@@ -376,19 +437,20 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(table)
 
 
-def _decide(request: HttpRequest, pk: int, form_class, form_name: str, act, success: str) -> HttpResponse:
+def _decide(request: HttpRequest, pk: int, form_class, form_name: str, act, success) -> HttpResponse:
+    """Run `act(table, form)`; `success` is the message, or a function of what `act` returned."""
     table = _table_for(request, pk, need="reviewer")
     form = form_class(request.POST)
     if not form.is_valid():
         return _review_page(request, _full_table(request, pk), status=422, **{form_name: form})
     try:
-        act(table, form)
+        result = act(table, form)
     except TransitionError as exc:
         if isinstance(exc, Blocked):
             form.add_error(None, str(exc))
             return _review_page(request, _full_table(request, pk), status=422, **{form_name: form})
         return _refused(request, table, exc)
-    messages.success(request, success)
+    messages.success(request, success(result) if callable(success) else success)
     return redirect("review-table", pk=table.pk)
 
 
@@ -419,7 +481,7 @@ def return_(request: HttpRequest, pk: int) -> HttpResponse:
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     def act(table, form):
         data = form.cleaned_data
-        workflow.approve(
+        return workflow.approve(
             table,
             request.user,
             snapshot_number=data["snapshot"],
@@ -430,7 +492,11 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
             unpublished_reason=data["unpublished_reason"],
         )
 
-    return _decide(request, pk, ApproveForm, "approve_form", act, "已批复，表格已锁定。")
+    def success(decision: ReviewDecision) -> str:
+        closed = decision.closed_threads
+        return "已批复，表格已锁定。" + (f"{closed} 条未解决的批注已一并标为已解决（见审计日志）。" if closed else "")
+
+    return _decide(request, pk, ApproveForm, "approve_form", act, success)
 
 
 @require_POST
@@ -439,7 +505,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     table = _table_for(request, pk, need="reviewer")
     form = ReopenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写撤销批复（调整）的原因。")
+        messages.error(request, _errors_text(form))
         return _back(request, table.get_absolute_url())
     try:
         workflow.reopen(table, request.user, reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
@@ -516,7 +582,7 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(request, pk)
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "回复内容不能为空。")
+        messages.error(request, _errors_text(form))
         return _back(request, comment.table.get_absolute_url())
     try:
         workflow.reply(comment, request.user, body=form.cleaned_data["body"])
@@ -592,8 +658,16 @@ def _snapshot_for(request: HttpRequest, pk: int) -> Snapshot:
 
 
 def _snapshot_name(snapshot: Snapshot) -> str:
+    """Named for what it is: the approved version (批复版, of which 调整) or a submission and its outcome."""
     table = snapshot.table
-    return f"{table.year}-{table.organisation.name}-{table.title}-第{snapshot.number}次提交"
+    name = table.project_name if table.kind == TargetTable.Kind.PROJECT and table.project_name else table.title
+    stem = f"{table.year}-{table.organisation.name}-{name}"
+    approved_as = "批复版" if snapshot.revision <= 1 else f"第{snapshot.revision - 1}次调整批复版"
+    if snapshot.outcome == Snapshot.Outcome.APPROVED:
+        return f"{stem}-{approved_as}"
+    if snapshot.outcome == Snapshot.Outcome.SUPERSEDED:
+        return f"{stem}-{approved_as}（已被替代）"
+    return f"{stem}-第{snapshot.number}次提交（{snapshot.get_outcome_display()}）"
 
 
 @require_GET
@@ -632,7 +706,7 @@ def audit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 _QUEUE_COLUMNS = (
-    "organisation__code", "organisation__name", "round__title", "round__deadline",
+    "organisation__code", "organisation__name", "organisation__parent", "round__title", "round__deadline",
     "title", "project_code", "status", "kind", "year",
 )  # fmt: skip
 
@@ -653,6 +727,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     org_ids = visible_organisation_ids(user)  # once: it is also the department filter's scope
     tables = TargetTable.objects.all() if org_ids is None else TargetTable.objects.filter(organisation_id__in=org_ids)
     filters = _queue_filters(request)
+    defaulted = not any(key in request.GET for key in (*filters, "page"))
+    if defaulted:
+        # A reviewer comes for what waits for them: submissions at their own level
+        # (any filter, 全部 included, shows more).
+        filters["status"] = Status.SUBMITTED
+        levels = workflow.review_levels(user)
+        if len(levels) == 1:
+            filters["stage"] = next(iter(levels))
     if (round_id := int_param(request.GET, "round")) is not None:
         tables = tables.filter(round_id=round_id)
     if (org_id := int_param(request.GET, "organisation")) is not None:
@@ -692,6 +774,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         table.overdue = _overdue(table, today)
         table.detail_url = detail_url.format(table.pk)
         table.review_url = review_url.format(table.pk)
+        # 审核 where the user decides now; a record to read for the others; nothing yet for a draft.
+        table.decides = table.status == Status.SUBMITTED and table.stage in workflow.reviewer_stages(user, table)
         submitted = table.submitted_at
         table.submitted_text = timezone.localtime(submitted).strftime("%Y-%m-%d %H:%M") if submitted else "—"
     organisations = Organisation.objects.filter(parent__isnull=True).only("pk", "code", "name")
@@ -707,6 +791,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
         "total": sum(counts.values()),
         "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
+        "defaulted": defaulted,
     }
     template = "review/queue.html#queue-rows" if request.htmx else "review/queue.html"
     return render(request, template, context)
@@ -867,7 +952,7 @@ def dashboard_xlsx(request: HttpRequest, round_pk: int) -> HttpResponse:
     workbook.save(buffer)
     return attachment(
         buffer.getvalue(),
-        f"{round_.title}-完成情况.xlsx",
+        f"{round_.title}-完成情况-{timezone.localdate():%Y%m%d}.xlsx",  # a count as of a day
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
@@ -950,19 +1035,6 @@ def accounts_import(request: HttpRequest) -> HttpResponse:
     return render(request, "review/accounts_import.html", {"form": form, "errors": errors}, status=status)
 
 
-@require_GET
-@login_required
-def accounts_template(request: HttpRequest) -> HttpResponse:
-    from tables.accounts_import import template_workbook
-
-    _require_admin(request)
-    return attachment(
-        template_workbook(),
-        "部门和账号导入模板.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-
-
 def _accounts_preview(request: HttpRequest, preview, token: str, errors=(), status: int = 200) -> HttpResponse:
     pending = request.session[ACCOUNTS_IMPORT_SESSION_KEY]
     context = {"preview": preview, "token": token, "errors": errors, "file_name": pending.get("name", "")}
@@ -1010,6 +1082,19 @@ def _accounts_import_confirm(request: HttpRequest) -> HttpResponse:
     if round_ is not None:
         url += f"?round={round_.pk}"
     return redirect(url)
+
+
+@require_GET
+@login_required
+def accounts_template(request: HttpRequest) -> HttpResponse:
+    from tables.accounts_import import template_workbook
+
+    _require_admin(request)
+    return attachment(
+        template_workbook(),
+        "部门和账号导入模板.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @require_GET

@@ -116,7 +116,7 @@ def _findings(table: TargetTable) -> list:
 def table_json(request: HttpRequest, pk: int) -> HttpResponse:
     table = get_table_for_user(request.user, pk, tables_for_export())
     body = dumps(export_table(table)).encode()
-    return attachment(body, f"{table.year}-{table.organisation.name}-{table.title}.json", "application/json")
+    return attachment(body, f"{export_service.file_stem(table)}.json", "application/json")
 
 
 @require_GET
@@ -141,7 +141,7 @@ def booklet_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     visible = Organisation.objects.visible_to(request.user).filter(pk=getattr(overall, "organisation_id", None))
     if overall is None or not visible.exists():
         raise Http404("没有找到该部门的绩效目标册")
-    stem = f"{overall.year}-{overall.organisation.name}-部门绩效目标"
+    stem = f"{overall.year}-{overall.organisation.name}-部门绩效目标册"
     if fmt == "pdf":
         try:
             return attachment(export_service.booklet_pdf(overall, request.user), f"{stem}.pdf", "application/pdf")

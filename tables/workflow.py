@@ -105,6 +105,15 @@ def reviewer_stages(user, table: TargetTable) -> set[str]:
     return levels.get(org.pk, set()) | levels.get(org.parent_id, set())
 
 
+def review_levels(user) -> set[str]:
+    """Every level at which `user` decides on some table (admins: every level)."""
+    if not user.is_authenticated:
+        return set()
+    if is_admin(user):
+        return {Stage.DEPARTMENT, Stage.FINANCE}
+    return set().union(*_review_levels(user).values())
+
+
 def is_reviewer(user, table: TargetTable | None = None) -> bool:
     """A reviewer of `table` (or of anything, without a table), or an admin."""
     if not user.is_authenticated:
@@ -406,6 +415,7 @@ def approve(
 
     `checklist` maps each stem of `ReviewDecision.CHECKLIST` to (passed, remark).
     The approved snapshot becomes the valid version; an earlier approved one is superseded.
+    Comment threads still open are resolved with it (the decision's `closed_threads` says how many).
     """
     opinion = (opinion or "").strip()
     unpublished_reason = (unpublished_reason or "").strip()
@@ -459,6 +469,19 @@ def approve(
             new=_label(Status.APPROVED),
             note=opinion,
         )
+        # Approving accepts the version as it stands: a thread left open would wait forever on a locked
+        # table. The approve form says how many it closes; the log keeps which, so none closes unseen.
+        closed = list(open_threads(locked).values_list("pk", "row_label"))
+        if closed:
+            open_threads(locked).update(resolved=True, resolved_by=user, resolved_at=timezone.now())
+            _audit(
+                locked,
+                user,
+                AuditEntry.Action.APPROVE,
+                what=f"批复时将 {len(closed)} 条未解决的批注标为已解决",
+                note="；".join(label or "整张表" for _pk, label in closed),
+            )
+        decision.closed_threads = len(closed)
         notifications.approved(locked, pending, decision)
     return decision
 
@@ -611,6 +634,11 @@ def reply(comment: Comment, user, *, body: str) -> Comment:
     )
 
 
+def open_threads(table: TargetTable):
+    """The comment threads of `table` not yet resolved."""
+    return Comment.objects.filter(table_id=table.pk, parent__isnull=True, resolved=False)
+
+
 def set_resolved(comment: Comment, user, *, resolved: bool) -> Comment:
     """Mark a thread resolved (the filler fixed it, or the reviewer accepts) or open again."""
     thread = comment.parent or comment
@@ -710,11 +738,13 @@ __all__ = [
     "is_filler",
     "is_reviewer",
     "mark_opened",
+    "open_threads",
     "pending_snapshot",
     "places",
     "reopen",
     "reply",
     "return_table",
+    "review_levels",
     "reviewer_stages",
     "set_resolved",
     "stages_for",

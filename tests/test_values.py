@@ -167,7 +167,9 @@ def test_placeholders_are_their_own_kind(text):
 
 
 # `≥` and `≥良好` left this list: a comparator without a number is now its own kind (see below).
-@pytest.mark.parametrize("text", ["abc123", "完成2个项目", "2月30日", "13月底", "95%-90%", "≤3天以上", "1,5人", "≥90%-95%"])
+@pytest.mark.parametrize(
+    "text", ["abc123", "完成2个项目", "2月30日", "13月底", "95%-90%", "≤3天以上", "1,5人", "≥90%-95%"]
+)
 def test_malformed_values_are_unparseable_with_a_reason(text):
     value = parse_value(text)
     assert value.kind == "unparseable"

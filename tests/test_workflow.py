@@ -213,7 +213,9 @@ def test_the_whole_cycle_submit_return_resubmit_approve(world):
     assert decision.grade == "优" and decision.published is True
     assert workflow.approved_snapshot(table) == second
     actions = list(AuditEntry.objects.filter(table=table).values_list("action", flat=True))
-    assert actions == ["submit", "return", "submit", "approve"]
+    # The second "approve" entry records the two comments left open, which the approval resolved.
+    assert actions == ["submit", "return", "submit", "approve", "approve"]
+    assert decision.closed_threads == 2
 
 
 def test_approval_needs_the_opinion_the_four_checks_and_published_or_a_reason(world):
