@@ -318,3 +318,38 @@ def test_an_expired_session_loses_no_typed_text(live_server, page, world):
     page.wait_for_url(f"**/edit/{table.pk}/indicators/")
     wait_until(lambda: Indicator.objects.get(pk=row.pk).value == "≥93%")
     assert page.locator(f"#ind-{row.pk}-value").input_value() == "≥93%"
+
+
+# What a select shows of its chosen option: the text's width in the select's font against the room inside it.
+_CLIPPED_SELECTS = """() => [...document.querySelectorAll('#indicator-grid select.level1, #indicator-grid select.level2')]
+    .map(select => {
+        const style = getComputedStyle(select);
+        const probe = document.createElement('span');
+        probe.style.font = style.font;
+        probe.style.whiteSpace = 'pre';
+        probe.style.position = 'absolute';
+        probe.textContent = select.selectedOptions[0] ? select.selectedOptions[0].text : '';
+        document.body.appendChild(probe);
+        const text = probe.getBoundingClientRect().width;
+        probe.remove();
+        const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return [probe.textContent, text, room];
+    })
+    .filter(([_name, text, room]) => text > room + 0.5)"""
+
+
+def test_the_grid_shows_whole_category_names_and_keeps_the_unit_warning_apart(live_server, page, world):
+    table = TableFactory(organisation=world.org_a, year=2027)
+    IndicatorFactory(table=table, position=1, level1="效益指标", level2="可持续影响指标", level3="长效机制", value="≥90")
+    IndicatorFactory(table=table, position=2, level1="满意度指标", level2="服务对象满意度指标", level3="群众满意度")
+    log_in(page, live_server.url, "filler_a")
+    page.goto(f"{live_server.url}/edit/{table.pk}/indicators/")
+    page.locator("#indicator-grid tr.ind-row").nth(1).wait_for()
+    shot(page, "whole-names")
+    assert page.evaluate(_CLIPPED_SELECTS) == []  # 服务对象满意度指标 was cut to 服务对象满意度
+    parse = page.locator("#indicator-grid tr.ind-row").first.locator(".parse")
+    warning = parse.locator(".parse-error").bounding_box()
+    first_part = parse.locator(".parse-part").first.bounding_box()
+    assert "缺少计量单位" in parse.locator(".parse-error").inner_text()
+    # `⚠ 缺少计量单位` ran straight into `类型 数量`: now the parts start on the next line.
+    assert warning["y"] + warning["height"] <= first_part["y"] + 0.5

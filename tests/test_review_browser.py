@@ -173,8 +173,14 @@ def test_the_whole_review_cycle_in_the_browser(reference_tables, live_server, wo
     page.fill("input[name=feasibility_remark]", "目标可实现")
     page.fill("#id_approve_opinion", "目标明确，指标量化，同意批复。")
     page.select_option("#id_grade", "良")
+    # The two comments are still open: approving asks first, then resolves them (issue 11).
+    assert "还有 2 条批注未解决" in page.locator(".approve-form").inner_text()
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     page.click(".approve-form button[type=submit]")
     page.get_by_text("已批复，表格已锁定").wait_for()
+    assert dialogs == ["还有 2 条批注未解决，批复后将一并标为已解决。确定批复吗？"]
+    assert not Comment.objects.filter(table=table, parent__isnull=True, resolved=False).exists()
     shot(page, "06-approved")
 
     # Locked: the filler can neither submit nor edit.
