@@ -321,7 +321,7 @@ def test_an_expired_session_loses_no_typed_text(live_server, page, world):
 
 
 # What a select shows of its chosen option: the text's width in the select's font against the room inside it.
-_CLIPPED_SELECTS = """() => [...document.querySelectorAll('#indicator-grid select.level1, #indicator-grid select.level2')]
+_CLIPPED_SELECTS = """() => [...document.querySelectorAll('#indicator-grid select:is(.level1, .level2)')]
     .map(select => {
         const style = getComputedStyle(select);
         const probe = document.createElement('span');
@@ -340,7 +340,9 @@ _CLIPPED_SELECTS = """() => [...document.querySelectorAll('#indicator-grid selec
 
 def test_the_grid_shows_whole_category_names_and_keeps_the_unit_warning_apart(live_server, page, world):
     table = TableFactory(organisation=world.org_a, year=2027)
-    IndicatorFactory(table=table, position=1, level1="效益指标", level2="可持续影响指标", level3="长效机制", value="≥90")
+    IndicatorFactory(
+        table=table, position=1, level1="效益指标", level2="可持续影响指标", level3="长效机制", value="≥90"
+    )
     IndicatorFactory(table=table, position=2, level1="满意度指标", level2="服务对象满意度指标", level3="群众满意度")
     log_in(page, live_server.url, "filler_a")
     page.goto(f"{live_server.url}/edit/{table.pk}/indicators/")
