@@ -222,6 +222,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# Rows one table may hold (tables/limits.py): the official forms run to a few dozen.
+MAX_TASKS_PER_TABLE = env_int("MAX_TASKS_PER_TABLE", 100)
+MAX_INDICATORS_PER_TABLE = env_int("MAX_INDICATORS_PER_TABLE", 300)
 # Bulk exports: how many one person may have queued or running, and how long a finished zip is kept.
 EXPORT_JOBS_PER_USER = env_int("EXPORT_JOBS_PER_USER", 2)
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)

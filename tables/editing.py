@@ -41,6 +41,7 @@ from indicators.models import Indicator
 from indicators.values import parse_value
 from tables.exchange import TABLE_FORMAT, ExchangeError, export_table, import_document, tables_for_export
 from tables.fields import format_amount, parse_amount
+from tables.limits import too_many_rows
 from tables.models import AuditEntry, Membership, Organisation, Round, Snapshot, TargetTable, Task, one
 from tables.permissions import is_admin
 
@@ -60,6 +61,10 @@ _SHIFT_OFFSET = 1_000_000
 
 class EditError(Exception):
     """An edit that was not made; the message says why, in Chinese."""
+
+
+class TooManyRows(EditError, ValueError):
+    """More rows than a table may hold (tables/limits.py); the message names the limit."""
 
 
 class NotEditable(EditError):
@@ -343,6 +348,9 @@ def insert_rows(
         write = _begin_write(table.pk, _user(user), based_on)
         qs = spec.queryset(table.pk)
         end = (qs.aggregate(m=Max("position"))["m"] or 0) + 1
+        # Positions run 1…n without gaps (delete and move keep them so): end - 1 rows are there.
+        if refusal := too_many_rows(kind, end - 1 + len(cleaned)):
+            raise TooManyRows(refusal)
         at = end
         if position is not None:
             at = max(1, min(position, end))
@@ -417,6 +425,8 @@ def restore_row(table: TargetTable, snapshot: dict, *, based_on: int | None = No
         if not isinstance(row_id, int) or spec.model.objects.filter(pk=row_id).exists():
             raise EditError("这一删除已经撤销过了，不能重复撤销。")
         end = (qs.aggregate(m=Max("position"))["m"] or 0) + 1
+        if refusal := too_many_rows(kind, end):
+            raise TooManyRows(refusal)
         at = max(1, min(int(snapshot["position"]), end))
         if at < end:
             _shift(qs, at, 1)
@@ -571,6 +581,9 @@ def create_from_data(
     project = data.get("project") or {}
     project_code = (project.get("code") or "").strip() if layout.kind == TargetTable.Kind.PROJECT else ""
     _refuse_existing(round_, organisation, project_code)
+    for kind in ("tasks", "indicators"):
+        if refusal := too_many_rows(kind, len(data.get(kind) or [])):
+            raise StartError(refusal)
     problems: list[str] = []
 
     def amount(raw, where: str):

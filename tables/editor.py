@@ -41,7 +41,7 @@ from indicators.checks import SEVERITY_LABELS, check_stored_table
 from indicators.models import CatalogEntry, Indicator
 from indicators.values import ParsedValue, parse_value
 from tables import editing, workflow
-from tables.editing import ROW_KINDS, Conflict, EditError, NotEditable, StartError
+from tables.editing import ROW_KINDS, Conflict, EditError, NotEditable, StartError, TooManyRows
 from tables.editor_forms import (
     BasicForm,
     BlankStartForm,
@@ -1140,6 +1140,9 @@ def row_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         )
     except NotEditable as exc:
         raise PermissionDenied(str(exc)) from exc
+    except TooManyRows as exc:  # the grid as it was, and the limit in a message
+        messages.error(request, str(exc))
+        return _grid_response(request, _reload(table), kind, status=422)
     except ValueError as exc:  # an amount that is not a number
         # The message quotes what was typed, and htmx swaps a 422 in as HTML.
         return HttpResponse(html.escape(str(exc)), status=422)
@@ -1260,6 +1263,7 @@ def paste_rows(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     else:
         rows, problems = editing.parse_task_rows(text, with_amounts=table.layout.has("task_amounts"))
     saved = None
+    refused = ""
     if rows:
         try:
             saved = editing.insert_rows(
@@ -1267,9 +1271,12 @@ def paste_rows(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             )
         except NotEditable as exc:
             raise PermissionDenied(str(exc)) from exc
+        except TooManyRows as exc:
+            refused = str(exc)
+    added = 0 if refused else len(rows)
     report = render_to_string(
         "editor/parts.html#paste-report",
-        {"oob": True, "added": len(rows), "problems": problems, "label": spec.label},
+        {"oob": True, "added": added, "problems": problems, "label": spec.label, "refused": refused},
         request=request,
     )
     response = _grid_response(
@@ -1278,7 +1285,7 @@ def paste_rows(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         kind,
         extra=report,
         saved=saved,
-        status=200 if rows else 422,
+        status=200 if added else 422,
     )
     return response
 

@@ -18,6 +18,7 @@ from django.db.models import Prefetch, Q
 from indicators.models import Category, Indicator, Scheme
 from tables.fields import format_amount, parse_amount
 from tables.layouts import infer_layout_code
+from tables.limits import too_many_rows
 from tables.models import Layout, Organisation, OverallGoal, Round, SubGoal, TargetTable, Task
 from tables.permissions import filled_organisation_ids
 
@@ -328,6 +329,9 @@ def _organisation(spec: dict, parent: Organisation | None = None) -> Organisatio
 
 
 def _write_table(draft: _TableDraft, *, user=None, position: int = 0, parent: Organisation | None = None):
+    for kind, rows in (("tasks", draft.tasks), ("indicators", draft.indicators)):
+        if refusal := too_many_rows(kind, len(rows)):
+            raise ExchangeError(f"《{draft.fields.get('title', '')}》：{refusal}")
     org = _organisation(draft.organisation, parent)
     round_, _ = Round.objects.get_or_create(
         year=draft.year, layout=draft.layout, defaults={"title": Round.default_title(draft.year, draft.layout.name)}

@@ -359,3 +359,62 @@ def test_no_editor_answer_to_invalid_input_echoes_it_as_html(client, world):
         if PAYLOAD in response.content.decode():
             echoed.append(f"{url}: {response.status_code}")
     assert not echoed
+
+
+# ---------------------------------------------------------------- rows per table
+
+PASTED = "产出指标\t数量指标\t粘贴的指标{}\t≥3个"
+
+
+def test_a_paste_past_the_row_limit_adds_nothing_and_names_the_limit(client, world, settings):
+    settings.MAX_INDICATORS_PER_TABLE = 5  # table A holds 4
+    table = world.table_a
+    client.force_login(world.filler_a)
+    url = reverse("editor-paste-rows", args=[table.pk, "indicators"])
+    response = client.post(url, {"text": "\n".join(PASTED.format(i) for i in range(2))}, headers=HTMX)
+    assert response.status_code == 422 and "每张表最多 5 条绩效指标" in response.content.decode()
+    assert table.indicators.count() == 4
+    assert client.post(url, {"text": PASTED.format("甲")}, headers=HTMX).status_code == 200
+    assert table.indicators.count() == 5
+
+
+def test_a_new_row_past_the_limit_is_refused_with_a_message(client, world, settings):
+    import json
+
+    settings.MAX_TASKS_PER_TABLE = 3  # table A holds 3
+    client.force_login(world.filler_a)
+    response = client.post(reverse("editor-row-new", args=[world.table_a.pk, "tasks"]), {}, headers=HTMX)
+    assert response.status_code == 422 and 'id="task-grid"' in response.content.decode()
+    [message] = json.loads(response["HX-Trigger"])["messages"]
+    assert message["level"] == "error" and "每张表最多 3 项任务" in message["text"]
+    assert world.table_a.tasks.count() == 3
+
+
+def test_an_undo_past_the_limit_is_refused(world, settings):
+    from tables.editing import EditError, delete_row, insert_rows, restore_row, row_fingerprint
+
+    settings.MAX_TASKS_PER_TABLE = 3
+    table = world.table_a
+    task = table.tasks.order_by("position").first()
+    saved = delete_row(table, "tasks", task.pk, base=row_fingerprint(task))
+    insert_rows(table, "tasks", [{"name": "新任务"}])
+    with pytest.raises(EditError, match="每张表最多 3 项任务"):
+        restore_row(table, saved.snapshot)
+    assert table.tasks.count() == 3
+
+
+def test_a_copy_or_import_past_the_limit_is_refused(world, settings):
+    from tables.editing import StartError, copy_table
+    from tables.exchange import ExchangeError, export_table, import_document, tables_for_export
+    from tables.models import Round
+    from tests.factories import layout
+
+    settings.MAX_INDICATORS_PER_TABLE = 3  # table A holds 4
+    round_ = Round.objects.create(year=2027, title="2027年预算", layout=layout())
+    with pytest.raises(StartError, match="每张表最多 3 条绩效指标"):
+        copy_table(world.table_a, round_)
+    document = export_table(tables_for_export().get(pk=world.table_a.pk))
+    document["year"] = 2028
+    with pytest.raises(ExchangeError, match="每张表最多 3 条绩效指标，这样会有 4 条绩效指标"):
+        import_document(document, "a.json")
+    assert not type(world.table_a).objects.filter(year__in=[2027, 2028]).exists()
