@@ -355,3 +355,38 @@ def test_the_grid_shows_whole_category_names_and_keeps_the_unit_warning_apart(li
     assert "缺少计量单位" in parse.locator(".parse-error").inner_text()
     # `⚠ 缺少计量单位` ran straight into `类型 数量`: now the parts start on the next line.
     assert warning["y"] + warning["height"] <= first_part["y"] + 0.5
+
+
+DRAFT_KEYS = "() => Object.keys(localStorage).filter(key => key.startsWith('editor-draft:'))"
+
+
+def test_an_unsaved_draft_is_not_saved_under_the_next_user_of_the_browser(live_server, page, world):
+    table = world.table_a
+    row = table.indicators.order_by("position").first()
+    before = row.level3
+    log_in(page, live_server.url, "filler_a")
+    url = f"{live_server.url}/edit/{table.pk}/indicators/"
+    page.goto(url)
+    # Typed but never sent: the cell never lost focus before the session ended.
+    type_into(page, page.locator(f"#ind-{row.pk}-level3"), "填报人甲未保存的名称")
+    assert page.evaluate(DRAFT_KEYS)
+    page.context.clear_cookies()  # the session expired; another person sits down at the computer
+
+    log_in(page, live_server.url, "bureau_admin", then=f"/edit/{table.pk}/indicators/")
+    page.wait_for_url(f"**/edit/{table.pk}/indicators/")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert page.locator("#restored-drafts").is_hidden()
+    assert page.locator(f"#ind-{row.pk}-level3").input_value() == before
+    assert Indicator.objects.get(pk=row.pk).level3 == before
+
+
+def test_logging_out_clears_the_unsaved_drafts(live_server, page, world):
+    table = world.table_a
+    row = table.indicators.order_by("position").first()
+    log_in(page, live_server.url, "filler_a")
+    page.goto(f"{live_server.url}/edit/{table.pk}/indicators/")
+    type_into(page, page.locator(f"#ind-{row.pk}-level3"), "没有保存就退出")
+    assert page.evaluate(DRAFT_KEYS)
+    page.locator("form[data-clear-drafts] button[type=submit]").click()
+    page.wait_for_url("**/accounts/login/**")
+    assert page.evaluate(DRAFT_KEYS) == []

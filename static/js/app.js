@@ -19,3 +19,15 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+// Logging out forgets the editor's unsaved drafts (static/js/editor.js): they are this user's alone.
+document.addEventListener("submit", (event) => {
+  if (!event.target.matches("form[data-clear-drafts]")) return;
+  try {
+    for (let i = localStorage.length - 1; i >= 0; i -= 1) {
+      const key = localStorage.key(i);
+      if (key && key.startsWith("editor-draft:")) localStorage.removeItem(key);
+    }
+  } catch {
+    /* storage disabled: there are no drafts */
+  }
+});

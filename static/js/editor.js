@@ -32,8 +32,10 @@
   // ---------------------------------------------------------------- drafts (localStorage)
   // Typed text stays in the browser until the server confirms the save, so a lost
   // connection or an expired session loses nothing; the page restores and resaves it.
+  // Drafts are kept per user (and cleared at logout, app.js): on a shared computer the next
+  // person to open the table must not save the last one's text under their own name.
 
-  const prefix = () => `editor-draft:${editor().dataset.table}:`;
+  const prefix = () => `editor-draft:${editor().dataset.user}:${editor().dataset.table}:`;
 
   function readDraft(key) {
     try {
