@@ -54,7 +54,7 @@ def _pdf_checks(deploy: bool = False) -> list[checks.CheckMessage]:
 
 
 def test_the_pdf_check_is_silent_on_a_machine_that_can_print():
-    assert fonts.missing_packages() == []
+    assert fonts.missing_packages() == [], "`make test` installs the PDF packages (scripts/system-deps.sh test)"
     assert _pdf_checks(deploy=True) == []
 
 
