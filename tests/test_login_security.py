@@ -26,6 +26,11 @@ LOGIN = "/accounts/login/"
 PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory
 
 
+@pytest.fixture(autouse=True)
+def held_workbooks_in_a_temporary_folder(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # previews hold the uploaded workbook under MEDIA_ROOT/account-imports
+
+
 @pytest.fixture
 def behind_proxy(settings):
     """The test client talks from 127.0.0.1: make that the trusted reverse proxy."""
@@ -348,3 +353,19 @@ def test_an_admin_resets_a_forgotten_password_from_the_command_line(client, worl
     temporary = out.getvalue().split("临时密码：")[1].split()[0]
     assert logged_in(login(client, "filler_b", temporary))
     assert client.get(reverse("home"))["Location"] == reverse("password_change")
+
+
+def test_a_cancelled_or_confirmed_preview_leaves_no_uploaded_workbook_behind(client, world, settings):
+    from pathlib import Path
+
+    client.force_login(world.admin)
+    url = reverse("review-accounts-import")
+    held = Path(settings.MEDIA_ROOT) / "account-imports"
+    rows = [["zhang", None, None, "318", "填报人", None, None]]
+    preview = client.post(url, {"file": upload(rows)})
+    assert len(list(held.iterdir())) == 1
+    client.post(url, {"action": "confirm", "token": preview.context["token"], "cancel": "1"})
+    assert not list(held.iterdir()) and not get_user_model().objects.filter(username="zhang").exists()
+    preview = client.post(url, {"file": upload(rows)})
+    client.post(url, {"action": "confirm", "token": preview.context["token"]})
+    assert not list(held.iterdir()) and get_user_model().objects.filter(username="zhang").exists()
