@@ -11,6 +11,7 @@ placeholders become small real inputs from tests/data:
     [--org CODE_OR_NAME]   --org 新疆巴州财政局 (seed 000's organisation, which has no code)
     [--json]               --json
     FILE_OR_TABLE…         the booklet JSON 004 and the number of the first stored table
+    USERNAME               filler1, a demo login (load_demo comes first)
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def with_real_inputs(line: str, tmp_path: Path) -> str:
         "[--year Y]": lambda: "--year 2022",
         "[--org CODE_OR_NAME]": lambda: "--org 新疆巴州财政局",
         "[--json]": lambda: "--json",
+        "USERNAME": lambda: "filler1",
     }
     for placeholder, value in values.items():
         if re.search(rf"(?<!\S){re.escape(placeholder)}(?!\S)", command):
@@ -182,3 +184,16 @@ def test_make_serve_prod_refuses_to_start_without_a_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "请设置 SECRET_KEY" in result.stdout + result.stderr
+
+
+def test_runserver_loading_the_wsgi_module_keeps_its_development_environment(tmp_path):
+    """runserver imports config.wsgi after its settings: the processes it starts must not turn production."""
+    code = (
+        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
+        "import config.wsgi; print(os.environ.get('DJANGO_ENV', 'unset'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=users_environment(tmp_path), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "unset"
