@@ -19,6 +19,7 @@ register_converter(FileFormat, "fmt")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("start/", views.start, name="start"),
     path("tables/<int:pk>/", views.table_detail, name="table-detail"),
     path("tables/<int:pk>/export.json", views.table_json, name="table-json"),
     path("tables/<int:pk>/export.<fmt:fmt>", views.table_download, name="table-download"),

@@ -8,22 +8,33 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from indicators.checks import by_severity, check_stored_table, layout_as_dict
-from tables import export_service
+from tables import export_service, workflow
 from tables.downloads import attachment, pdf_unavailable
 from tables.exchange import dumps, export_table, tables_for_export
 from tables.exports.pdf import PdfUnavailable
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
 from tables.params import int_param
-from tables.permissions import get_table_for_user
+from tables.permissions import filled_organisation_ids, get_table_for_user
 from tables.review import table_page_context
 from tables.summary import task_totals
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require_GET
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """Where a login without `next` lands: a reviewer who fills in no table starts at the queue (what waits
+    for them), everyone else at their tables."""
+    user = request.user
+    if workflow.is_reviewer(user) and not filled_organisation_ids(user):
+        return redirect("review-queue")
+    return redirect("home")
 
 
 @require_GET

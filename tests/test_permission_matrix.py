@@ -164,6 +164,7 @@ ROUTES: list[Route] = [
     Route("password_change_done", expected=expect(200, 200, 200, 200, 200)),
     # pages and downloads
     Route("home"),
+    Route("start", expected=expect(302, 302, 302, 302, 302)),
     Route("home", htmx=True),
     Route("table-detail", table_a, SEES_A),
     Route("table-json", table_a, SEES_A),

@@ -382,3 +382,22 @@ def test_the_value_line_keeps_its_warning_apart_from_what_was_read(client, world
     client.force_login(world.filler_a)
     body = body_of(client.get(reverse("editor-parse-value"), {"value": "≥90"}))
     assert '缺少计量单位</span> <span class="parse-part">' in body
+
+
+# ---------------------------------------------------------------- where a login lands
+
+
+@pytest.mark.parametrize(("persona", "landing"), [("reviewer_a", "review-queue"), ("filler_a", "home")])
+def test_a_login_lands_a_reviewer_on_the_queue_and_a_filler_on_the_tables(client, world, persona, landing):
+    password = "pw-for-tests-1"  # tests.factories.UserFactory
+    response = client.post(reverse("login"), {"username": persona, "password": password}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse(landing)
+    assert response.status_code == 200
+
+
+def test_a_reviewer_who_also_fills_in_lands_on_the_tables(client, world):
+    from tables.models import Membership
+
+    Membership.objects.create(user=world.reviewer_a, organisation=world.org_a, role=Membership.Role.FILLER)
+    client.force_login(world.reviewer_a)
+    assert client.get(reverse("start"))["Location"] == reverse("home")
