@@ -1242,13 +1242,26 @@ def paste_rows(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     spec = _kind(kind)
     table, _ = _editor_table(request, pk, write=True, full=True)
     form = PasteRowsForm(request.POST)
-    if not form.is_valid():
-        return HttpResponse("请粘贴内容", status=422)
-    text = form.cleaned_data["text"]
     from tables.textimport import MAX_CHARS, MAX_LINES
 
-    if len(text) > MAX_CHARS or text.count("\n") > MAX_LINES:
-        return HttpResponse(f"粘贴的内容过长（最多 {MAX_LINES} 行、{MAX_CHARS // 10000} 万字），请分次粘贴", status=422)
+    text = form.cleaned_data["text"] if form.is_valid() else ""
+    if "text" in form.errors:
+        refused = "请粘贴从 Excel / WPS / Word 复制的行。"
+    elif form.errors:  # `after`, a hidden row id, is not a number: a page from another version
+        refused = "插入位置无法识别，请刷新页面后再粘贴。"
+    elif len(text) > MAX_CHARS or text.count("\n") > MAX_LINES:
+        refused = f"粘贴的内容过长（最多 {MAX_LINES} 行、{MAX_CHARS // 10000} 万字），请分次粘贴。"
+    else:
+        refused = ""
+    if refused:
+        # The form targets the grid: answer with the grid unchanged and the reason in the paste report
+        # (a bare text answer would replace the grid with one line).
+        report = render_to_string(
+            "editor/parts.html#paste-report",
+            {"oob": True, "added": 0, "problems": [], "label": spec.label, "refused": refused},
+            request=request,
+        )
+        return _grid_response(request, table, kind, extra=report, status=422)
     after = form.cleaned_data.get("after")
     qs = spec.queryset(table.pk)
     if kind == "indicators":

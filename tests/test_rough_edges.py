@@ -401,3 +401,15 @@ def test_a_reviewer_who_also_fills_in_lands_on_the_tables(client, world):
     Membership.objects.create(user=world.reviewer_a, organisation=world.org_a, role=Membership.Role.FILLER)
     client.force_login(world.reviewer_a)
     assert client.get(reverse("start"))["Location"] == reverse("home")
+
+
+def test_an_empty_paste_keeps_the_grid_and_says_why(client, world):
+    client.force_login(world.filler_a)
+    url = reverse("editor-paste-rows", args=[world.table_a.pk, "indicators"])
+    response = client.post(url, {"text": "  "}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    body = body_of(response)
+    # The paste form swaps the grid: the answer is the grid (unchanged) with the reason in the paste report.
+    assert body.lstrip().startswith('<div id="indicator-grid"')
+    assert world.table_a.indicators.count() == body.count('class="grid-row ind-row"') == 4
+    assert 'class="mb-1 text-danger paste-refused">请粘贴从 Excel / WPS / Word 复制的行。' in body
