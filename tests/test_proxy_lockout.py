@@ -43,13 +43,22 @@ import django
 django.setup()
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from bench.load import collect_static
 call_command("migrate", interactive=False, verbosity=0)
 call_command("createcachetable", verbosity=0)
-collect_static()
 User = get_user_model()
 User.objects.create_user("filler", password={PASSWORD!r})
 User.objects.create_superuser("root", password={PASSWORD!r})
+"""
+
+
+# The production settings, except that static files are served as they are from a folder of this test's
+# own: collecting them into the project's staticfiles/ would race with any other test process reading it.
+SETTINGS = """
+from config.settings import *  # noqa: F403
+
+STATIC_ROOT = {static!r}
+PLAIN = {{"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STORAGES = {{**STORAGES, "staticfiles": PLAIN}}  # noqa: F405
 """
 
 
@@ -154,9 +163,11 @@ def site(tmp_path_factory):
     if not (can_bind(CLIENT_A) and can_bind(CLIENT_B)):
         pytest.skip("this machine routes only 127.0.0.1 to loopback")
     folder = tmp_path_factory.mktemp("proxy-lockout")
+    (folder / "proxy_lockout_settings.py").write_text(SETTINGS.format(static=str(folder / "static")))
     env = {k: v for k, v in os.environ.items() if k not in ("TESTING", "DEBUG", "REDIS_URL", "BEHIND_PROXY")}
     env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SETTINGS_MODULE="proxy_lockout_settings",
+        PYTHONPATH=os.pathsep.join([str(folder), str(ROOT)]),
         DJANGO_ENV="production",
         DATABASE_URL=f"sqlite:///{folder / 'site.sqlite3'}",
         SECRET_KEY=secrets.token_urlsafe(50),
