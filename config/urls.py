@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tables.passwords import PasswordChangeView
+from tables.passwords import PasswordChangeView, PasswordResetConfirmView, PasswordResetView
 from tables.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView
 
 admin.site.site_header = "绩效目标表管理"
@@ -18,6 +18,14 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
     path("", include("tables.urls")),
     path("edit/", include("tables.editor_urls")),

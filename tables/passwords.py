@@ -9,15 +9,27 @@ The flag is a row (`PasswordChangeRequired`); at login it is copied into the
 session, so the middleware (`tables.middleware.PasswordChangeRequiredMiddleware`)
 reads no table on ordinary requests. Demo users and users created in code
 (`create_user`) are never flagged: only the import and the admin flag.
+
+A forgotten password is reset by e-mail with Django's own views (a link valid
+for PASSWORD_RESET_TIMEOUT), except for 管理员 and staff accounts: whoever reads
+their mailbox would hold the whole system, so another admin resets theirs
+(`manage.py reset_password`). Reset e-mails are rate-limited per address and
+per e-mail address, and the page never says whether an account exists.
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_logged_in
 from django.db import models
 from django.dispatch import receiver
+from django.http import HttpResponseRedirect
+
+from tables import throttle
 
 SESSION_KEY = "password_change_required"
 
@@ -70,3 +82,42 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         context = super().get_context_data(**kwargs)
         context["must_change"] = bool(self.request.session.get(SESSION_KEY))
         return context
+
+
+RESETS_PER_ADDRESS = 10  # an hour: someone mailing resets to many people from one place
+RESETS_PER_EMAIL = 3  # an hour: someone flooding one person's mailbox
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    def save(self, **kwargs):
+        if settings.SITE_URL:  # the address people use, as in the notification e-mails
+            site = urlsplit(settings.SITE_URL)
+            kwargs.update(domain_override=site.netloc, use_https=site.scheme == "https")
+        return super().save(**kwargs)
+
+    def get_users(self, email):
+        for user in super().get_users(email):
+            if not (user.is_staff or user.is_superuser or user.memberships.filter(role="admin").exists()):
+                yield user
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+
+    def form_valid(self, form):
+        address = throttle.client_ip(self.request)
+        email = form.cleaned_data["email"]
+        hour = 60 * 60
+        if not (
+            throttle.within_rate("reset-address", address, RESETS_PER_ADDRESS, hour)
+            and throttle.within_rate("reset-email", email, RESETS_PER_EMAIL, hour)
+        ):
+            return HttpResponseRedirect(self.get_success_url())  # the same page as when a mail went out
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        PasswordChangeRequired.objects.filter(user=form.user).delete()  # the new one is the user's own
+        return response

@@ -138,6 +138,14 @@ def clear_failures(attempt: Attempt) -> None:
     cache.delete(attempt.keys()[0])
 
 
+def within_rate(kind: str, value: str, limit: int, window: int) -> bool:
+    """Count one more event of `kind` for `value`; False once there were `limit` within `window` seconds."""
+    key = _key(kind, value.strip().lower())
+    count = cache.get(key, 0) + 1
+    cache.set(key, count, window)
+    return count <= limit
+
+
 def describe_wait(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds} 秒"

@@ -369,3 +369,52 @@ def test_a_cancelled_or_confirmed_preview_leaves_no_uploaded_workbook_behind(cli
     preview = client.post(url, {"file": upload(rows)})
     client.post(url, {"action": "confirm", "token": preview.context["token"]})
     assert not list(held.iterdir()) and get_user_model().objects.filter(username="zhang").exists()
+
+
+# ---------------------------------------------------------------- a forgotten password, by e-mail
+
+
+def reset_link(message) -> str:
+    return next(line for line in message.body.splitlines() if "/accounts/reset/" in line).split("testserver", 1)[1]
+
+
+def test_a_forgotten_password_is_reset_through_the_link_mailed_to_the_user(client, world, mailoutbox):
+    PasswordChangeRequired.objects.create(user=world.filler_a, reason="imported")
+    world.filler_a.email = "filler_a@czj.example.invalid"
+    world.filler_a.save()
+    assert "忘记密码" in client.get(LOGIN).content.decode()
+    response = client.post(reverse("password_reset"), {"email": world.filler_a.email})
+    assert response["Location"] == reverse("password_reset_done") and len(mailoutbox) == 1
+    assert mailoutbox[0].to == [world.filler_a.email] and "重置密码" in mailoutbox[0].subject
+    form_page = client.get(reset_link(mailoutbox[0]), follow=True)
+    assert "设定新密码" in form_page.content.decode()
+    form = {"new_password1": "Mei-2026-zhu", "new_password2": "Mei-2026-zhu"}
+    done = client.post(form_page.redirect_chain[-1][0], form)
+    assert done["Location"] == reverse("password_reset_complete")
+    assert not PasswordChangeRequired.objects.filter(user=world.filler_a).exists()
+    assert logged_in(login(client, "filler_a", "Mei-2026-zhu"))
+
+
+def test_the_reset_link_starts_with_site_url(client, world, settings, mailoutbox):
+    settings.SITE_URL = "https://jxmb.czj.example.gov.cn"
+    world.filler_a.email = "filler_a@czj.example.invalid"
+    world.filler_a.save()
+    client.post(reverse("password_reset"), {"email": world.filler_a.email})
+    assert "https://jxmb.czj.example.gov.cn/accounts/reset/" in mailoutbox[0].body
+
+
+def test_admin_and_staff_passwords_are_never_reset_by_email(client, world, staff, mailoutbox):
+    for user in (world.admin, staff):
+        user.email = f"{user.username}@czj.example.invalid"
+        user.save()
+        response = client.post(reverse("password_reset"), {"email": user.email})
+        assert response["Location"] == reverse("password_reset_done")
+    assert mailoutbox == []
+
+
+def test_reset_emails_to_one_address_are_limited(client, world, mailoutbox):
+    world.filler_b.email = "filler_b@czj.example.invalid"
+    world.filler_b.save()
+    for _ in range(5):
+        assert client.post(reverse("password_reset"), {"email": world.filler_b.email}).status_code == 302
+    assert len(mailoutbox) == 3

@@ -32,6 +32,10 @@ def expect(filler_a, filler_b, reviewer_a, reviewer_b, admin, anonymous=LOGIN) -
     return dict(zip(PERSONAS, (filler_a, filler_b, reviewer_a, reviewer_b, admin, anonymous), strict=True))
 
 
+PUBLIC = expect(200, 200, 200, 200, 200, anonymous=200)
+PUBLIC_POST = expect(302, 302, 302, 302, 302, anonymous=302)
+
+
 # Who sees table A (of 部门A): its filler, its reviewer and the admin.
 SEES_A = expect(200, 404, 200, 404, 200)
 EVERYONE = expect(200, 200, 200, 200, 200)
@@ -162,6 +166,12 @@ ROUTES: list[Route] = [
     Route("password_change", expected=expect(200, 200, 200, 200, 200)),
     Route("password_change", method="POST", data=lambda w: {"old_password": "wrong"}, label="invalid"),
     Route("password_change_done", expected=expect(200, 200, 200, 200, 200)),
+    # a forgotten password: open to everyone, and the same answer whether an account exists or not
+    Route("password_reset", expected=PUBLIC),
+    Route("password_reset", method="POST", data=lambda w: {"email": "filler_a@example.invalid"}, expected=PUBLIC_POST),
+    Route("password_reset_done", expected=PUBLIC),
+    Route("password_reset_confirm", lambda w: ["MQ", "not-a-token"], PUBLIC, label="invalid link"),
+    Route("password_reset_complete", expected=PUBLIC),
     # pages and downloads
     Route("home"),
     Route("start", expected=expect(302, 302, 302, 302, 302)),
