@@ -99,7 +99,7 @@ def test_many_failures_behind_the_proxy_do_not_refuse_another_clients_correct_pa
     assert logged_in(login(client, "filler_a", PASSWORD, address="203.0.113.2"))
 
 
-def test_an_addresss_failures_never_refuse_a_correct_password_from_it(client, world):
+def test_failures_from_one_address_never_refuse_a_correct_password_from_it(client, world):
     for number in range(25):
         login(client, f"typo{number}", "wrong")  # a whole office behind one address, each mistyping once
     assert logged_in(login(client, "filler_b", PASSWORD))
