@@ -286,7 +286,7 @@ def import_accounts(
         raise AccountsImportError(errors)
 
     with transaction.atomic():
-        result = _write(in_file, user_rows, existing, round_)
+        result = _write(in_file, user_rows, existing, round_, hash_passwords=not dry_run)
         if result.admin_grants and not confirm_admins and not dry_run:
             rows = {row.values["username"]: row for row in user_rows if ROLES[row.values["role"]][0] == "admin"}
             raise AccountsImportError(
@@ -342,8 +342,14 @@ def release_workbook(token: str) -> None:
         path.unlink(missing_ok=True)
 
 
-def _write(in_file: dict[str, _Row], user_rows: list[_Row], existing: dict, round_: Round | None):
-    """Write the checked rows (inside the caller's transaction), noting each change in words."""
+def _write(
+    in_file: dict[str, _Row], user_rows: list[_Row], existing: dict, round_: Round | None, *, hash_passwords: bool
+):
+    """Write the checked rows (inside the caller's transaction), noting each change in words.
+
+    A preview, rolled back anyway, skips hashing the initial passwords: in production
+    each hash costs about half a second, and an import may create hundreds of users.
+    """
     User = get_user_model()
     result = AccountsImportResult()
     note = result.changes.append
@@ -387,10 +393,10 @@ def _write(in_file: dict[str, _Row], user_rows: list[_Row], existing: dict, roun
             if user is None:
                 is_new = True
                 user = User(username=username)
-                if values.get("password"):
+                if values.get("password") and hash_passwords:
                     user.set_password(values["password"])
                 else:
-                    user.set_unusable_password()  # the admin sets or resets it before first login
+                    user.set_unusable_password()  # the admin sets one before first login (or: a preview)
                 result.users_created += 1
                 result.usernames.append(username)
             else:
