@@ -362,5 +362,5 @@ class Membership(models.Model):
 
 
 from tables.export_models import ExportJob  # noqa: E402, F401
-from tables.review_models import *  # noqa: E402, F403
 from tables.passwords import PasswordChangeRequired  # noqa: E402, F401
+from tables.review_models import *  # noqa: E402, F403

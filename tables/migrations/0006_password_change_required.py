@@ -6,23 +6,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('tables', '0005_names_without_controls'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("tables", "0005_names_without_controls"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PasswordChangeRequired',
+            name="PasswordChangeRequired",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='password_change_required', serialize=False, to=settings.AUTH_USER_MODEL, verbose_name='用户')),
-                ('reason', models.CharField(choices=[('imported', '账号导入时设定的初始密码'), ('admin', '管理员设定的密码')], max_length=20, verbose_name='原因')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='设定时间')),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="password_change_required",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("imported", "账号导入时设定的初始密码"), ("admin", "管理员设定的密码")],
+                        max_length=20,
+                        verbose_name="原因",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="设定时间")),
             ],
             options={
-                'verbose_name': '须修改密码的用户',
-                'verbose_name_plural': '须修改密码的用户',
+                "verbose_name": "须修改密码的用户",
+                "verbose_name_plural": "须修改密码的用户",
             },
         ),
     ]
