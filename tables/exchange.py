@@ -19,7 +19,7 @@ from indicators.models import Category, Indicator, Scheme
 from tables.fields import format_amount, parse_amount
 from tables.layouts import infer_layout_code
 from tables.limits import too_many_rows
-from tables.models import Layout, Organisation, OverallGoal, Round, SubGoal, TargetTable, Task
+from tables.models import AuditEntry, Layout, Organisation, OverallGoal, Round, SubGoal, TargetTable, Task
 from tables.permissions import filled_organisation_ids
 
 TABLE_FORMAT = "target-table/1"
@@ -328,6 +328,15 @@ def _organisation(spec: dict, parent: Organisation | None = None) -> Organisatio
     return org
 
 
+def _refuse_overwriting_what_was_handed_in(table: TargetTable) -> None:
+    """An import replaces a table whole: never one a reviewer is reading or has approved."""
+    if table.status in (TargetTable.Status.SUBMITTED, TargetTable.Status.APPROVED):
+        raise ExchangeError(
+            f"《{table.title}》（{table.organisation.name}，{table.year}年）{table.get_status_display()}，"
+            "导入不能覆盖它：已提交的表请先撤回或等待退回，已批复的表请先申请调整"
+        )
+
+
 def _write_table(draft: _TableDraft, *, user=None, position: int = 0, parent: Organisation | None = None):
     for kind, rows in (("tasks", draft.tasks), ("indicators", draft.indicators)):
         if refusal := too_many_rows(kind, len(rows)):
@@ -354,6 +363,17 @@ def _write_table(draft: _TableDraft, *, user=None, position: int = 0, parent: Or
     if created:
         table = TargetTable.objects.create(**{**values, **lookup}, created_by=user)
     else:
+        _refuse_overwriting_what_was_handed_in(table)
+        if table.status == TargetTable.Status.RETURNED:
+            # A returned table was read by a reviewer: replacing it whole is an edit the audit log must show.
+            AuditEntry.objects.create(
+                table=table,
+                version=table.version + 1,
+                user=user,
+                action=AuditEntry.Action.CHANGE,
+                what="导入文件整表替换",
+                note=f"导入前：{table.tasks.count()} 项任务、{table.indicators.count()} 项指标",
+            )
         for key, value in values.items():
             setattr(table, key, value)
         table.version += 1

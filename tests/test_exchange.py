@@ -13,7 +13,7 @@ from django.db.models import F
 from indicators.models import Indicator
 from tables.exchange import ExchangeError, export_booklet, export_table, import_document, tables_for_export
 from tables.importing import ImportFailed, import_path
-from tables.models import Organisation, OverallGoal, TargetTable, Task
+from tables.models import AuditEntry, Organisation, OverallGoal, TargetTable, Task
 from tests.conftest import SEEDS, expected_files, load_expected
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,30 @@ def test_reimporting_a_table_updates_it_instead_of_duplicating():
     assert table.version == 2
     assert table.indicators.count() == len(data["indicators"]) - 1
     assert table.indicators.get(position=1).value == "=84人"
+
+
+@pytest.mark.parametrize("status", [TargetTable.Status.SUBMITTED, TargetTable.Status.APPROVED])
+def test_an_import_never_overwrites_a_table_under_review_or_approved(status):
+    data = load_expected("000_db0fda59e4eac40f.json")
+    import_document(data, "000.json")
+    TargetTable.objects.update(status=status)
+    changed = copy.deepcopy(data)
+    changed["indicators"][0]["value"] = "=84人"
+    with pytest.raises(ExchangeError, match=f"{status.label}，导入不能覆盖它"):
+        import_document(changed, "000.json")
+    table = TargetTable.objects.get()
+    assert (table.version, table.status) == (1, status)
+    assert table.indicators.get(position=1).value == data["indicators"][0]["value"]
+
+
+def test_an_import_over_a_returned_table_replaces_it_and_leaves_an_audit_entry():
+    data = load_expected("000_db0fda59e4eac40f.json")
+    import_document(data, "000.json")
+    TargetTable.objects.update(status=TargetTable.Status.RETURNED)
+    import_document(data, "000.json")
+    table = TargetTable.objects.get()
+    entry = AuditEntry.objects.get(table=table)
+    assert (entry.action, entry.what, entry.version) == (AuditEntry.Action.CHANGE, "导入文件整表替换", table.version)
 
 
 def test_booklet_import_links_units_to_the_department():
