@@ -114,6 +114,12 @@ def log_in(client, user) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Uploads held for a preview and export zips go to a folder of the test run, never the clone's media/."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Login-failure counts live in the cache; one test's lock-out must not leak into the next.
     Scheme trees are cached per process: every test starts cold, so query counts do not depend
@@ -126,6 +132,18 @@ def _fresh_cache():
     forget_scheme_trees()
     yield
     cache.clear()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def pytest_runtest_setup(item):
+    """A browser test on a machine without Debian's Chromium fails saying so (before its browser fixture
+    starts); it never passes as skipped."""
+    if item.get_closest_marker("browser") and not CHROMIUM.exists():
+        pytest.fail(
+            f"浏览器测试需要 {CHROMIUM}（Debian 软件包 chromium）：make test 会用 apt-get 安装它", pytrace=False
+        )
 
 
 PERSONAS = ["filler_a", "filler_b", "reviewer_a", "reviewer_b", "admin", "anonymous"]

@@ -227,3 +227,15 @@ def test_the_font_lookup_reads_the_folders_it_is_given(tmp_path, monkeypatch):
     monkeypatch.setattr(fonts, "NOTO_DIRS", (str(tmp_path / "empty"), str(folder)))
     assert fonts.missing_packages() == []
     assert all(fonts._font_file(name) == Path(folder) / name for name in real)
+
+
+def test_a_browser_test_without_chromium_fails_naming_the_package(monkeypatch, tmp_path):
+    from tests import conftest
+
+    class BrowserItem:
+        def get_closest_marker(self, name):
+            return name == "browser"
+
+    monkeypatch.setattr(conftest, "CHROMIUM", tmp_path / "chromium")
+    with pytest.raises(pytest.fail.Exception, match="Debian 软件包 chromium"):
+        conftest.pytest_runtest_setup(BrowserItem())

@@ -31,7 +31,6 @@ PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install -y chromium)"),
 ]
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-def test_login_locks_a_user_out_after_repeated_failures(client, world):
+def test_a_name_and_address_with_repeated_failures_wait_before_the_next_try(client, world):
     url = reverse("login")
     for _ in range(5):
         response = client.post(url, {"username": "filler_a", "password": "wrong"})
