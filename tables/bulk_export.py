@@ -30,6 +30,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from indicators.checks import layout_as_dict
+from tables import notifications
 from tables.exchange import export_table, tables_for_export
 from tables.export_models import ExportJob
 from tables.export_service import file_stem, table_meta
@@ -177,7 +178,9 @@ def execute(job_id: str) -> None:
         # A worker killed mid-export (this job's earlier attempt) leaves its half-written zip.
         for part in target.parent.glob(f".{target.name}.*.part"):
             part.unlink(missing_ok=True)
-        written = write_bulk_zip(_items(job, ids), target, progress=progress, failed=failed)
+        # One table renders in this process: starting worker processes would cost more than it.
+        workers = 1 if len(ids) == 1 else None
+        written = write_bulk_zip(_items(job, ids), target, progress=progress, failed=failed, workers=workers)
     except PdfUnavailable as exc:
         logger.error("bulk export %s refused: %s", job.pk, exc)
         _fail(job, str(exc))
@@ -202,6 +205,7 @@ def execute(job_id: str) -> None:
         finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
+    _tell_the_requester(job)
 
 
 def write_error_message(exc: OSError) -> str:
@@ -222,6 +226,12 @@ def _fail(job: ExportJob, message: str, failures: list[dict] = ()) -> None:
         finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
+    _tell_the_requester(job)
+
+
+def _tell_the_requester(job: ExportJob) -> None:
+    job.refresh_from_db()
+    notifications.export_finished(job)
 
 
 def delete_expired(now=None) -> int:

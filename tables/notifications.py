@@ -187,6 +187,17 @@ def reopened(table: TargetTable, user, reason: str) -> None:
     )
 
 
+def export_finished(job) -> None:
+    """Tell whoever started a bulk export that it ended: it takes a minute, and people leave the page."""
+    url = reverse("export-job", args=[job.pk])
+    if job.status == job.Status.DONE:
+        left_out = f"，{len(job.failures)} 张未能导出（见导出页）" if job.failures else ""
+        message = f"批量导出已完成：{job.done} 张表{left_out}，请在 {settings.EXPORT_RETENTION_DAYS} 天内下载。"
+    else:
+        message = f"批量导出没有完成。{job.error}"
+    notify([job.created_by], table=None, kind=Kind.EXPORTED, url=url, message=message)
+
+
 # ---------------------------------------------------------------- reminders
 
 

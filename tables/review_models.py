@@ -415,6 +415,7 @@ class Notification(models.Model):
         APPROVED = "approved", "已批复"
         REOPENED = "reopened", "已撤销批复"
         REMINDER = "reminder", "催报提醒"
+        EXPORTED = "exported", "批量导出"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications"

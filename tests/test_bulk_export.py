@@ -16,7 +16,7 @@ from django.utils import timezone
 from tables.bulk_export import execute, export_dir, job_file, requeue_stale_jobs, start_job
 from tables.exchange import export_table
 from tables.export_models import ExportJob
-from tables.models import TargetTable
+from tables.models import Notification, TargetTable
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pdf]
 
@@ -186,3 +186,16 @@ def test_a_full_disk_fails_the_job_plainly_offers_no_file_and_keeps_the_data(cli
     for pk, data in before.items():
         table = TargetTable.objects.get(pk=pk)
         assert table.status == TargetTable.Status.APPROVED and export_table(table) == data
+
+
+def test_whoever_started_an_export_is_told_when_it_is_ready_or_failed(world):
+    _approve(world.table_a)
+    done = start_job(world.admin)
+    execute(str(done.pk))
+    failed = start_job(world.filler_b)  # nothing of theirs is approved
+    execute(str(failed.pk))
+    ready = Notification.objects.get(recipient=world.admin)
+    assert ready.kind == Notification.Kind.EXPORTED and "批量导出已完成：1 张表" in ready.message
+    assert ready.url == reverse("export-job", args=[done.pk])
+    refused = Notification.objects.get(recipient=world.filler_b)
+    assert refused.message.startswith("批量导出没有完成。") and "没有符合条件的表" in refused.message

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tables import demo, workflow
+from tables.export_models import ExportJob
 from tables.models import (
     AuditEntry,
     Comment,
@@ -157,13 +158,18 @@ def test_the_audit_log_records_each_step_of_the_story(loaded):
     assert actions == [Action.SUBMIT, Action.OPEN, Action.RETURN]
 
 
-def test_every_demo_user_but_the_admin_has_notifications(loaded):
-    # Notifications go to a stage's reviewers and to the fillers; an admin gets one only when a
-    # stage has no reviewer, and every demo organisation has one.
+def test_every_demo_user_has_notifications(loaded):
     usernames = {login.username for login in loaded}
     assert {"admin", "reviewer", "dept_reviewer", "filler1", "filler7"} <= usernames
     without = {name for name in usernames if not Notification.objects.filter(recipient__username=name).exists()}
-    assert without == {"admin"}
+    assert without == set()
+
+
+def test_the_admin_has_exported_the_approved_tables_and_was_told(loaded):
+    job = ExportJob.objects.get(created_by__username="admin")
+    assert (job.status, job.done) == (ExportJob.Status.DONE, 1)
+    notice = Notification.objects.get(recipient__username="admin")
+    assert notice.kind == Notification.Kind.EXPORTED and notice.url == reverse("export-job", args=[job.pk])
 
 
 def test_dashboard_shows_completion_in_every_demo_round(loaded, client):
