@@ -95,9 +95,11 @@ def _type_in_the_editor(page, base: str, table: TargetTable) -> None:
     page.goto(f"{base}/edit/{table.pk}/basic/")
     title = page.locator("[name=title]")
     title.fill(tagged("表名"))
-    title.press("Tab")  # a new title reloads the page (its heading shows the title)
+    # A new title reloads the page (its heading shows the title): wait for that reload, or the
+    # next goto races it and is interrupted.
+    with page.expect_navigation(wait_until="load"):
+        title.press("Tab")
     wait_until(lambda: TargetTable.objects.get(pk=table.pk).title == tagged("表名"))
-    page.wait_for_load_state("load")
     page.goto(f"{base}/edit/{table.pk}/indicators/")
     name = page.locator(f"#ind-{row.pk}-level3")
     name.fill(tagged("三级指标"))
