@@ -82,7 +82,7 @@ def _template_rows(layout_code: str) -> tuple[list, list, list]:
 
 def _decision(snapshot, action: str, reviewer, opinion: str, **extra):
     """The finance bureau's decision that closed `snapshot`."""
-    from tables.review_models import ReviewDecision, Stage
+    from tables.models import ReviewDecision, Stage
 
     return ReviewDecision(
         table=snapshot.table,

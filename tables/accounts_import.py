@@ -38,8 +38,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from tables.models import Membership, Organisation, ReviewDuty, Round, RoundOrganisation, Stage
-from tables.passwords import PasswordChangeRequired, require_change
+from tables.models import Membership, Organisation, PasswordChangeRequired, ReviewDuty, Round, RoundOrganisation, Stage
+from tables.passwords import require_change
 
 ORG_SHEET = "部门单位"
 USER_SHEET = "用户"

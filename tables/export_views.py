@@ -18,8 +18,7 @@ from tables.bulk_export import (
     waiting_for_worker,
 )
 from tables.downloads import safe_filename
-from tables.export_models import ExportJob
-from tables.models import Organisation, Round, TargetTable
+from tables.models import ExportJob, Organisation, Round, TargetTable
 from tables.params import positive_int
 from tables.permissions import is_admin
 

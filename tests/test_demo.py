@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tables import demo, workflow
-from tables.export_models import ExportJob
 from tables.models import (
     AuditEntry,
     Comment,
+    ExportJob,
     Membership,
     Notification,
     ReviewDecision,

@@ -22,9 +22,7 @@ from django.urls import reverse
 
 from tables.bulk_export import execute, start_job
 from tables.exchange import export_table
-from tables.export_models import ExportJob
-from tables.models import Layout, Organisation, OverallGoal, Round, Snapshot, TargetTable
-from tables.review_models import RoundOrganisation
+from tables.models import ExportJob, Layout, Organisation, OverallGoal, Round, RoundOrganisation, Snapshot, TargetTable
 from tests.factories import layout, table_with_rows
 
 pytestmark = pytest.mark.django_db

@@ -23,11 +23,10 @@ from indicators.models import Indicator
 from tables.bulk_export import TooManyJobs, execute, export_dir, job_file, maintain_exports, start_job
 from tables.downloads import content_disposition, safe_filename
 from tables.exchange import booklet_tables, import_document
-from tables.export_models import ExportJob
 from tables.export_service import file_stem
 from tables.exports.bulk import FAILURES_NAME, WORKBOOK_NAME
 from tables.exports.xlsx import sheet_name
-from tables.models import Membership, Organisation, OverallGoal, Round, TargetTable, Task
+from tables.models import ExportJob, Membership, Organisation, OverallGoal, Round, TargetTable, Task
 from tests.factories import MembershipFactory, OrganisationFactory, layout, table_with_rows
 
 CONTROLS = [chr(c) for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))]
@@ -408,7 +407,7 @@ def test_opening_a_job_page_changes_no_job(client, world, media):
 
 @pytest.mark.parametrize("name", ["=1+1", "+86-10", "-3", "@SUM(A1)"])
 def test_dashboard_xlsx_writes_formula_like_names_as_quoted_text(client, world, name):
-    from tables.review_models import RoundOrganisation
+    from tables.models import RoundOrganisation
 
     round_ = Round.objects.create(title="2026年", year=2026, layout=layout())
     RoundOrganisation.objects.create(round=round_, organisation=OrganisationFactory(name=name))

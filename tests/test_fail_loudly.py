@@ -19,10 +19,9 @@ from django.utils import timezone
 
 from tables import workflow
 from tables.bulk_export import WORKER_GRACE, execute, export_dir, start_job
-from tables.export_models import ExportJob
 from tables.exports import fonts
 from tables.exports.pdf import PdfUnavailable, render_pdf
-from tables.models import OverallGoal, TargetTable
+from tables.models import ExportJob, OverallGoal, TargetTable
 from tests.conftest import load_expected
 from tests.test_exports import layout_of
 

@@ -124,14 +124,14 @@ def first_indicator(w: World) -> int:
 
 
 def export_job_of_filler_a(w: World) -> list:
-    from tables.export_models import ExportJob
+    from tables.models import ExportJob
 
     return [ExportJob.objects.create(created_by=w.filler_a, filters={"statuses": ["draft"]}).pk]
 
 
 def finished_export_of_filler_a(w: World) -> list:
     from tables.bulk_export import export_dir
-    from tables.export_models import ExportJob
+    from tables.models import ExportJob
 
     job = ExportJob.objects.create(created_by=w.filler_a, filters={"statuses": ["draft"]}, status="done")
     folder = export_dir()

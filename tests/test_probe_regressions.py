@@ -70,7 +70,7 @@ def test_the_round_filter_still_filters_by_a_real_id(client, world):
 
 
 def test_export_start_ignores_a_round_that_is_not_a_number(client, world):
-    from tables.export_models import ExportJob
+    from tables.models import ExportJob
 
     client.force_login(world.filler_a)
     for raw in ["abc", "9" * 30, "-3"]:

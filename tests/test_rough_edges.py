@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tables import workflow
-from tables.export_models import ExportJob
-from tables.models import AuditEntry, Comment, Layout, OverallGoal, Round, Snapshot, TargetTable
+from tables.models import AuditEntry, Comment, ExportJob, Layout, OverallGoal, Round, Snapshot, TargetTable
 from tests.factories import MembershipFactory, layout
 from tests.test_review_views import approve_data, messages_of
 from tests.test_workflow import approve, comment_on_indicator, two_level_round
@@ -173,7 +172,7 @@ def test_the_queue_opens_on_what_waits_for_the_reviewer_and_drafts_have_no_revie
 
 
 def test_a_department_reviewer_is_shown_the_department_level_by_default(client, world):
-    from tables.review_models import ReviewDuty
+    from tables.models import ReviewDuty
 
     two_level_round(world)
     membership = world.reviewer_a.memberships.get()

@@ -1,7 +1,6 @@
 """The review workflow's records: snapshots, decisions, comments, the audit log and notifications.
 
-Loaded by `tables.models` (``from tables.review_models import *``), so these are
-models of the `tables` app. The transitions that write them live in
+Re-exported by `tables.models`, so these are models of the `tables` app. The transitions that write them live in
 `tables.workflow`.
 """
 
