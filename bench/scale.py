@@ -109,7 +109,7 @@ def build_deadline_day(orgs: int = 500, *, seed: int = 7, year: int = LOAD_YEAR)
     from django.utils import timezone
 
     from indicators.models import Indicator
-    from tables.exchange import export_table, tables_for_export
+    from tables.imports.exchange import export_table, tables_for_export
     from tables.models import (
         Comment,
         Layout,

@@ -31,10 +31,10 @@ from django.utils import timezone
 
 from indicators.checks import layout_as_dict
 from tables import notifications
-from tables.exchange import export_table, tables_for_export
 from tables.export_service import file_stem, table_meta
 from tables.exports.bulk import failure_reason
 from tables.exports.pdf import PdfUnavailable
+from tables.imports.exchange import export_table, tables_for_export
 from tables.models import ExportJob, TargetTable
 
 logger = logging.getLogger(__name__)

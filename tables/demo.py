@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from indicators.checks import check_stored_table
 from tables import bulk_export, editing, workflow
-from tables.exchange import import_document, load_file, tables_for_export
+from tables.imports.exchange import import_document, load_file, tables_for_export
 from tables.models import (
     ExportJob,
     Membership,

@@ -39,8 +39,8 @@ from django.utils import timezone
 
 from indicators.models import Indicator
 from indicators.values import parse_value
-from tables.exchange import TABLE_FORMAT, ExchangeError, export_table, import_document, tables_for_export
 from tables.fields import format_amount, parse_amount
+from tables.imports.exchange import TABLE_FORMAT, ExchangeError, export_table, import_document, tables_for_export
 from tables.limits import too_many_rows
 from tables.models import AuditEntry, Membership, Organisation, Round, Snapshot, TargetTable, Task, one
 from tables.permissions import is_admin
@@ -472,7 +472,7 @@ def parse_task_rows(text: str, *, with_amounts: bool) -> tuple[list[dict], list[
 
     Returns (rows, problems) with problems as `(line, text, reason)` like the indicator parser.
     """
-    from tables.textimport import split_rows
+    from tables.imports.text import split_rows
 
     rows: list[dict] = []
     problems: list[tuple[int, str, str]] = []

@@ -54,7 +54,7 @@ from tables.editor_forms import (
     PasteStartForm,
     TaskRowForm,
 )
-from tables.exchange import attach_rows
+from tables.imports.exchange import attach_rows
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import TargetTable, one
 from tables.permissions import get_table_for_user, role_for
@@ -887,7 +887,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 def _import_upload(data: dict, user) -> TargetTable:
-    from tables.importing import ImportFailed, check_size, read_document
+    from tables.imports.dispatch import ImportFailed, check_size, read_document
 
     upload = data["file"]
     suffix = Path(upload.name).suffix.lower()
@@ -913,7 +913,7 @@ def _import_upload(data: dict, user) -> TargetTable:
 
 def _paste_table(data: dict, user):
     """Problems to confirm (a list of lines), or (table, notes) once created."""
-    from tables.textimport import parse_table_text
+    from tables.imports.text import parse_table_text
 
     round_ = data["round"]
     if round_.layout.kind != TargetTable.Kind.DEPARTMENT:
@@ -1242,7 +1242,7 @@ def paste_rows(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     spec = _kind(kind)
     table, _ = _editor_table(request, pk, write=True, full=True)
     form = PasteRowsForm(request.POST)
-    from tables.textimport import MAX_CHARS, MAX_LINES
+    from tables.imports.text import MAX_CHARS, MAX_LINES
 
     text = form.cleaned_data["text"] if form.is_valid() else ""
     if "text" in form.errors:
@@ -1265,7 +1265,7 @@ def paste_rows(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     after = form.cleaned_data.get("after")
     qs = spec.queryset(table.pk)
     if kind == "indicators":
-        from tables.textimport import parse_indicator_rows
+        from tables.imports.text import parse_indicator_rows
 
         anchor = qs.filter(pk=after).first() if after else qs.order_by("-position").first()
         previous = {"level1": anchor.level1, "level2": anchor.level2} if anchor else None

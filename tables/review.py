@@ -30,7 +30,7 @@ from indicators.checks import by_severity, check_stored_table
 from tables import workflow
 from tables.diff import diff_tables
 from tables.downloads import attachment, pdf_unavailable
-from tables.exchange import dumps, tables_for_export
+from tables.imports.exchange import dumps, tables_for_export
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import (
     Comment,
@@ -1003,7 +1003,7 @@ def accounts_import(request: HttpRequest) -> HttpResponse:
     """
     from django.conf import settings
 
-    from tables.accounts_import import AccountsImportError, hold_workbook, import_accounts
+    from tables.imports.accounts import AccountsImportError, hold_workbook, import_accounts
 
     _require_admin(request)
     if request.method == "POST" and request.POST.get("action") == "confirm":
@@ -1042,7 +1042,7 @@ def _accounts_preview(request: HttpRequest, preview, token: str, errors=(), stat
 
 
 def _accounts_import_confirm(request: HttpRequest) -> HttpResponse:
-    from tables.accounts_import import AccountsImportError, held_workbook, import_accounts, release_workbook
+    from tables.imports.accounts import AccountsImportError, held_workbook, import_accounts, release_workbook
 
     pending = request.session.get(ACCOUNTS_IMPORT_SESSION_KEY) or {}
     token = request.POST.get("token", "")
@@ -1087,7 +1087,7 @@ def _accounts_import_confirm(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def accounts_template(request: HttpRequest) -> HttpResponse:
-    from tables.accounts_import import template_workbook
+    from tables.imports.accounts import template_workbook
 
     _require_admin(request)
     return attachment(

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 from indicators.checks import by_severity, check_stored_table, layout_as_dict
 from tables import export_service, workflow
 from tables.downloads import attachment, pdf_unavailable
-from tables.exchange import dumps, export_table, tables_for_export
 from tables.exports.pdf import PdfUnavailable
+from tables.imports.exchange import dumps, export_table, tables_for_export
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
 from tables.params import int_param

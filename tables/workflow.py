@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from tables import notifications
-from tables.exchange import export_table, tables_for_export
+from tables.imports.exchange import export_table, tables_for_export
 from tables.models import (
     AuditEntry,
     Comment,

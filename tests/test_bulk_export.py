@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tables.bulk_export import execute, export_dir, job_file, requeue_stale_jobs, start_job
-from tables.exchange import export_table
+from tables.imports.exchange import export_table
 from tables.models import ExportJob, Notification, TargetTable
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pdf]

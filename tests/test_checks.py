@@ -692,7 +692,7 @@ def test_the_findings_on_the_seeds_are_the_reviewed_ones():
 
 
 def _stored(data: dict):
-    from tables.exchange import import_document, tables_for_export
+    from tables.imports.exchange import import_document, tables_for_export
 
     table = import_document(data, "test.json").tables[0]
     return tables_for_export().get(pk=table.pk)
@@ -717,7 +717,7 @@ def _big(size: int) -> dict:
 
 @pytest.mark.django_db
 def test_checking_a_stored_table_takes_the_same_queries_for_20_or_200_rows(django_assert_num_queries):
-    from tables.exchange import tables_for_export
+    from tables.imports.exchange import tables_for_export
 
     small, big = _stored(_big(20)).pk, _stored(_big(200)).pk
     # The first check in a process reads the scheme's categories; later ones take the cached tree.

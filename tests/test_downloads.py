@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from tables.exchange import import_document
+from tables.imports.exchange import import_document
 from tables.models import OverallGoal, TargetTable
 from tests.conftest import load_expected
 

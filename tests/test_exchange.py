@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.db.models import F
 
 from indicators.models import Indicator
-from tables.exchange import ExchangeError, export_booklet, export_table, import_document, tables_for_export
-from tables.importing import ImportFailed, import_path
+from tables.imports.dispatch import ImportFailed, import_path
+from tables.imports.exchange import ExchangeError, export_booklet, export_table, import_document, tables_for_export
 from tables.models import AuditEntry, Organisation, OverallGoal, TargetTable, Task
 from tests.conftest import SEEDS, expected_files, load_expected
 
@@ -224,7 +224,7 @@ def test_unknown_file_types_and_huge_files_are_refused(tmp_path, settings):
 
 
 def test_attach_rows_gives_rows_in_position_order_whatever_order_they_were_stored_in():
-    from tables.exchange import attach_rows
+    from tables.imports.exchange import attach_rows
 
     import_document(load_expected("000_db0fda59e4eac40f.json"), "000.json")
     table = TargetTable.objects.get()

@@ -17,8 +17,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tables.exports import XlsxImportError, blank_template, read_workbook, render_pdf, render_xlsx, write_bulk_zip
+from tables.exports import blank_template, render_pdf, render_xlsx, write_bulk_zip
 from tables.exports.printed import CONTENT_H, INDICATORS, build_table, chunk_rows, paginate
+from tables.imports.xlsx import XlsxImportError, read_workbook
 from tables.layouts import LAYOUTS_BY_CODE, infer_layout_code
 from tests.conftest import EXPECTED
 

@@ -22,10 +22,10 @@ from indicators.fields import clean_name
 from indicators.models import Indicator
 from tables.bulk_export import TooManyJobs, execute, export_dir, job_file, maintain_exports, start_job
 from tables.downloads import content_disposition, safe_filename
-from tables.exchange import booklet_tables, import_document
 from tables.export_service import file_stem
 from tables.exports.bulk import FAILURES_NAME, WORKBOOK_NAME
 from tables.exports.xlsx import sheet_name
+from tables.imports.exchange import booklet_tables, import_document
 from tables.models import ExportJob, Membership, Organisation, OverallGoal, Round, TargetTable, Task
 from tests.factories import MembershipFactory, OrganisationFactory, layout, table_with_rows
 

@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tables import throttle
-from tables.accounts_import import AccountsImportError, import_accounts
+from tables.imports.accounts import AccountsImportError, import_accounts
 from tables.models import Membership, PasswordChangeRequired
 from tests.factories import UserFactory
 from tests.test_workflow import GOOD_ORGS, workbook

@@ -333,7 +333,7 @@ def test_a_round_built_from_a_layout_says_its_year_once():
 
 
 def test_importing_a_table_names_its_round_without_the_layouts_year(world):
-    from tables.exchange import export_table, import_document, tables_for_export
+    from tables.imports.exchange import export_table, import_document, tables_for_export
 
     data = export_table(tables_for_export().get(pk=world.table_a.pk))
     data["year"] = 2031

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indicators.schemes import SCHEMES
-from tables.textimport import LEVEL1_OF, parse_indicator_rows, parse_table_text, split_rows
+from tables.imports.text import LEVEL1_OF, parse_indicator_rows, parse_table_text, split_rows
 from tests.conftest import SEEDS
 
 DEPARTMENT_SEEDS = sorted(SEEDS.glob("00[0-3]_*.txt"))

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from tables import workflow
-from tables.accounts_import import AccountsImportError, import_accounts
 from tables.diff import diff_tables
+from tables.imports.accounts import AccountsImportError, import_accounts
 from tables.models import (
     AuditEntry,
     ImmutableRecordError,

@@ -370,11 +370,11 @@ def layout_as_dict(layout) -> dict:
 def check_stored_table(table) -> list[Finding]:
     """Findings for a stored `TargetTable`, in a number of queries that does not grow with its rows.
 
-    Pass a table from `tables.exchange.tables_for_export()` (layout, scheme,
+    Pass a table from `tables.imports.exchange.tables_for_export()` (layout, scheme,
     tasks and indicators fetched up front); the scheme's categories are one
     more query.
     """
-    from tables.exchange import export_table
+    from tables.imports.exchange import export_table
 
     data = export_table(table, with_ids=True)
     layout = table.layout

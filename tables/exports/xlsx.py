@@ -11,7 +11,7 @@ string.
 A hidden sheet `_meta` holds one JSON row per sheet: its role, layout and a
 snapshot of the exchange dict. The visible sheets are the official form and
 the truth on import; the snapshot only tells apart what a sheet cannot show
-(null vs "", fields the layout does not print). See `xlsx_import`.
+(null vs "", fields the layout does not print). See `tables.imports.xlsx`.
 """
 
 from __future__ import annotations

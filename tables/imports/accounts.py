@@ -152,7 +152,7 @@ def _read_sheet(workbook, name: str, columns: dict[str, str], required: tuple[st
 def _load(file) -> object:
     import openpyxl
 
-    from tables.exports.xlsx_import import XlsxImportError, check_package, formula_errors
+    from tables.imports.xlsx import XlsxImportError, check_package, formula_errors
 
     data = file.read(settings.IMPORT_MAX_BYTES + 1) if hasattr(file, "read") else bytes(file)
     if len(data) > settings.IMPORT_MAX_BYTES:
