@@ -16,7 +16,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from indicators.checks import check_stored_table
-from tables import bulk_export, editing, workflow
+from tables import editing, workflow
+from tables.exports import jobs as bulk_export
 from tables.imports.exchange import import_document, load_file, tables_for_export
 from tables.models import (
     ExportJob,

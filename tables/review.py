@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from indicators.checks import by_severity, check_stored_table
 from tables import workflow
 from tables.diff import diff_tables
-from tables.downloads import attachment, pdf_unavailable
+from tables.exports.downloads import attachment, pdf_unavailable
 from tables.imports.exchange import dumps, tables_for_export
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import (

@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from indicators.checks import by_severity, check_stored_table, layout_as_dict
-from tables import export_service, workflow
-from tables.downloads import attachment, pdf_unavailable
+from tables import workflow
+from tables.exports import service as export_service
+from tables.exports.downloads import attachment, pdf_unavailable
 from tables.exports.pdf import PdfUnavailable
 from tables.imports.exchange import dumps, export_table, tables_for_export
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from tables.bulk_export import execute, export_dir, job_file, requeue_stale_jobs, start_job
+from tables.exports.jobs import execute, export_dir, job_file, requeue_stale_jobs, start_job
 from tables.imports.exchange import export_table
 from tables.models import ExportJob, Notification, TargetTable
 

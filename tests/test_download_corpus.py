@@ -20,7 +20,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from tables.bulk_export import execute, start_job
+from tables.exports.jobs import execute, start_job
 from tables.imports.exchange import export_table
 from tables.models import ExportJob, Layout, Organisation, OverallGoal, Round, RoundOrganisation, Snapshot, TargetTable
 from tests.factories import layout, table_with_rows

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from indicators.fields import clean_name
 from indicators.models import Indicator
-from tables.bulk_export import TooManyJobs, execute, export_dir, job_file, maintain_exports, start_job
-from tables.downloads import content_disposition, safe_filename
-from tables.export_service import file_stem
 from tables.exports.bulk import FAILURES_NAME, WORKBOOK_NAME
+from tables.exports.downloads import content_disposition, safe_filename
+from tables.exports.jobs import TooManyJobs, execute, export_dir, job_file, maintain_exports, start_job
+from tables.exports.service import file_stem
 from tables.exports.xlsx import sheet_name
 from tables.imports.exchange import booklet_tables, import_document
 from tables.models import ExportJob, Membership, Organisation, OverallGoal, Round, TargetTable, Task

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tables import workflow
-from tables.bulk_export import WORKER_GRACE, execute, export_dir, start_job
 from tables.exports import fonts
+from tables.exports.jobs import WORKER_GRACE, execute, export_dir, start_job
 from tables.exports.pdf import PdfUnavailable, render_pdf
 from tables.models import ExportJob, OverallGoal, TargetTable
 from tests.conftest import load_expected

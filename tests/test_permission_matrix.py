@@ -130,7 +130,7 @@ def export_job_of_filler_a(w: World) -> list:
 
 
 def finished_export_of_filler_a(w: World) -> list:
-    from tables.bulk_export import export_dir
+    from tables.exports.jobs import export_dir
     from tables.models import ExportJob
 
     job = ExportJob.objects.create(created_by=w.filler_a, filters={"statuses": ["draft"]}, status="done")

@@ -9,15 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tables.bulk_export import (
-    STALE_AFTER,
-    TooManyJobs,
-    job_file,
-    start_job,
-    tables_for_job,
-    waiting_for_worker,
-)
-from tables.downloads import safe_filename
+from tables.exports.downloads import safe_filename
+from tables.exports.jobs import STALE_AFTER, TooManyJobs, job_file, start_job, tables_for_job, waiting_for_worker
 from tables.models import ExportJob, Organisation, Round, TargetTable
 from tables.params import positive_int
 from tables.permissions import is_admin
@@ -74,7 +67,7 @@ def export_start(request: HttpRequest) -> HttpResponse:
 def export_job(request: HttpRequest, pk) -> HttpResponse:
     job = _job_for_user(request, pk)
     # A worker that died mid-export is noticed here but restarted by the worker side
-    # (bulk_export.maintain): a GET never writes.
+    # (jobs.maintain): a GET never writes.
     stalled = job.status == ExportJob.Status.RUNNING and job.updated_at < timezone.now() - STALE_AFTER
     template = "tables/export_job.html#progress" if request.htmx else "tables/export_job.html"
     context = {
