@@ -42,8 +42,8 @@ from hypothesis import strategies as st
 
 from indicators.models import Indicator
 from indicators.values import KINDS, clean, is_duration, is_percent, is_placeholder, parse_value, with_comparator
-from tables.editing import parse_task_rows
-from tables.editor import describe_value, parse_html
+from tables.editor.display import describe_value, parse_html
+from tables.editor.editing import parse_task_rows
 from tables.exports import render_xlsx
 from tables.imports import text as textimport
 from tables.imports.accounts import ORG_SHEET, USER_SHEET, template_workbook

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from indicators.catalog import COMMON_INDICATORS, last_year_values, name_key, suggest
 from indicators.models import CatalogEntry, Indicator
-from tables import editing
-from tables.editing import Conflict, row_fingerprint
+from tables.editor import editing
+from tables.editor.editing import Conflict, row_fingerprint
 from tables.models import Layout, Round, TargetTable, Task
 from tests.conftest import PERSONAS, SEEDS, load_expected, log_in
 from tests.factories import IndicatorFactory, TableFactory, TaskFactory, table_with_rows
@@ -153,7 +153,7 @@ def test_permission_matrix(as_persona, world, name, persona):
 
 
 def test_every_editor_url_is_in_the_permission_matrix():
-    from tables import editor_urls
+    from tables.editor import urls as editor_urls
 
     names = {p.name for p in editor_urls.urlpatterns}
     covered = {n.split(":")[0] for n in MATRIX_URLS}

@@ -209,7 +209,7 @@ def test_imported_titles_and_names_lose_their_control_characters(world):
 
 
 def test_a_title_typed_in_the_editor_is_saved_without_control_characters(client, world):
-    from tables import editing
+    from tables.editor import editing
     from tests.test_editor import HTMX, round_for, step_url
 
     table = world.table_a

@@ -83,7 +83,7 @@ def test_export_start_ignores_a_round_that_is_not_a_number(client, world):
 
 
 def test_replaying_an_undo_token_restores_the_row_once(client, world):
-    from tables.editing import row_fingerprint
+    from tables.editor.editing import row_fingerprint
 
     table = world.table_a
     tasks = list(table.tasks.order_by("position"))
@@ -99,7 +99,7 @@ def test_replaying_an_undo_token_restores_the_row_once(client, world):
 
 
 def test_a_refused_undo_replay_leaves_the_version_alone(client, world):
-    from tables.editing import EditError, delete_row, restore_row, row_fingerprint
+    from tables.editor.editing import EditError, delete_row, restore_row, row_fingerprint
 
     table = world.table_a
     row = table.indicators.order_by("position").first()
@@ -332,7 +332,7 @@ def test_an_amount_that_is_not_a_number_comes_back_escaped(client, world):
 
 
 def test_no_editor_answer_to_invalid_input_echoes_it_as_html(client, world):
-    from tables.editing import row_fingerprint
+    from tables.editor.editing import row_fingerprint
 
     table = world.table_a
     task = table.tasks.order_by("position").first()
@@ -391,7 +391,7 @@ def test_a_new_row_past_the_limit_is_refused_with_a_message(client, world, setti
 
 
 def test_an_undo_past_the_limit_is_refused(world, settings):
-    from tables.editing import EditError, delete_row, insert_rows, restore_row, row_fingerprint
+    from tables.editor.editing import EditError, delete_row, insert_rows, restore_row, row_fingerprint
 
     settings.MAX_TASKS_PER_TABLE = 3
     table = world.table_a
@@ -404,7 +404,7 @@ def test_an_undo_past_the_limit_is_refused(world, settings):
 
 
 def test_a_copy_or_import_past_the_limit_is_refused(world, settings):
-    from tables.editing import StartError, copy_table
+    from tables.editor.editing import StartError, copy_table
     from tables.imports.exchange import ExchangeError, export_table, import_document, tables_for_export
     from tables.models import Round
     from tests.factories import layout

@@ -1,7 +1,7 @@
 """Editing a target table: saves with optimistic locking, row operations, starting a table.
 
 Domain logic only: it takes domain objects and plain values, returns results
-and raises `EditError`s; the views in `tables/editor.py` translate HTTP.
+and raises `EditError`s; the views in `tables/editor/` translate HTTP.
 
 Optimistic locking, in two layers:
 
