@@ -29,5 +29,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("tables.urls")),
     path("edit/", include("tables.editor.urls")),
-    path("review/", include("tables.review_urls")),
+    path("review/", include("tables.review.urls")),
 ]

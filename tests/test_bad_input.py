@@ -970,7 +970,7 @@ def test_markup_in_a_table_is_text_on_every_editor_step(filler, world, step):
 
 @pytest.mark.django_db
 def test_markup_in_a_table_is_text_on_the_table_page_queue_review_page_and_diff(client, world):
-    from tables import workflow
+    from tables.review import workflow
 
     table = _plant_markup(world)
     client.force_login(world.filler_a)

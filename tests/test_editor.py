@@ -930,7 +930,7 @@ def test_task_factory_rows_keep_their_amount_scale(world):
 
 def returned(world) -> TargetTable:
     """table_a submitted once and returned: editable again, and every edit is now logged."""
-    from tables import workflow
+    from tables.review import workflow
 
     table = world.table_a
     snapshot = workflow.submit(table, world.filler_a)
@@ -1037,7 +1037,7 @@ def test_step_five_withholds_submit_while_errors_remain(client, world):
 
 
 def test_the_filler_sees_comments_next_to_the_rows_in_the_editor(client, world):
-    from tables import workflow
+    from tables.review import workflow
 
     table = world.table_a
     row = first_indicator(table)
@@ -1068,8 +1068,8 @@ def test_the_filler_sees_comments_next_to_the_rows_in_the_editor(client, world):
 
 
 def test_a_reply_from_the_editor_returns_to_the_editor(client, world):
-    from tables import workflow
     from tables.models import Comment
+    from tables.review import workflow
 
     table = world.table_a
     row = first_indicator(table)

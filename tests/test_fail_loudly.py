@@ -17,11 +17,11 @@ from django.core.management.base import CommandError, SystemCheckError
 from django.urls import reverse
 from django.utils import timezone
 
-from tables import workflow
 from tables.exports import fonts
 from tables.exports.jobs import WORKER_GRACE, execute, export_dir, start_job
 from tables.exports.pdf import PdfUnavailable, render_pdf
 from tables.models import ExportJob, OverallGoal, TargetTable
+from tables.review import workflow
 from tests.conftest import load_expected
 from tests.test_exports import layout_of
 

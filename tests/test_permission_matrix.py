@@ -17,8 +17,8 @@ from functools import partial
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tables import workflow
 from tables.models import Membership, Notification, OverallGoal, ReviewDecision, Round
+from tables.review import workflow
 from tests.conftest import PERSONAS, World
 from tests.factories import MembershipFactory, layout
 

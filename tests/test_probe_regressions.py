@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tables import workflow
 from tables.params import BIGINT_MAX, positive_int
+from tables.review import workflow
 from tests import test_permission_matrix as matrix
 from tests.conftest import log_in
 
@@ -146,7 +146,7 @@ def test_a_return_reason_on_two_lines_still_reaches_the_filler_by_mail(
 
 
 def test_a_long_message_makes_a_short_subject():
-    from tables.notifications import SUBJECT_LENGTH, subject_line
+    from tables.review.notifications import SUBJECT_LENGTH, subject_line
 
     subject = subject_line("很长的原因" * 40)
     assert len(subject) == len("[绩效目标表] ") + SUBJECT_LENGTH and subject.endswith("…")
@@ -158,7 +158,7 @@ def test_a_mail_that_cannot_be_sent_is_marked_on_the_notification(
     from django.core.mail import EmailMessage
 
     from tables.models import Notification
-    from tables.notifications import MAIL_FAILED
+    from tables.review.notifications import MAIL_FAILED
 
     def refuse(self, *args, **kwargs):
         raise ConnectionRefusedError("smtp down")

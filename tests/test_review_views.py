@@ -11,7 +11,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tables import workflow
 from tables.models import (
     AuditEntry,
     Comment,
@@ -24,6 +23,7 @@ from tables.models import (
     Snapshot,
     TargetTable,
 )
+from tables.review import workflow
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, layout, table_with_rows
 from tests.test_workflow import ALL_PASS, GOOD_ORGS, GOOD_USERS, comment_on_indicator, workbook
 

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from tables import workflow
 from tables.models import AuditEntry, Comment, ExportJob, Layout, OverallGoal, Round, Snapshot, TargetTable
+from tables.review import workflow
 from tests.factories import MembershipFactory, layout
 from tests.test_review_views import approve_data, messages_of
 from tests.test_workflow import approve, comment_on_indicator, two_level_round

@@ -12,8 +12,6 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection, connections
 
-from tables import workflow
-from tables.diff import diff_tables
 from tables.imports.accounts import AccountsImportError, import_accounts
 from tables.models import (
     AuditEntry,
@@ -29,7 +27,9 @@ from tables.models import (
     Stage,
     TargetTable,
 )
-from tables.notifications import send_reminders
+from tables.review import workflow
+from tables.review.diff import diff_tables
+from tables.review.notifications import send_reminders
 from tests.factories import MembershipFactory, layout
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 
 from indicators.models import CatalogEntry, Indicator
-from tables import workflow
 from tables.models import Organisation, OverallGoal, ReviewDecision, Round, SubGoal, TargetTable, Task
+from tables.review import workflow
 from tests.factories import layout
 from tests.test_editor_browser import ARGS, CHROMIUM, log_in, saved, settle, wait_until
 

@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from indicators.catalog import last_year_values
 from indicators.checks import SEVERITY_LABELS
-from tables import workflow
 from tables.editor import editing
 from tables.editor.access import _readonly_reason
 from tables.editor.display import _row_views
@@ -16,7 +15,8 @@ from tables.editor.forms import BasicForm, BudgetForm, GoalsForm, PasteRowsForm
 from tables.editor.steps import _finding_views, _findings_json, _step_states
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import TargetTable
-from tables.review import SubmitForm
+from tables.review import workflow
+from tables.review.forms import SubmitForm
 from tables.summary import task_totals
 
 BASIS_OPTIONS = ["计划标准", "历史标准", "行业标准", "预算支出标准", "其他标准"]
@@ -130,7 +130,7 @@ _STEP_ANCHORS = {
 
 
 def _comment_threads(table: TargetTable) -> dict[str, list]:
-    """The reviewers' comment threads by place (tables.workflow.comments_by_anchor); one query
+    """The reviewers' comment threads by place (tables.review.workflow.comments_by_anchor); one query
     when the table has none."""
     if not table.comments.exists():
         return {}

@@ -1,7 +1,7 @@
 """The review workflow's records: snapshots, decisions, comments, the audit log and notifications.
 
 Re-exported by `tables.models`, so these are models of the `tables` app. The transitions that write them live in
-`tables.workflow`.
+`tables.review.workflow`.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from tables import notifications
 from tables.imports.exchange import export_table, tables_for_export
 from tables.models import (
     AuditEntry,
@@ -33,6 +32,7 @@ from tables.models import (
     TargetTable,
 )
 from tables.permissions import _roles, is_admin
+from tables.review import notifications
 
 Status = TargetTable.Status
 CHECKLIST = ReviewDecision.CHECKLIST
