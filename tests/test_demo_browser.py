@@ -14,7 +14,7 @@ from tables.models import Comment, ReviewDecision, TargetTable
 from tables.review import workflow
 
 # The Chromium setup of the review cycle's browser test, shared rather than copied.
-from tests.test_review_browser import ARTIFACTS, CHROMIUM, browser, page  # noqa: F401
+from tests.review.test_review_browser import ARTIFACTS, CHROMIUM, browser, page  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,

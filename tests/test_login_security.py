@@ -17,7 +17,7 @@ from tables import throttle
 from tables.imports.accounts import AccountsImportError, import_accounts
 from tables.models import Membership, PasswordChangeRequired
 from tests.factories import UserFactory
-from tests.test_workflow import GOOD_ORGS, workbook
+from tests.review.test_workflow import GOOD_ORGS, workbook
 
 pytestmark = pytest.mark.django_db
 

@@ -143,7 +143,7 @@ def finished_export_of_filler_a(w: World) -> list:
 
 
 def accounts_workbook(w: World) -> dict:
-    from tests.test_workflow import GOOD_ORGS, GOOD_USERS, workbook
+    from tests.review.test_workflow import GOOD_ORGS, GOOD_USERS, workbook
 
     upload = workbook(GOOD_ORGS, GOOD_USERS)
     upload.name = "accounts.xlsx"

@@ -15,8 +15,8 @@ from django.utils import timezone
 from tables.models import AuditEntry, Comment, ExportJob, Layout, OverallGoal, Round, Snapshot, TargetTable
 from tables.review import workflow
 from tests.factories import MembershipFactory, layout
-from tests.test_review_views import approve_data, messages_of
-from tests.test_workflow import approve, comment_on_indicator, two_level_round
+from tests.review.test_review_views import approve_data, messages_of
+from tests.review.test_workflow import approve, comment_on_indicator, two_level_round
 
 pytestmark = pytest.mark.django_db
 Status = TargetTable.Status

@@ -118,7 +118,7 @@ class _SealedSheet:
     XML and gets the file moved into place. The attributes below are the ones
     xlsxwriter 3.3's Workbook and Packager read from a sheet that has no charts,
     images, comments, tables or VBA (sealed output is compared byte for byte with
-    xlsxwriter's own in tests/test_exports.py).
+    xlsxwriter's own in tests/exports/test_exports.py).
     """
 
     _KEPT = ("name", "index", "hidden", "selected", "active", "print_area_range", "repeat_row_range",

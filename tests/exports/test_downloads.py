@@ -48,7 +48,7 @@ def test_unknown_format_is_404(client, world):
 
 def test_booklet_xlsx_downloads_for_its_department_only(client, world):
     import_document(load_expected("004_23c08299ad075e9a.json"), "004.json")
-    # The bureau's booklet holds what was handed in (tests/test_exports_security.py: who gets which states).
+    # The bureau's booklet holds what was handed in (tests/exports/test_exports_security.py: who gets which states).
     TargetTable.objects.update(status=TargetTable.Status.SUBMITTED)
     overall = OverallGoal.objects.get()
     client.force_login(world.filler_a)

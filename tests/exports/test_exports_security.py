@@ -210,7 +210,7 @@ def test_imported_titles_and_names_lose_their_control_characters(world):
 
 def test_a_title_typed_in_the_editor_is_saved_without_control_characters(client, world):
     from tables.editor import editing
-    from tests.test_editor import HTMX, round_for, step_url
+    from tests.editor.test_editor import HTMX, round_for, step_url
 
     table = world.table_a
     base = editing.fingerprint(editing.values_of(table, ("organisation_id", "round_id", "title")))

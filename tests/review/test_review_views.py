@@ -25,7 +25,7 @@ from tables.models import (
 )
 from tables.review import workflow
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, layout, table_with_rows
-from tests.test_workflow import ALL_PASS, GOOD_ORGS, GOOD_USERS, comment_on_indicator, workbook
+from tests.review.test_workflow import ALL_PASS, GOOD_ORGS, GOOD_USERS, comment_on_indicator, workbook
 
 pytestmark = pytest.mark.django_db
 Status = TargetTable.Status
