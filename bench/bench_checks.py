@@ -58,7 +58,7 @@ def run() -> list[tuple[str, str]]:
     from django.test.utils import CaptureQueriesContext
 
     from indicators.checks import check_stored_table, check_table, shipped_layout
-    from tables.exchange import import_document, tables_for_export
+    from tables.imports.exchange import import_document, tables_for_export
 
     figures: list[tuple[str, str]] = []
     with transaction.atomic():

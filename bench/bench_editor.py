@@ -79,7 +79,7 @@ def run() -> list[tuple[str, str]]:
     from django.utils.http import urlencode
 
     from indicators.models import Indicator
-    from tables.editing import row_fingerprint
+    from tables.editor.editing import row_fingerprint
     from tables.models import Membership, Organisation
 
     figures: list[tuple[str, str]] = [

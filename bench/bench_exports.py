@@ -140,7 +140,8 @@ def _bulk(n: int) -> dict:
 
 def run(bulk: int = 500) -> list[tuple[str, str]]:
     _setup()
-    from tables.exports import read_workbook, render_pdf, render_xlsx
+    from tables.exports import render_pdf, render_xlsx
+    from tables.imports.xlsx import read_workbook
 
     figures: list[tuple[str, str]] = []
     table = _seed("000")

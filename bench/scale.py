@@ -82,7 +82,7 @@ def _template_rows(layout_code: str) -> tuple[list, list, list]:
 
 def _decision(snapshot, action: str, reviewer, opinion: str, **extra):
     """The finance bureau's decision that closed `snapshot`."""
-    from tables.review_models import ReviewDecision, Stage
+    from tables.models import ReviewDecision, Stage
 
     return ReviewDecision(
         table=snapshot.table,
@@ -109,7 +109,7 @@ def build_deadline_day(orgs: int = 500, *, seed: int = 7, year: int = LOAD_YEAR)
     from django.utils import timezone
 
     from indicators.models import Indicator
-    from tables.exchange import export_table, tables_for_export
+    from tables.imports.exchange import export_table, tables_for_export
     from tables.models import (
         Comment,
         Layout,

@@ -28,6 +28,6 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
     path("", include("tables.urls")),
-    path("edit/", include("tables.editor_urls")),
-    path("review/", include("tables.review_urls")),
+    path("edit/", include("tables.editor.urls")),
+    path("review/", include("tables.review.urls")),
 ]

@@ -9,12 +9,13 @@ from tables.models import (
     Membership,
     Organisation,
     OverallGoal,
+    PasswordChangeRequired,
     Round,
     SubGoal,
     TargetTable,
     Task,
 )
-from tables.passwords import PasswordChangeRequired, require_change
+from tables.passwords import require_change
 
 
 @admin.register(Organisation)

@@ -6,4 +6,7 @@ class TablesConfig(AppConfig):
     verbose_name = "绩效目标表"
 
     def ready(self) -> None:
-        from tables import system_checks  # noqa: F401  (registering the checks is the import)
+        from tables import (
+            passwords,  # noqa: F401  (connects the login signal that flags a forced password change)
+            system_checks,  # noqa: F401  (registering the checks is the import)
+        )

@@ -15,13 +15,13 @@ def review_nav(request: HttpRequest) -> dict:
 
     @cache
     def unread() -> int:
-        from tables.notifications import unread_count
+        from tables.review.notifications import unread_count
 
         return unread_count(user)
 
     @cache
     def reviewer() -> bool:
-        from tables.workflow import is_reviewer
+        from tables.review.workflow import is_reviewer
 
         return is_reviewer(user)
 

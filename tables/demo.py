@@ -1,6 +1,6 @@
 """The demo: the five seed tables, one login per persona, and a review cycle played through them.
 
-The story runs through `tables.workflow` and `tables.editing` as a person's clicks would, so
+The story runs through `tables.review.workflow` and `tables.editor.editing` as a person's clicks would, so
 its snapshots, audit log, comments and notifications are the real ones. Each chapter plays
 only on a table that was never submitted: running the demo again replays nothing, and a
 table someone has since taken through the workflow by hand is left as it is.
@@ -16,8 +16,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from indicators.checks import check_stored_table
-from tables import bulk_export, editing, workflow
-from tables.exchange import import_document, load_file, tables_for_export
+from tables.editor import editing
+from tables.exports import jobs as bulk_export
+from tables.imports.exchange import import_document, load_file, tables_for_export
 from tables.models import (
     ExportJob,
     Membership,
@@ -29,6 +30,7 @@ from tables.models import (
     Stage,
     TargetTable,
 )
+from tables.review import workflow
 
 DEMO_DIR = Path(__file__).resolve().parent / "fixtures" / "demo"
 DEMO_PASSWORD = "demo-2026"

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
-from tables import export_views, views
+from tables import views
+from tables.exports import views as export_views
 
 
 class FileFormat:

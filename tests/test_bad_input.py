@@ -42,15 +42,15 @@ from hypothesis import strategies as st
 
 from indicators.models import Indicator
 from indicators.values import KINDS, clean, is_duration, is_percent, is_placeholder, parse_value, with_comparator
-from tables import textimport
-from tables.accounts_import import ORG_SHEET, USER_SHEET, template_workbook
-from tables.editing import parse_task_rows
-from tables.editor import describe_value, parse_html
-from tables.exchange import import_document
+from tables.editor.display import describe_value, parse_html
+from tables.editor.editing import parse_task_rows
 from tables.exports import render_xlsx
+from tables.imports import text as textimport
+from tables.imports.accounts import ORG_SHEET, USER_SHEET, template_workbook
+from tables.imports.exchange import import_document
+from tables.imports.text import parse_indicator_rows, parse_table_text
 from tables.layouts import LAYOUTS_BY_CODE, infer_layout_code
 from tables.models import Membership, Organisation, OverallGoal, Round, SubGoal, TargetTable, Task
-from tables.textimport import parse_indicator_rows, parse_table_text
 from tests.conftest import SEEDS, load_expected
 from tests.factories import layout
 
@@ -813,7 +813,7 @@ def test_an_import_error_quoting_markup_shows_it_as_text(filler, world):
 
 @pytest.mark.django_db
 def test_import_document_refuses_a_booklet_with_wrong_types_by_path():
-    from tables.exchange import ExchangeError
+    from tables.imports.exchange import ExchangeError
 
     booklet = {"format": "target-booklet/1", "year": 2023, "organization": {"name": "部门"}, "overall": {}}
     for projects, message in (("x", "projects：应为列表"), ([[]], "projects[1]：应为对象")):
@@ -970,7 +970,7 @@ def test_markup_in_a_table_is_text_on_every_editor_step(filler, world, step):
 
 @pytest.mark.django_db
 def test_markup_in_a_table_is_text_on_the_table_page_queue_review_page_and_diff(client, world):
-    from tables import workflow
+    from tables.review import workflow
 
     table = _plant_markup(world)
     client.force_login(world.filler_a)

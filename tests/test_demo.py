@@ -10,11 +10,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from tables import demo, workflow
-from tables.export_models import ExportJob
+from tables import demo
 from tables.models import (
     AuditEntry,
     Comment,
+    ExportJob,
     Membership,
     Notification,
     ReviewDecision,
@@ -23,6 +23,7 @@ from tables.models import (
     Stage,
     TargetTable,
 )
+from tables.review import workflow
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tables import demo, workflow
+from tables import demo
 from tables.models import Comment, ReviewDecision, TargetTable
+from tables.review import workflow
 
 # The Chromium setup of the review cycle's browser test, shared rather than copied.
-from tests.test_review_browser import ARTIFACTS, CHROMIUM, browser, page  # noqa: F401
+from tests.review.test_review_browser import ARTIFACTS, CHROMIUM, browser, page  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,

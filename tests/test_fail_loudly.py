@@ -17,14 +17,13 @@ from django.core.management.base import CommandError, SystemCheckError
 from django.urls import reverse
 from django.utils import timezone
 
-from tables import workflow
-from tables.bulk_export import WORKER_GRACE, execute, export_dir, start_job
-from tables.export_models import ExportJob
 from tables.exports import fonts
+from tables.exports.jobs import WORKER_GRACE, execute, export_dir, start_job
 from tables.exports.pdf import PdfUnavailable, render_pdf
-from tables.models import OverallGoal, TargetTable
+from tables.models import ExportJob, OverallGoal, TargetTable
+from tables.review import workflow
 from tests.conftest import load_expected
-from tests.test_exports import layout_of
+from tests.exports.test_exports import layout_of
 
 WAITING = "导出任务正在排队，等待后台任务进程（manage.py db_worker）启动"
 
@@ -164,7 +163,7 @@ def test_with_the_fonts_the_downloaded_pdf_has_chinese_text_in_an_embedded_cjk_f
 
 
 def test_the_pdffonts_helper_fails_naming_make_test_when_poppler_is_missing(monkeypatch, tmp_path):
-    from tests import test_exports
+    from tests.exports import test_exports
 
     monkeypatch.setattr(test_exports.shutil, "which", lambda name: None)
     with pytest.raises(AssertionError, match="`make test` installs poppler-utils"):

@@ -14,11 +14,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tables import throttle
-from tables.accounts_import import AccountsImportError, import_accounts
-from tables.models import Membership
-from tables.passwords import PasswordChangeRequired
+from tables.imports.accounts import AccountsImportError, import_accounts
+from tables.models import Membership, PasswordChangeRequired
 from tests.factories import UserFactory
-from tests.test_workflow import GOOD_ORGS, workbook
+from tests.review.test_workflow import GOOD_ORGS, workbook
 
 pytestmark = pytest.mark.django_db
 

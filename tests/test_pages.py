@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tables.demo import DEMO_PASSWORD, load_demo
-from tables.exchange import import_document
+from tables.imports.exchange import import_document
 from tables.models import Membership, TargetTable
 from tests.conftest import load_expected, log_in
 from tests.factories import MembershipFactory, OrganisationFactory, table_with_rows

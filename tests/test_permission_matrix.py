@@ -17,8 +17,8 @@ from functools import partial
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tables import workflow
 from tables.models import Membership, Notification, OverallGoal, ReviewDecision, Round
+from tables.review import workflow
 from tests.conftest import PERSONAS, World
 from tests.factories import MembershipFactory, layout
 
@@ -124,14 +124,14 @@ def first_indicator(w: World) -> int:
 
 
 def export_job_of_filler_a(w: World) -> list:
-    from tables.export_models import ExportJob
+    from tables.models import ExportJob
 
     return [ExportJob.objects.create(created_by=w.filler_a, filters={"statuses": ["draft"]}).pk]
 
 
 def finished_export_of_filler_a(w: World) -> list:
-    from tables.bulk_export import export_dir
-    from tables.export_models import ExportJob
+    from tables.exports.jobs import export_dir
+    from tables.models import ExportJob
 
     job = ExportJob.objects.create(created_by=w.filler_a, filters={"statuses": ["draft"]}, status="done")
     folder = export_dir()
@@ -143,7 +143,7 @@ def finished_export_of_filler_a(w: World) -> list:
 
 
 def accounts_workbook(w: World) -> dict:
-    from tests.test_workflow import GOOD_ORGS, GOOD_USERS, workbook
+    from tests.review.test_workflow import GOOD_ORGS, GOOD_USERS, workbook
 
     upload = workbook(GOOD_ORGS, GOOD_USERS)
     upload.name = "accounts.xlsx"

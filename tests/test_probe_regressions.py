@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tables import workflow
 from tables.params import BIGINT_MAX, positive_int
+from tables.review import workflow
 from tests import test_permission_matrix as matrix
 from tests.conftest import log_in
 
@@ -70,7 +70,7 @@ def test_the_round_filter_still_filters_by_a_real_id(client, world):
 
 
 def test_export_start_ignores_a_round_that_is_not_a_number(client, world):
-    from tables.export_models import ExportJob
+    from tables.models import ExportJob
 
     client.force_login(world.filler_a)
     for raw in ["abc", "9" * 30, "-3"]:
@@ -83,7 +83,7 @@ def test_export_start_ignores_a_round_that_is_not_a_number(client, world):
 
 
 def test_replaying_an_undo_token_restores_the_row_once(client, world):
-    from tables.editing import row_fingerprint
+    from tables.editor.editing import row_fingerprint
 
     table = world.table_a
     tasks = list(table.tasks.order_by("position"))
@@ -99,7 +99,7 @@ def test_replaying_an_undo_token_restores_the_row_once(client, world):
 
 
 def test_a_refused_undo_replay_leaves_the_version_alone(client, world):
-    from tables.editing import EditError, delete_row, restore_row, row_fingerprint
+    from tables.editor.editing import EditError, delete_row, restore_row, row_fingerprint
 
     table = world.table_a
     row = table.indicators.order_by("position").first()
@@ -146,7 +146,7 @@ def test_a_return_reason_on_two_lines_still_reaches_the_filler_by_mail(
 
 
 def test_a_long_message_makes_a_short_subject():
-    from tables.notifications import SUBJECT_LENGTH, subject_line
+    from tables.review.notifications import SUBJECT_LENGTH, subject_line
 
     subject = subject_line("很长的原因" * 40)
     assert len(subject) == len("[绩效目标表] ") + SUBJECT_LENGTH and subject.endswith("…")
@@ -158,7 +158,7 @@ def test_a_mail_that_cannot_be_sent_is_marked_on_the_notification(
     from django.core.mail import EmailMessage
 
     from tables.models import Notification
-    from tables.notifications import MAIL_FAILED
+    from tables.review.notifications import MAIL_FAILED
 
     def refuse(self, *args, **kwargs):
         raise ConnectionRefusedError("smtp down")
@@ -332,7 +332,7 @@ def test_an_amount_that_is_not_a_number_comes_back_escaped(client, world):
 
 
 def test_no_editor_answer_to_invalid_input_echoes_it_as_html(client, world):
-    from tables.editing import row_fingerprint
+    from tables.editor.editing import row_fingerprint
 
     table = world.table_a
     task = table.tasks.order_by("position").first()
@@ -391,7 +391,7 @@ def test_a_new_row_past_the_limit_is_refused_with_a_message(client, world, setti
 
 
 def test_an_undo_past_the_limit_is_refused(world, settings):
-    from tables.editing import EditError, delete_row, insert_rows, restore_row, row_fingerprint
+    from tables.editor.editing import EditError, delete_row, insert_rows, restore_row, row_fingerprint
 
     settings.MAX_TASKS_PER_TABLE = 3
     table = world.table_a
@@ -404,8 +404,8 @@ def test_an_undo_past_the_limit_is_refused(world, settings):
 
 
 def test_a_copy_or_import_past_the_limit_is_refused(world, settings):
-    from tables.editing import StartError, copy_table
-    from tables.exchange import ExchangeError, export_table, import_document, tables_for_export
+    from tables.editor.editing import StartError, copy_table
+    from tables.imports.exchange import ExchangeError, export_table, import_document, tables_for_export
     from tables.models import Round
     from tests.factories import layout
 

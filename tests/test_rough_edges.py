@@ -12,12 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from tables import workflow
-from tables.export_models import ExportJob
-from tables.models import AuditEntry, Comment, Layout, OverallGoal, Round, Snapshot, TargetTable
+from tables.models import AuditEntry, Comment, ExportJob, Layout, OverallGoal, Round, Snapshot, TargetTable
+from tables.review import workflow
 from tests.factories import MembershipFactory, layout
-from tests.test_review_views import approve_data, messages_of
-from tests.test_workflow import approve, comment_on_indicator, two_level_round
+from tests.review.test_review_views import approve_data, messages_of
+from tests.review.test_workflow import approve, comment_on_indicator, two_level_round
 
 pytestmark = pytest.mark.django_db
 Status = TargetTable.Status
@@ -173,7 +172,7 @@ def test_the_queue_opens_on_what_waits_for_the_reviewer_and_drafts_have_no_revie
 
 
 def test_a_department_reviewer_is_shown_the_department_level_by_default(client, world):
-    from tables.review_models import ReviewDuty
+    from tables.models import ReviewDuty
 
     two_level_round(world)
     membership = world.reviewer_a.memberships.get()
@@ -334,7 +333,7 @@ def test_a_round_built_from_a_layout_says_its_year_once():
 
 
 def test_importing_a_table_names_its_round_without_the_layouts_year(world):
-    from tables.exchange import export_table, import_document, tables_for_export
+    from tables.imports.exchange import export_table, import_document, tables_for_export
 
     data = export_table(tables_for_export().get(pk=world.table_a.pk))
     data["year"] = 2031

@@ -14,10 +14,10 @@ import pytest
 from django.urls import reverse
 
 from indicators.models import CatalogEntry, Indicator
-from tables import workflow
 from tables.models import Organisation, OverallGoal, ReviewDecision, Round, SubGoal, TargetTable, Task
+from tables.review import workflow
+from tests.editor.test_editor_browser import ARGS, CHROMIUM, log_in, saved, settle, wait_until
 from tests.factories import layout
-from tests.test_editor_browser import ARGS, CHROMIUM, log_in, saved, settle, wait_until
 
 PAYLOAD = '"><img src=x onerror=window.__xss=1><script>window.__xss=1</script>'
 

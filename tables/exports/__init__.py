@@ -8,7 +8,6 @@ tables.layouts.infer_layout_code):
 - render_xlsx(data, layout, *, meta=None) -> bytes   table or booklet
 - render_pdf(data, layout, *, meta=None) -> bytes    table, or booklet (layout: one dict or {code: dict})
 - render_booklet_pdf(booklet, layouts, *, meta=None) -> bytes
-- read_workbook(file, *, sheet=None, layouts=None) -> dict   raises XlsxImportError
 - blank_template(layout_code_or_dict) -> bytes
 - write_bulk_zip(items, out_path, progress=None, *, workers=None) -> int
   items yield (filename stem, data, layout, meta)
@@ -24,12 +23,9 @@ printed on a booklet's cover. Without an approved status the PDF carries a
 from tables.exports.bulk import write_bulk_zip
 from tables.exports.pdf import render_booklet_pdf, render_pdf
 from tables.exports.xlsx import blank_template, render_xlsx
-from tables.exports.xlsx_import import XlsxImportError, read_workbook
 
 __all__ = [
-    "XlsxImportError",
     "blank_template",
-    "read_workbook",
     "render_booklet_pdf",
     "render_pdf",
     "render_xlsx",

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from xlsxwriter.exceptions import FileCreateError
 
-from tables.downloads import safe_filename
+from tables.exports.downloads import safe_filename
 from tables.exports.pdf import require_print_support
 from tables.exports.printed import build_table, layout_for
 from tables.exports.xlsx import TableWorkbook, _add_booklet, table_footer

@@ -11,7 +11,7 @@ string.
 A hidden sheet `_meta` holds one JSON row per sheet: its role, layout and a
 snapshot of the exchange dict. The visible sheets are the official form and
 the truth on import; the snapshot only tells apart what a sheet cannot show
-(null vs "", fields the layout does not print). See `xlsx_import`.
+(null vs "", fields the layout does not print). See `tables.imports.xlsx`.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class _SealedSheet:
     XML and gets the file moved into place. The attributes below are the ones
     xlsxwriter 3.3's Workbook and Packager read from a sheet that has no charts,
     images, comments, tables or VBA (sealed output is compared byte for byte with
-    xlsxwriter's own in tests/test_exports.py).
+    xlsxwriter's own in tests/exports/test_exports.py).
     """
 
     _KEPT = ("name", "index", "hidden", "selected", "active", "print_area_range", "repeat_row_range",

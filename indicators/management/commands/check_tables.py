@@ -54,7 +54,7 @@ class Command(BaseCommand):
     def _check(self, target: str) -> list[TableReport]:
         path = Path(target)
         if path.is_file():
-            from tables.importing import ImportFailed, read_document
+            from tables.imports.dispatch import ImportFailed, read_document
 
             try:
                 data, _problems = read_document(path)
@@ -67,7 +67,7 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(f"{path.name}：{exc}") from exc
         if target.isdigit():
-            from tables.exchange import tables_for_export
+            from tables.imports.exchange import tables_for_export
 
             table = tables_for_export().filter(pk=int(target)).first()
             if table is None:

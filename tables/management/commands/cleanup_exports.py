@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tables.bulk_export import maintain
+from tables.exports.jobs import maintain
 
 
 class Command(BaseCommand):

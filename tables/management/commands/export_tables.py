@@ -4,10 +4,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tables.downloads import safe_filename
-from tables.exchange import booklet_tables, dumps, export_booklet, export_table, tables_for_export
-from tables.export_service import layouts_map
+from tables.exports.downloads import safe_filename
 from tables.exports.pdf import PdfUnavailable, require_print_support
+from tables.exports.service import layouts_map
+from tables.imports.exchange import booklet_tables, dumps, export_booklet, export_table, tables_for_export
 from tables.models import OverallGoal
 
 FORMATS = ("json", "xlsx", "pdf", "booklet")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tables.importing import ImportFailed, import_path
+from tables.imports.dispatch import ImportFailed, import_path
 
 
 class Command(BaseCommand):

@@ -12,7 +12,8 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from tables.passwords import PasswordChangeRequired, require_change
+from tables.models import PasswordChangeRequired
+from tables.passwords import require_change
 
 
 class Command(BaseCommand):

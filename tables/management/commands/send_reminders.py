@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tables.notifications import send_reminders
+from tables.review.notifications import send_reminders
 
 
 class Command(BaseCommand):

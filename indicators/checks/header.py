@@ -1,0 +1,58 @@
+"""Rules on the table's header and its tasks."""
+
+from __future__ import annotations
+
+from indicators.checks.engine import _REQUIRED_BY_BLOCK, ERROR, WARNING, Context, _text, at_table, rule
+
+
+@rule("header.required", ERROR, "表头必填项")
+def _header_required(ctx: Context):
+    fields = ctx.options.get("required_fields")
+    if fields is None:
+        fields = ["organization", "title"]
+        for block in ctx.blocks:
+            fields += _REQUIRED_BY_BLOCK.get(block, [])
+        if "budget" in ctx.blocks and "total" in ctx.budget_keys:
+            fields.append("budget_total")
+    data = ctx.data
+    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    values = {
+        "organization": (data.get("organization") or {}).get("name")
+        if isinstance(data.get("organization"), dict)
+        else None,
+        "title": data.get("title"),
+        "mission": data.get("mission"),
+        "goal": data.get("goal"),
+        "project_code": project.get("code"),
+        "project_name": project.get("name"),
+        "project_purpose": project.get("purpose"),
+    }
+    for f in fields:
+        if f.startswith("budget_"):
+            key = f[len("budget_") :]
+            if ctx.budget.get(key) is None and key not in ctx.budget_invalid:
+                yield at_table(f), f"未填写“{ctx.field_label(f)}”，请填写金额（万元）。"
+        elif not _text(values.get(f)):
+            yield at_table(f), f"未填写“{ctx.field_label(f)}”，请补充。"
+    if ctx.year is None:
+        yield at_table("year"), "预算年度缺失或不是年份，请填写如“2024”。"
+
+
+@rule("tasks.missing", ERROR, "缺少年度主要任务")
+def _tasks_missing(ctx: Context):
+    if "tasks" in ctx.blocks and not ctx.tasks:
+        yield at_table("tasks"), "未填写年度主要任务，请至少列出一项任务及其主要内容。"
+
+
+@rule("task.name_empty", ERROR, "任务名称为空")
+def _task_name_empty(ctx: Context):
+    for task in ctx.tasks:
+        if not task.name:
+            yield task.at("name"), f"{task.label}：任务名称为空，请填写。"
+
+
+@rule("task.content_empty", WARNING, "任务主要内容为空")
+def _task_content_empty(ctx: Context):
+    for task in ctx.tasks:
+        if task.name and not task.content:
+            yield task.at("content"), f"{task.label}：未填写主要内容，请说明该任务做什么、做到什么程度。"

@@ -1,0 +1,721 @@
+"""Editing a target table: saves with optimistic locking, row operations, starting a table.
+
+Domain logic only: it takes domain objects and plain values, returns results
+and raises `EditError`s; the views in `tables/editor/` translate HTTP.
+
+Optimistic locking, in two layers:
+
+* `TargetTable.version` counts the changes to a table. Every write bumps it
+  as the first statement of its transaction; that UPDATE also takes the
+  write lock (a row lock on PostgreSQL, the database write lock on SQLite),
+  so two writers of one table never interleave their check and their write.
+  The edit sends the version it was based on; when the table has moved on
+  since, the result says so (`changed_elsewhere`) and the page offers a reload.
+* What an edit is *refused* on is the part it changes: one row (task or
+  indicator) or the fields of one step's form. The edit carries the
+  fingerprint of that part as the user saw it (`base`); if the stored part
+  differs, `Conflict` carries the newer values and nothing is written. Two
+  colleagues editing different rows, or one the goal and another an
+  indicator, do not conflict; two edits of the same row do.
+
+A fingerprint rather than a per-row counter: it needs no column (tasks live
+in `tables/`, indicators in `indicators/`), and an edit back to exactly what
+the user saw (A → B → A) is not reported, which loses nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from indicators.models import Indicator
+from indicators.values import parse_value
+from tables.fields import format_amount, parse_amount
+from tables.imports.exchange import TABLE_FORMAT, ExchangeError, export_table, import_document, tables_for_export
+from tables.limits import too_many_rows
+from tables.models import AuditEntry, Membership, Organisation, Round, Snapshot, TargetTable, Task, one
+from tables.permissions import is_admin
+
+EDITABLE = (TargetTable.Status.DRAFT, TargetTable.Status.RETURNED)
+TASK_FIELDS = ("name", "content", "total", "fiscal", "other")
+INDICATOR_FIELDS = ("level1", "level2", "level3", "description", "value", "basis", "note")
+AMOUNT_FIELDS = frozenset(
+    {"total", "fiscal", "other"}
+    | {f"budget_{k}" for k in TargetTable.BUDGET_KEYS}
+    | {f"plan_{m}" for m in TargetTable.PLAN_MONTHS}
+)
+# Indicator columns that are NOT NULL in the database (blank is "").
+_INDICATOR_REQUIRED = ("level1", "level2", "level3", "value")
+# Rows are moved out of the way by this much while positions shift (positions are unique per table).
+_SHIFT_OFFSET = 1_000_000
+
+
+class EditError(Exception):
+    """An edit that was not made; the message says why, in Chinese."""
+
+
+class TooManyRows(EditError, ValueError):
+    """More rows than a table may hold (tables/limits.py); the message names the limit."""
+
+
+class NotEditable(EditError):
+    def __init__(self, message: str = "该表已提交或已批复，不能修改。"):
+        super().__init__(message)
+
+
+class Conflict(EditError):
+    """The part being edited changed since the user saw it.
+
+    `current` holds its stored values as text (None when the row was deleted)
+    and `fingerprint` the base to send to overwrite them deliberately.
+    """
+
+    def __init__(self, current: dict[str, str] | None, what: str = "该行"):
+        self.current = current
+        self.fingerprint = fingerprint(current) if current is not None else None
+        if current is None:
+            message = f"{what}已被他人删除。"
+        else:
+            message = f"{what}已被他人修改，您的修改未保存。请查看最新内容后再保存。"
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class RowKind:
+    slug: str
+    model: type
+    fields: tuple[str, ...]
+    label: str
+    dom: str  # prefix of the row's HTML id
+
+    def queryset(self, table_id: int):
+        return self.model.objects.filter(table_id=table_id)
+
+
+ROW_KINDS: dict[str, RowKind] = {
+    "tasks": RowKind("tasks", Task, TASK_FIELDS, "任务", "task"),
+    "indicators": RowKind("indicators", Indicator, INDICATOR_FIELDS, "指标", "ind"),
+}
+
+
+@dataclass
+class Saved:
+    version: int
+    changed_elsewhere: bool = False  # the table changed since the version the edit was based on
+    obj: object = None
+    rows: list = field(default_factory=list)
+    snapshot: dict | None = None
+    changed: list[str] = field(default_factory=list)  # the fields a save changed
+
+
+# ---------------------------------------------------------------- fingerprints
+
+
+def text_of(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format_amount(value) or ""
+    return str(value)
+
+
+def values_of(obj: object, fields: tuple[str, ...] | list[str]) -> dict[str, str]:
+    return {name: text_of(getattr(obj, name)) for name in fields}
+
+
+def fingerprint(values: dict[str, str]) -> str:
+    """A short hash of a part's values as text: the version an edit was based on."""
+    raw = json.dumps(values, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def row_fingerprint(row: Task | Indicator) -> str:
+    kind = ROW_KINDS["tasks" if isinstance(row, Task) else "indicators"]
+    return fingerprint(values_of(row, kind.fields))
+
+
+# ---------------------------------------------------------------- the write lock
+
+
+@dataclass
+class _Write:
+    """One edit in progress: the new version, and the audit entries it leaves.
+
+    Once a table has been submitted (it has a snapshot), every change is logged
+    (who, when, what, old → new) in the same transaction as the change itself.
+    """
+
+    table_id: int
+    user: object
+    version: int
+    elsewhere: bool
+    audited: bool
+    entries: list = field(default_factory=list)
+
+    def log(self, what: str, old: str = "", new: str = "") -> None:
+        if self.audited:
+            self.entries.append(
+                AuditEntry(
+                    table_id=self.table_id,
+                    version=self.version,
+                    user=self.user,
+                    action=AuditEntry.Action.CHANGE,
+                    what=what[:300],
+                    old=old,
+                    new=new,
+                )
+            )
+
+    def finish(self) -> None:
+        if self.entries:
+            AuditEntry.objects.bulk_create(self.entries)
+
+
+def _begin_write(table_id: int, user, based_on: int | None) -> _Write:
+    """Bump the version (and take the table's write lock). Call inside transaction.atomic().
+
+    One statement on the path of every autosave: the UPDATE returns the new version and
+    whether the table was ever submitted (SQLite ≥ 3.35 and PostgreSQL have RETURNING;
+    the ORM's update() returns only a count).
+    """
+    # Two tabs or two colleagues saving at once: this UPDATE makes the second wait until
+    # the first commits, so each checks its fingerprint against committed data.
+    with connection.cursor() as cursor:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        statuses = [status.value for status in EDITABLE]
+        cursor.execute(_bump_sql(), [now, getattr(user, "pk", None), table_id, *statuses, table_id])
+        found = cursor.fetchone()
+    if found is None:
+        raise NotEditable()
+    version, audited = found
+    return _Write(table_id, user, version, based_on is not None and based_on != version - 1, bool(audited))
+
+
+@cache
+def _bump_sql() -> str:
+    q = connection.ops.quote_name
+    table, snapshots = q(TargetTable._meta.db_table), q(Snapshot._meta.db_table)
+    return (
+        f"UPDATE {table} SET {q('version')} = {q('version')} + 1, {q('updated_at')} = %s, {q('updated_by_id')} = %s "
+        f"WHERE {q('id')} = %s AND {q('status')} IN ({', '.join(['%s'] * len(EDITABLE))}) "
+        f"RETURNING {q('version')}, EXISTS (SELECT 1 FROM {snapshots} WHERE {q('table_id')} = %s)"
+    )
+
+
+def _label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a non-field attribute: show its name
+        return name
+
+
+def _row_label(spec: RowKind, position: int, values: dict) -> str:
+    name = values.get("name" if spec.slug == "tasks" else "level3") or ""
+    return f"{spec.label}第{position}行" + (f"“{name}”" if name else "")
+
+
+def _summary(spec: RowKind, values: dict) -> str:
+    return "；".join(f"{_label(spec.model, k)}：{v}" for k, v in values.items() if v not in ("", None))
+
+
+def _header_text(name: str, value) -> str:
+    if name == "round_id" and value:
+        return str(Round.objects.filter(pk=value).first() or value)
+    if name == "organisation_id" and value:
+        return str(Organisation.objects.filter(pk=value).first() or value)
+    return text_of(value)
+
+
+def _user(user):
+    return user if user is not None and user.is_authenticated else None
+
+
+# ---------------------------------------------------------------- header fields
+
+
+def save_fields(
+    table: TargetTable, values: dict, *, fields: tuple[str, ...], base: str, based_on: int | None, user=None
+) -> Saved:
+    """Save some header fields of a table (one step's form).
+
+    `fields` are the attribute names the user saw and `base` their
+    fingerprint; `values` may hold more attributes (e.g. `year` and
+    `layout_id` that follow from `round_id`).
+    """
+    try:
+        with transaction.atomic():
+            write = _begin_write(table.pk, _user(user), based_on)
+            stored = TargetTable.objects.get(pk=table.pk)
+            current = values_of(stored, fields)
+            if fingerprint(current) != base:
+                raise Conflict(current, "这些内容")
+            changed = [name for name, value in values.items() if getattr(stored, name) != value]
+            for name in changed:
+                if name not in ("year", "layout_id"):  # they follow from the round
+                    old, new = _header_text(name, getattr(stored, name)), _header_text(name, values[name])
+                    write.log(_label(TargetTable, name), old, new)
+                setattr(stored, name, values[name])
+            if changed:
+                stored.save(update_fields=changed)
+            write.finish()
+    except IntegrityError as exc:
+        raise EditError("同一部门（单位）同一年度已有这张表（项目表按项目编码区分），未保存。") from exc
+    stored.version = write.version
+    return Saved(write.version, write.elsewhere, stored, changed=changed)
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _clean_row(kind: RowKind, values: dict) -> dict:
+    """Model values for a row: amounts as Decimal, blank NOT NULL texts as ""."""
+    out = {}
+    for name in kind.fields:
+        if name not in values:
+            continue
+        value = values[name]
+        if name in AMOUNT_FIELDS:
+            value = value if isinstance(value, Decimal) else parse_amount(value)
+        else:
+            value = (value or "").strip() if isinstance(value, str) or value is None else value
+            if kind.slug == "indicators" and name not in _INDICATOR_REQUIRED:
+                value = value or None  # nullable columns: blank is NULL, as the importer stores it
+        out[name] = value
+    return out
+
+
+def save_row(
+    table: TargetTable, kind: str, row_id: int, values: dict, *, base: str, based_on: int | None, user=None
+) -> Saved:
+    """Save one row's cells if the row is still as the user saw it (`base`), else raise Conflict."""
+    spec = ROW_KINDS[kind]
+    values = _clean_row(spec, values)
+    with transaction.atomic():
+        write = _begin_write(table.pk, _user(user), based_on)
+        row = one(spec.queryset(table.pk).filter(pk=row_id))
+        if row is None:
+            raise Conflict(None, f"该{spec.label}")
+        current = values_of(row, spec.fields)
+        if fingerprint(current) != base:
+            raise Conflict(current, f"该{spec.label}")
+        changed = [name for name, value in values.items() if getattr(row, name) != value]
+        where = _row_label(spec, row.position, current)
+        for name in changed:
+            write.log(f"{where} {_label(spec.model, name)}", current[name], text_of(values[name]))
+            setattr(row, name, values[name])
+        if changed:
+            row.save(update_fields=changed)
+        write.finish()
+    return Saved(write.version, write.elsewhere, row, changed=changed)
+
+
+def _shift(queryset, from_position: int, delta: int) -> None:
+    """Add `delta` to the position of rows at `from_position` and after.
+
+    In two steps through a large offset: a single `position + 1` UPDATE
+    would collide with the unique (table, position) constraint midway.
+    """
+    if delta == 0:
+        return
+    moved = queryset.filter(position__gte=from_position).update(position=F("position") + _SHIFT_OFFSET)
+    if moved:
+        queryset.filter(position__gte=_SHIFT_OFFSET).update(position=F("position") - _SHIFT_OFFSET + delta)
+
+
+def insert_rows(
+    table: TargetTable,
+    kind: str,
+    rows: list[dict],
+    *,
+    after_id: int | None = None,
+    position: int | None = None,
+    based_on: int | None = None,
+    user=None,
+) -> Saved:
+    """Insert rows after the row `after_id`, at `position`, or at the end."""
+    spec = ROW_KINDS[kind]
+    cleaned = [_clean_row(spec, row) for row in rows]
+    with transaction.atomic():
+        write = _begin_write(table.pk, _user(user), based_on)
+        qs = spec.queryset(table.pk)
+        end = (qs.aggregate(m=Max("position"))["m"] or 0) + 1
+        # Positions run 1…n without gaps (delete and move keep them so): end - 1 rows are there.
+        if refusal := too_many_rows(kind, end - 1 + len(cleaned)):
+            raise TooManyRows(refusal)
+        at = end
+        if position is not None:
+            at = max(1, min(position, end))
+        elif after_id is not None:
+            after = qs.filter(pk=after_id).values_list("position", flat=True).first()
+            if after is not None:
+                at = after + 1
+        if at < end:
+            _shift(qs, at, len(cleaned))
+        objs = [spec.model(table_id=table.pk, position=at + i, **_defaults(spec, row)) for i, row in enumerate(cleaned)]
+        created = spec.model.objects.bulk_create(objs)
+        for obj in created:
+            values = values_of(obj, spec.fields)
+            write.log(f"新增{_row_label(spec, obj.position, values)}", "", _summary(spec, values))
+        write.finish()
+    return Saved(write.version, write.elsewhere, created[0] if created else None, rows=created)
+
+
+def _defaults(spec: RowKind, row: dict) -> dict:
+    if spec.slug == "indicators":
+        return {name: "" for name in _INDICATOR_REQUIRED} | row
+    return {"name": "", "content": ""} | row
+
+
+def delete_row(
+    table: TargetTable, kind: str, row_id: int, *, base: str, based_on: int | None = None, user=None
+) -> Saved:
+    """Delete a row the user saw as `base`; `snapshot` lets `restore_row` undo it."""
+    spec = ROW_KINDS[kind]
+    with transaction.atomic():
+        write = _begin_write(table.pk, _user(user), based_on)
+        qs = spec.queryset(table.pk)
+        row = one(qs.filter(pk=row_id))
+        if row is None:
+            raise Conflict(None, f"该{spec.label}")
+        current = values_of(row, spec.fields)
+        if fingerprint(current) != base:
+            raise Conflict(current, f"该{spec.label}")
+        # The row's id makes the undo single-use: `restore_row` brings the row back under it.
+        snapshot = {"kind": kind, "table": table.pk, "id": row.pk, "position": row.position, "values": current}
+        if kind == "indicators" and row.task_id:
+            snapshot["task"] = row.task_id
+        row.delete()
+        _shift(qs, row.position + 1, -1)
+        write.log(f"删除{_row_label(spec, row.position, current)}", _summary(spec, current), "")
+        write.finish()
+    return Saved(write.version, write.elsewhere, snapshot=snapshot)
+
+
+def restore_row(table: TargetTable, snapshot: dict, *, based_on: int | None = None, user=None) -> Saved:
+    """Undo a delete: put the row back where it was, with its values and its old id.
+
+    The id is what makes an undo token single-use: a replayed token finds its row there
+    already and changes nothing (it once added a copy each time).
+    """
+    kind = snapshot["kind"]
+    if snapshot.get("table") != table.pk or kind not in ROW_KINDS:
+        raise EditError("撤销的内容不属于这张表。")
+    values = dict(snapshot["values"])
+    task_id = snapshot.get("task") if kind == "indicators" else None
+    if task_id and Task.objects.filter(pk=task_id, table_id=table.pk).exists():
+        values["task_id"] = task_id
+    spec = ROW_KINDS[kind]
+    row = _clean_row(spec, values)
+    if "task_id" in values:
+        row["task_id"] = values["task_id"]
+    with transaction.atomic():
+        write = _begin_write(table.pk, _user(user), based_on)
+        qs = spec.queryset(table.pk)
+        # Checked after _begin_write took the table's lock: two replays at once cannot both pass.
+        row_id = snapshot.get("id")
+        if not isinstance(row_id, int) or spec.model.objects.filter(pk=row_id).exists():
+            raise EditError("这一删除已经撤销过了，不能重复撤销。")
+        end = (qs.aggregate(m=Max("position"))["m"] or 0) + 1
+        if refusal := too_many_rows(kind, end):
+            raise TooManyRows(refusal)
+        at = max(1, min(int(snapshot["position"]), end))
+        if at < end:
+            _shift(qs, at, 1)
+        obj = spec.model.objects.create(pk=row_id, table_id=table.pk, position=at, **_defaults(spec, row))
+        restored = values_of(obj, spec.fields)
+        write.log(f"恢复删除的{_row_label(spec, at, restored)}", "", _summary(spec, restored))
+        write.finish()
+    return Saved(write.version, write.elsewhere, obj, rows=[obj])
+
+
+def move_row(
+    table: TargetTable, kind: str, row_id: int, direction: str, *, based_on: int | None = None, user=None
+) -> Saved:
+    """Swap a row with its neighbour above (`up`) or below (`down`)."""
+    spec = ROW_KINDS[kind]
+    with transaction.atomic():
+        write = _begin_write(table.pk, _user(user), based_on)
+        qs = spec.queryset(table.pk)
+        row = one(qs.filter(pk=row_id))
+        if row is None:
+            raise Conflict(None, f"该{spec.label}")
+        if direction == "up":
+            other = qs.filter(position__lt=row.position).order_by("-position").first()
+        else:
+            other = qs.filter(position__gt=row.position).order_by("position").first()
+        if other is not None:
+            mine, theirs = row.position, other.position
+            qs.filter(pk=row.pk).update(position=_SHIFT_OFFSET * 2)
+            qs.filter(pk=other.pk).update(position=mine)
+            qs.filter(pk=row.pk).update(position=theirs)
+            row.position = theirs
+            label = _row_label(spec, mine, values_of(row, spec.fields))
+            write.log(f"移动{label}", f"第{mine}行", f"第{theirs}行")
+            write.finish()
+    return Saved(write.version, write.elsewhere, row)
+
+
+# ---------------------------------------------------------------- pasted task rows
+
+
+def parse_task_rows(text: str, *, with_amounts: bool) -> tuple[list[dict], list[tuple[int, str, str]]]:
+    """Task rows pasted from a spreadsheet: 任务名称, 主要内容[, 总额, 财政拨款, 其他资金].
+
+    Returns (rows, problems) with problems as `(line, text, reason)` like the indicator parser.
+    """
+    from tables.imports.text import split_rows
+
+    rows: list[dict] = []
+    problems: list[tuple[int, str, str]] = []
+    for row in split_rows(text):
+        cells = [c.strip() for c in row.cells]
+        while cells and not cells[-1]:
+            cells.pop()
+        if not any(cells):
+            continue
+        if cells[0] in ("年度主要任务", "主要任务"):
+            cells = cells[1:]
+        while cells and not cells[0]:
+            cells = cells[1:]  # the merged 年度主要任务 label column, blank on every row but one
+        if not cells or (cells[0] == "任务名称" and any(c in ("主要内容", "总额", "财政拨款") for c in cells)):
+            continue  # a header row
+        if cells[0] in ("金额合计", "合计"):
+            problems.append((row.line, row.text, "合计行由系统计算，未导入"))
+            continue
+        names = ("name", "content", "total", "fiscal", "other") if with_amounts else ("name", "content")
+        if len(cells) > len(names):
+            problems.append((row.line, row.text, f"多出的单元格未导入：{'、'.join(cells[len(names) :])}"))
+        values: dict = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(names)}
+        bad = False
+        for name in ("name", "content"):
+            limit = Task._meta.get_field(name).max_length
+            if limit and len(values[name]) > limit:
+                label = Task._meta.get_field(name).verbose_name
+                problems.append(
+                    (row.line, row.text, f"“{label}”过长（{len(values[name])} 个字，最多 {limit} 个字），未导入")
+                )
+                bad = True
+        for name in ("total", "fiscal", "other"):
+            if name in values:
+                try:
+                    values[name] = parse_amount(values[name])
+                except ValueError as exc:
+                    problems.append((row.line, row.text, str(exc)))
+                    bad = True
+        if not values["name"]:
+            problems.append((row.line, row.text, "找不到任务名称，未导入"))
+            continue
+        if not bad:
+            rows.append(values)
+    return rows, problems
+
+
+# ---------------------------------------------------------------- starting a table
+
+
+class StartError(EditError):
+    """A table could not be started; `existing` is the table already there, if that is why."""
+
+    def __init__(self, message: str, existing: TargetTable | None = None):
+        super().__init__(message)
+        self.existing = existing
+
+
+def fillable_organisations(user):
+    """Organisations `user` may start and edit tables for (the filler role; admins: all)."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if is_admin(user):
+        return Organisation.objects.filter(active=True)
+    memberships = list(Membership.objects.filter(user=user).values_list("role", "organisation_id", "include_units"))
+    filler = {org for role, org, _ in memberships if role == Membership.Role.FILLER}
+    with_units = {org for role, org, units in memberships if role == Membership.Role.FILLER and units}
+    reviewed = {org for role, org, _ in memberships if role == Membership.Role.REVIEWER}
+    # A reviewer of an organisation (or of its parent) reviews it: role_for gives "reviewer" there.
+    qs = Organisation.objects.filter(active=True).filter(Q(pk__in=filler) | Q(parent_id__in=with_units))
+    return qs.exclude(pk__in=reviewed).exclude(parent_id__in=reviewed)
+
+
+def existing_table(round_: Round, organisation: Organisation, project_code: str = "") -> TargetTable | None:
+    qs = TargetTable.objects.filter(organisation=organisation, year=round_.year, kind=round_.layout.kind)
+    if round_.layout.kind == TargetTable.Kind.PROJECT:
+        qs = qs.filter(project_code=project_code)
+    return qs.first()
+
+
+def _refuse_existing(round_: Round, organisation: Organisation, project_code: str = "") -> None:
+    found = existing_table(round_, organisation, project_code)
+    if found is not None:
+        what = f"项目“{project_code}”的" if round_.layout.kind == TargetTable.Kind.PROJECT else ""
+        raise StartError(f"{organisation.name}{round_.year}年已有{what}绩效目标表，请直接编辑它。", found)
+
+
+def start_blank(
+    round_: Round, organisation: Organisation, *, user=None, project_code: str = "", project_name: str = ""
+) -> TargetTable:
+    """A new empty table of the round's layout."""
+    data = {"project": {"code": project_code, "name": project_name, "purpose": ""}}
+    table, _ = create_from_data(data, round_=round_, organisation=organisation, user=user, source="新建")
+    return table
+
+
+def create_from_data(
+    data: dict, *, round_: Round, organisation: Organisation, user=None, source: str = ""
+) -> tuple[TargetTable, list[str]]:
+    """Create a table from an exchange dict, leniently (for pasted text and copies).
+
+    Organisation, year and layout come from the caller, not from the data;
+    the checks report what is wrong with the content. Amounts that are not
+    numbers are left blank and listed in the returned problems.
+    """
+    layout = round_.layout
+    project = data.get("project") or {}
+    project_code = (project.get("code") or "").strip() if layout.kind == TargetTable.Kind.PROJECT else ""
+    _refuse_existing(round_, organisation, project_code)
+    for kind in ("tasks", "indicators"):
+        if refusal := too_many_rows(kind, len(data.get(kind) or [])):
+            raise StartError(refusal)
+    problems: list[str] = []
+
+    def amount(raw, where: str):
+        try:
+            return parse_amount(raw)
+        except ValueError as exc:
+            problems.append(f"{where}：{exc}，未导入")
+            return None
+
+    fields = {
+        "title": (data.get("title") or "").strip() or layout.title,
+        "mission": data.get("mission") or None,
+        "goal": data.get("goal") or None,
+        "source": source or (data.get("source") or ""),
+    }
+    if layout.kind == TargetTable.Kind.PROJECT:
+        fields.update(
+            project_code=project_code,
+            project_name=(project.get("name") or "").strip(),
+            project_purpose=(project.get("purpose") or "").strip(),
+        )
+    for key, raw in (data.get("budget") or {}).items():
+        if key in TargetTable.BUDGET_KEYS:
+            fields[f"budget_{key}"] = amount(raw, f"预算 {key}")
+    for month, raw in (data.get("spending_plan") or {}).items():
+        if month in TargetTable.PLAN_MONTHS:
+            fields[f"plan_{month}"] = amount(raw, f"{int(month)}月底支出计划")
+    user = _user(user)
+    try:
+        with transaction.atomic():
+            table = TargetTable.objects.create(
+                organisation=organisation,
+                year=round_.year,
+                round=round_,
+                layout=layout,
+                kind=layout.kind,
+                created_by=user,
+                updated_by=user,
+                **fields,
+            )
+            tasks = []
+            for i, row in enumerate(data.get("tasks") or [], start=1):
+                tasks.append(
+                    Task(
+                        table=table,
+                        position=i,
+                        name=(row.get("name") or "").strip(),
+                        content=(row.get("content") or "").strip(),
+                        **{k: amount(row.get(k), f"第{i}项任务") for k in ("total", "fiscal", "other")},
+                    )
+                )
+            Task.objects.bulk_create(tasks)
+            indicators = []
+            for i, row in enumerate(data.get("indicators") or [], start=1):
+                values = {name: row.get(name) for name in INDICATOR_FIELDS}
+                indicators.append(Indicator(table=table, position=i, **_clean_row(ROW_KINDS["indicators"], values)))
+            Indicator.objects.bulk_create(indicators)
+    except IntegrityError as exc:
+        raise StartError(f"{organisation.name}{round_.year}年已有这张绩效目标表。") from exc
+    return table, problems
+
+
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?=年|-|/|\.)")
+
+
+def shift_year(value: str, old: int, new: int) -> str:
+    """`2022年11月25日` → `2023年11月25日` when the value is a date in year `old`; other values unchanged."""
+    parsed = parse_value(value)
+    if parsed.kind != "date" or parsed.date is None or parsed.date.year != old:
+        return value
+    return _YEAR.sub(lambda m: str(new) if int(m.group(1)) == old else m.group(1), value, count=1)
+
+
+def copy_table(source: TargetTable, round_: Round, *, user=None) -> TargetTable:
+    """A new table for `round_` with everything of `source`: header, budget, tasks, indicators.
+
+    Dates in the indicator values that name the source's year move to the new year.
+    """
+    if source.kind != round_.layout.kind:
+        raise StartError(
+            f"来源表是{source.get_kind_display()}表，所选批次“{round_}”是{round_.layout.get_kind_display()}表。"
+        )
+    source = tables_for_export().get(pk=source.pk)
+    data = export_table(source)
+    data["budget"] = {k: format_amount(getattr(source, f"budget_{k}")) for k in TargetTable.BUDGET_KEYS}
+    data["spending_plan"] = {m: format_amount(getattr(source, f"plan_{m}")) for m in TargetTable.PLAN_MONTHS}
+    for row in data["indicators"]:
+        row["value"] = shift_year(row["value"], source.year, round_.year)
+    table, _ = create_from_data(
+        data, round_=round_, organisation=source.organisation, user=user, source=f"复制自{source.year}年"
+    )
+    return table
+
+
+def import_exchange(
+    data: object, *, round_: Round, organisation: Organisation, user=None, name: str = ""
+) -> TargetTable:
+    """Import one `target-table/1` document as a new table of `organisation` in `round_`.
+
+    The document's organisation, year and layout are replaced by the chosen
+    ones: a filler imports into their own organisation whatever the file says.
+    """
+    if not isinstance(data, dict) or data.get("format") != TABLE_FORMAT:
+        raise StartError("只能导入单张绩效目标表（target-table/1 格式），不能导入整本册子。")
+    layout = round_.layout
+    if data.get("kind") != layout.kind:
+        raise StartError(f"文件中的表不是{layout.get_kind_display()}表，与所选批次“{round_}”的表样不符。")
+    project_code = ((data.get("project") or {}).get("code") or "") if layout.kind == TargetTable.Kind.PROJECT else ""
+    _refuse_existing(round_, organisation, project_code)
+    data = {
+        **data,
+        "organization": {"code": organisation.code, "name": organisation.name},
+        "year": round_.year,
+        "layout": layout.code,
+        "title": data.get("title") or layout.title,
+    }
+    try:
+        with transaction.atomic():
+            result = import_document(data, name, user=_user(user))
+            table = result.tables[0]
+            if table.organisation_id != organisation.pk or not result.created:
+                raise StartError("导入的表无法对应到所选部门（单位），未导入。")
+    except ExchangeError as exc:
+        raise StartError(str(exc)) from exc
+    except IntegrityError as exc:
+        raise StartError(f"{organisation.name}{round_.year}年已有这张绩效目标表。") from exc
+    return table
+
+
+def copy_sources(user, organisation_ids=None):
+    """Tables a user may copy from: those of organisations they fill, newest first."""
+    qs = TargetTable.objects.filter(organisation__in=fillable_organisations(user))
+    if organisation_ids is not None:
+        qs = qs.filter(organisation_id__in=organisation_ids)
+    return qs.select_related("organisation").order_by("-year", "organisation__code", "kind", "position", "pk")

@@ -1,0 +1,97 @@
+"""Pages for bulk export: start a job, watch its progress, download the zip."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tables.exports.downloads import safe_filename
+from tables.exports.jobs import STALE_AFTER, TooManyJobs, job_file, start_job, tables_for_job, waiting_for_worker
+from tables.models import ExportJob, Organisation, Round, TargetTable
+from tables.params import positive_int
+from tables.permissions import is_admin
+
+
+def _job_for_user(request: HttpRequest, pk) -> ExportJob:
+    job = ExportJob.objects.select_related("round").filter(pk=pk).first()
+    if job is None or (job.created_by_id != request.user.pk and not is_admin(request.user)):
+        raise Http404("没有找到该导出任务")
+    return job
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def export_start(request: HttpRequest) -> HttpResponse:
+    visible = TargetTable.objects.visible_to(request.user)
+    rounds = Round.objects.filter(pk__in=visible.values("round")).order_by("-year", "title")
+    organisations = Organisation.objects.filter(pk__in=visible.values("organisation"), parent__isnull=True)
+    error = ""
+    if request.method == "POST":
+        round_id = positive_int(request.POST.get("round"))
+        round_ = rounds.filter(pk=round_id).first() if round_id else None
+        statuses = [s for s in request.POST.getlist("statuses") if s in TargetTable.Status.values]
+        filters = {"statuses": statuses or [TargetTable.Status.APPROVED]}
+        if request.POST.get("kind") in TargetTable.Kind.values:
+            filters["kind"] = request.POST["kind"]
+        org_id = positive_int(request.POST.get("organisation"))
+        if org_id and organisations.filter(pk=org_id).exists():
+            filters["organisation"] = org_id
+        probe = ExportJob(created_by=request.user, round=round_, filters=filters)
+        if not tables_for_job(probe).exists():
+            error = "没有符合条件的表。默认只导出已批复的表，可在“状态”中选择其他状态。"
+        else:
+            try:
+                job = start_job(request.user, round_=round_, filters=filters)
+            except TooManyJobs as exc:
+                error = str(exc)
+            else:
+                return redirect("export-job", pk=job.pk)
+    jobs = ExportJob.objects.filter(created_by=request.user)[:10]
+    context = {
+        "rounds": rounds,
+        "organisations": organisations,
+        "statuses": TargetTable.Status.choices,
+        "kinds": TargetTable.Kind.choices,
+        "jobs": jobs,
+        "error": error,
+    }
+    return render(request, "tables/export_start.html", context, status=422 if error else 200)
+
+
+@require_GET
+@login_required
+def export_job(request: HttpRequest, pk) -> HttpResponse:
+    job = _job_for_user(request, pk)
+    # A worker that died mid-export is noticed here but restarted by the worker side
+    # (jobs.maintain): a GET never writes.
+    stalled = job.status == ExportJob.Status.RUNNING and job.updated_at < timezone.now() - STALE_AFTER
+    template = "tables/export_job.html#progress" if request.htmx else "tables/export_job.html"
+    context = {
+        "job": job,
+        "waiting_for_worker": waiting_for_worker(job),
+        "stalled": stalled,
+        "retention_days": settings.EXPORT_RETENTION_DAYS,
+    }
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def export_download(request: HttpRequest, pk) -> HttpResponse:
+    job = _job_for_user(request, pk)
+    path = job_file(job)
+    if path is None:
+        raise Http404("导出文件尚未生成或已被清理")
+    name = safe_filename(f"{_job_scope(job)}-批量导出-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.zip")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="application/zip")
+
+
+def _job_scope(job: ExportJob) -> str:
+    """What the zip holds, for its name: the round (or every round) and the states exported."""
+    labels = dict(TargetTable.Status.choices)
+    statuses = "、".join(labels[s] for s in job.filters.get("statuses", []) if s in labels)
+    return "-".join(part for part in (job.round.title if job.round else "绩效目标表（全部批次）", statuses) if part)

@@ -1,0 +1,50 @@
+"""The `tables` app's models, one module per concept, re-exported here.
+
+Django finds an app's models by importing `tables.models`; every model class
+below is defined in a submodule and gets the app label `tables` from it.
+"""
+
+from tables.models.exports import ExportJob
+from tables.models.organisations import Layout, Membership, Organisation, OrganisationQuerySet, Round, one
+from tables.models.passwords import PasswordChangeRequired
+from tables.models.review import (
+    AuditEntry,
+    AuditQuerySet,
+    Comment,
+    ImmutableRecordError,
+    Notification,
+    ReviewDecision,
+    ReviewDuty,
+    RoundOrganisation,
+    Snapshot,
+    SnapshotQuerySet,
+    Stage,
+)
+from tables.models.tables import OverallGoal, SubGoal, TargetTable, TargetTableQuerySet, Task
+
+__all__ = [
+    "AuditEntry",
+    "AuditQuerySet",
+    "Comment",
+    "ExportJob",
+    "ImmutableRecordError",
+    "Layout",
+    "Membership",
+    "Notification",
+    "Organisation",
+    "OrganisationQuerySet",
+    "OverallGoal",
+    "PasswordChangeRequired",
+    "ReviewDecision",
+    "ReviewDuty",
+    "Round",
+    "RoundOrganisation",
+    "Snapshot",
+    "SnapshotQuerySet",
+    "Stage",
+    "SubGoal",
+    "TargetTable",
+    "TargetTableQuerySet",
+    "Task",
+    "one",
+]

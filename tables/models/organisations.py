@@ -1,0 +1,168 @@
+"""Organisations, their members, layouts and rounds."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from indicators.fields import NameField
+
+
+def one(queryset):
+    """The row a filtered queryset names (by primary key, say), or None.
+
+    `.first()` orders by the model's `Meta.ordering` (or the primary key) to
+    choose among several rows; for a lookup that matches at most one row that
+    ORDER BY only costs compile time (0.4 ms for a table: its ordering joins
+    the organisation), and the editor does such lookups on every autosave.
+    """
+    return next(iter(queryset.order_by()[:1]), None)
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> OrganisationQuerySet:
+        from tables.permissions import visible_organisation_ids
+
+        ids = visible_organisation_ids(user)
+        if ids is None:
+            return self
+        return self.filter(pk__in=ids)
+
+
+class Organisation(models.Model):
+    """A 部门 (department) or a 单位 (unit) under one."""
+
+    code = NameField("编码", max_length=40, null=True, blank=True, unique=True)
+    name = NameField("名称", max_length=200)
+    parent = models.ForeignKey(
+        "self", verbose_name="主管部门", null=True, blank=True, on_delete=models.PROTECT, related_name="units"
+    )
+    active = models.BooleanField("启用", default=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "部门（单位）"
+        verbose_name_plural = "部门（单位）"
+        ordering = ["code", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(code__isnull=True), name="tables_organisation_uncoded_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}" if self.code else self.name
+
+    @property
+    def is_department(self) -> bool:
+        return self.parent_id is None
+
+
+class Layout(models.Model):
+    """An official printed form: its blocks and columns are data, not code.
+
+    `blocks` lists the parts the form has (e.g. "mission", "tasks",
+    "task_amounts", "budget", "goal", "spending_plan", "project"),
+    `budget_keys` the keys of the 预算情况 block it prints, and `columns` the
+    indicator columns in printed order.
+    """
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", "部门（单位）整体"
+        PROJECT = "project", "项目支出"
+
+    code = models.SlugField("编码", max_length=60, unique=True)
+    name = NameField("名称", max_length=100)
+    kind = models.CharField("表类型", max_length=20, choices=Kind.choices)
+    scheme = models.ForeignKey("indicators.Scheme", verbose_name="指标体系", on_delete=models.PROTECT)
+    title = NameField("默认标题", max_length=200)
+    blocks = models.JSONField("区块", default=list)
+    budget_keys = models.JSONField("预算字段", default=list, blank=True)
+    columns = models.JSONField("指标列", default=list)
+    options = models.JSONField("其他设置", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "表样"
+        verbose_name_plural = "表样"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def has(self, block: str) -> bool:
+        return block in self.blocks
+
+
+_YEAR_IN_NAME = re.compile(r"(?:19|20)\d{2}年度?")
+
+
+class Round(models.Model):
+    """A 填报批次: one year, one layout, a window to file in."""
+
+    year = models.PositiveSmallIntegerField("预算年度")
+    title = NameField("名称", max_length=200)
+    layout = models.ForeignKey(Layout, verbose_name="表样", on_delete=models.PROTECT)
+    opens = models.DateField("开始日期", null=True, blank=True)
+    deadline = models.DateField("截止日期", null=True, blank=True)
+    review_levels = models.PositiveSmallIntegerField(
+        "审核级次", default=1, choices=[(1, "财政审核"), (2, "主管部门审核 + 财政审核")]
+    )
+
+    class Meta:
+        verbose_name = "填报批次"
+        verbose_name_plural = "填报批次"
+        ordering = ["-year", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "layout"], name="tables_round_one_per_year_and_layout"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @staticmethod
+    def default_title(year: int, layout_name: str) -> str:
+        """`2022年新疆部门（单位）整体支出绩效目标表`: a layout is named after the year of its printed form
+        (`新疆2022年…`), which beside the round's own year reads twice."""
+        return f"{year}年{_YEAR_IN_NAME.sub('', layout_name, count=1)}"
+
+
+class Membership(models.Model):
+    """Who may do what for which organisation."""
+
+    class Role(models.TextChoices):
+        FILLER = "filler", "填报人"
+        REVIEWER = "reviewer", "审核人"
+        ADMIN = "admin", "管理员"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="部门（单位）",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        help_text="管理员可不填（管理全部部门）",
+    )
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    include_units = models.BooleanField("含下属单位", default=False)
+
+    class Meta:
+        verbose_name = "成员"
+        verbose_name_plural = "成员"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="tables_membership_no_duplicates"),
+            models.CheckConstraint(
+                condition=Q(role="admin") | Q(organisation__isnull=False),
+                name="tables_membership_org_required_unless_admin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organisation or '全部'}"

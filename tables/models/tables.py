@@ -1,0 +1,204 @@
+"""Target tables with their tasks, and the overall goals of a department."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from indicators.fields import NameField
+from tables.fields import AmountField
+from tables.models.organisations import Layout, Organisation, Round
+
+
+class TargetTableQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TargetTableQuerySet:
+        """The one gate: the tables `user` may see (filler, reviewer or admin)."""
+        from tables.permissions import visible_organisation_ids
+
+        ids = visible_organisation_ids(user)
+        if ids is None:
+            return self
+        return self.filter(organisation_id__in=ids)
+
+    def in_round(self, round_: Round) -> TargetTableQuerySet:
+        return self.filter(round=round_)
+
+
+class TargetTable(models.Model):
+    """A 绩效目标表: the department-wide table or one project's table."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", "部门（单位）整体"
+        PROJECT = "project", "项目支出"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已提交"
+        RETURNED = "returned", "已退回"
+        APPROVED = "approved", "已批复"
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="部门（单位）", on_delete=models.PROTECT, related_name="tables"
+    )
+    year = models.PositiveSmallIntegerField("预算年度")
+    round = models.ForeignKey(
+        Round, verbose_name="填报批次", null=True, blank=True, on_delete=models.PROTECT, related_name="tables"
+    )
+    layout = models.ForeignKey(Layout, verbose_name="表样", on_delete=models.PROTECT)
+    kind = models.CharField("表类型", max_length=20, choices=Kind.choices)
+    title = NameField("标题", max_length=300)
+    mission = models.TextField("年度履职目标", null=True, blank=True)
+    goal = models.TextField("年度总体目标", null=True, blank=True)
+
+    budget_total = AmountField("预算总额（万元）")
+    budget_fiscal = AmountField("财政拨款（万元）")
+    budget_special_account = AmountField("财政专户管理资金（万元）")
+    budget_unit_funds = AmountField("单位资金（万元）")
+    budget_other = AmountField("其他资金（万元）")
+    budget_basic = AmountField("基本支出（万元）")
+    budget_project = AmountField("项目支出（万元）")
+
+    plan_03 = AmountField("3月底累计支出（%）")
+    plan_06 = AmountField("6月底累计支出（%）")
+    plan_10 = AmountField("10月底累计支出（%）")
+    plan_12 = AmountField("12月底累计支出（%）")
+
+    project_code = NameField("项目编码", max_length=60, blank=True, default="")
+    project_name = NameField("项目名称", max_length=300, blank=True, default="")
+    project_purpose = models.TextField("资金用途", blank=True, default="")
+
+    position = models.PositiveIntegerField("册内顺序", default=0)
+    source = models.CharField("来源", max_length=200, blank=True, default="")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField("版本", default=1)
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="更新人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = TargetTableQuerySet.as_manager()
+
+    BUDGET_KEYS = ("total", "fiscal", "special_account", "unit_funds", "other", "basic", "project")
+    PLAN_MONTHS = ("03", "06", "10", "12")
+
+    class Meta:
+        verbose_name = "绩效目标表"
+        verbose_name_plural = "绩效目标表"
+        ordering = ["year", "organisation__code", "kind", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year"],
+                condition=Q(kind="department"),
+                name="tables_one_department_table_per_org_year",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "year", "project_code"],
+                condition=Q(kind="project"),
+                name="tables_one_project_table_per_org_year_code",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["year", "status"], name="tables_table_year_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.organisation.name} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("table-detail", args=[self.pk])
+
+    def budget(self) -> dict[str, Decimal | None]:
+        return {key: getattr(self, f"budget_{key}") for key in self.BUDGET_KEYS}
+
+    def spending_plan(self) -> dict[str, Decimal | None]:
+        return {month: getattr(self, f"plan_{month}") for month in self.PLAN_MONTHS}
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.RETURNED}
+
+
+class Task(models.Model):
+    """A 年度主要任务 row."""
+
+    table = models.ForeignKey(TargetTable, verbose_name="绩效目标表", on_delete=models.CASCADE, related_name="tasks")
+    position = models.PositiveIntegerField("顺序")
+    name = NameField("任务名称", max_length=300)
+    content = models.TextField("主要内容", blank=True, default="")
+    total = AmountField("总额（万元）")
+    fiscal = AmountField("财政拨款（万元）")
+    other = AmountField("其他资金（万元）")
+
+    class Meta:
+        verbose_name = "年度主要任务"
+        verbose_name_plural = "年度主要任务"
+        ordering = ["table", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "position"], name="tables_task_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OverallGoal(models.Model):
+    """Part 1 of a department's booklet: 部门整体绩效目标 in prose."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="部门", on_delete=models.PROTECT, related_name="overall_goals"
+    )
+    year = models.PositiveSmallIntegerField("预算年度")
+    goal = models.TextField("总体绩效目标", blank=True, default="")
+    measures = models.TextField("工作保障措施", blank=True, default="")
+    source = models.CharField("来源", max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = "部门整体绩效目标"
+        verbose_name_plural = "部门整体绩效目标"
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="tables_overall_goal_per_org_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.organisation.name}"
+
+
+class SubGoal(models.Model):
+    """A 分项绩效目标 of the booklet's part 1."""
+
+    overall = models.ForeignKey(OverallGoal, verbose_name="整体目标", on_delete=models.CASCADE, related_name="subgoals")
+    position = models.PositiveIntegerField("顺序")
+    title = NameField("标题", max_length=300)
+    goal = models.TextField("绩效目标", blank=True, default="")
+    indicators = models.TextField("绩效指标", blank=True, default="")
+
+    class Meta:
+        verbose_name = "分项绩效目标"
+        verbose_name_plural = "分项绩效目标"
+        ordering = ["overall", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["overall", "position"], name="tables_subgoal_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

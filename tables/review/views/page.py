@@ -1,0 +1,117 @@
+"""The review page of one table."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from indicators.checks import by_severity, check_stored_table
+from tables.imports.exchange import tables_for_export
+from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
+from tables.models import (
+    Snapshot,
+    TargetTable,
+)
+from tables.review import workflow
+from tables.review.access import _table_for
+from tables.review.diff import diff_tables
+from tables.review.forms import ApproveForm, CommentForm, ForwardForm, ReopenForm, ReturnForm
+from tables.review.panel import _flat_threads, _snapshots
+from tables.summary import task_totals
+
+
+def _official_context(table: TargetTable) -> dict:
+    """The printed form's context (as on the table page)."""
+    from tables.views import indicator_groups
+
+    layout = table.layout
+    tasks = list(table.tasks.all())
+    indicators = list(table.indicators.all())
+    budget_labels = {**BUDGET_LABELS, **layout.options.get("budget_labels", {})}
+    return {
+        "table": table,
+        "layout": layout,
+        "tasks": tasks,
+        "totals": task_totals(tasks),
+        "groups": indicator_groups(indicators),
+        "indicator_count": len(indicators),
+        "columns": [(key, COLUMN_LABELS[key]) for key in layout.columns if key not in ("level1", "level2")],
+        "budget_rows": [(budget_labels[key], getattr(table, f"budget_{key}")) for key in layout.budget_keys],
+        "plan": table.spending_plan() if layout.has("spending_plan") else None,
+    }
+
+
+def _default_base(pending: Snapshot | None, snapshots: list[Snapshot]) -> Snapshot | None:
+    """The snapshot a reviewer compares the submission with: the last one returned (or approved) before it."""
+    if pending is None:
+        return None
+    earlier = [s for s in snapshots if s.number < pending.number]
+    for snapshot in earlier:  # newest first
+        if snapshot.outcome in (Snapshot.Outcome.RETURNED, Snapshot.Outcome.APPROVED, Snapshot.Outcome.SUPERSEDED):
+            return snapshot
+    return None
+
+
+def _review_page(request: HttpRequest, table: TargetTable, *, status: int = 200, **forms_) -> HttpResponse:
+    user = request.user
+    pending = workflow.pending_snapshot(table)
+    actions = workflow.available_actions(table, user, pending)
+    data = workflow.current_data(table)
+    places = workflow.places(table, data)
+    snapshots = _snapshots(table)
+    base = _default_base(pending, snapshots)
+    diff = None
+    if base is not None:
+        datas = dict(Snapshot.objects.filter(pk__in=[base.pk, pending.pk]).values_list("pk", "data"))
+        diff = diff_tables(datas[base.pk], datas[pending.pk])
+    number = pending.number if pending else None
+    threads = _flat_threads(workflow.comments_by_anchor(table, data))
+    context = {
+        **_official_context(table),
+        "findings": by_severity(check_stored_table(table)),
+        "actions": actions,
+        "pending": pending,
+        "stage_label": workflow.Stage(pending.stage).label if pending else "",
+        "snapshots": snapshots,
+        "base": base,
+        "base_label": f"第 {base.number} 次提交" if base else "",
+        "diff": diff,
+        "threads": threads,
+        "open_threads": sum(not thread.resolved for thread in threads),
+        "comment_form": forms_.get("comment_form") or CommentForm(places=places),
+        "forward_form": forms_.get("forward_form") or ForwardForm(initial={"snapshot": number}),
+        "return_form": forms_.get("return_form") or ReturnForm(initial={"snapshot": number}),
+        "approve_form": forms_.get("approve_form") or ApproveForm(initial={"snapshot": number, "published": "1"}),
+        "reopen_form": forms_.get("reopen_form") or ReopenForm(initial={"version": table.version}),
+        "history": [d for s in reversed(snapshots) for d in s.decisions.all()],
+    }
+    return render(request, "review/review_table.html", context, status=status)
+
+
+def _full_table(request: HttpRequest, pk: int, need: str | None = None) -> TargetTable:
+    return _table_for(request, pk, need=need, queryset=tables_for_export().select_related("round"))
+
+
+@require_GET
+@login_required
+def review_table(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review page: printed layout, findings, diff, comments and the decisions.
+
+    Looking changes nothing (a GET never writes): the review starts with 开始审核 (`start_review`)
+    or the first comment, and only from then on can the filler no longer withdraw.
+    """
+    table = _full_table(request, pk, need="reviewer")
+    return _review_page(request, table)
+
+
+@require_POST
+@login_required
+def start_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """开始审核: the reviewer takes the submission up; the filler can no longer withdraw it."""
+    table = _table_for(request, pk, need="reviewer")
+    if workflow.mark_opened(table, request.user):
+        messages.success(request, "已开始审核，填报人不能再撤回本次提交。")
+    return redirect("review-table", pk=table.pk)

@@ -1,0 +1,131 @@
+"""The workflow's transitions as views: submit, withdraw, forward, return, approve, reopen."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from tables.models import (
+    ReviewDecision,
+)
+from tables.review import workflow
+from tables.review.access import _back, _errors_text, _refused, _table_for
+from tables.review.forms import ApproveForm, ForwardForm, ReopenForm, ReturnForm, SnapshotForm, SubmitForm
+from tables.review.views.page import _full_table, _review_page
+from tables.review.workflow import Blocked, TransitionError
+
+
+@require_POST
+@login_required
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    table = _table_for(request, pk, need="filler")
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors_text(form))
+        return _back(request, table.get_absolute_url())
+    try:
+        snapshot = workflow.submit(
+            table,
+            request.user,
+            fingerprint_seen=form.cleaned_data.get("fingerprint") or None,
+            warning_reason=form.cleaned_data.get("warning_reason", ""),
+        )
+    except TransitionError as exc:
+        return _refused(request, table, exc)
+    messages.success(request, f"已提交（第 {snapshot.number} 次），等待{workflow.Stage(snapshot.stage).label}。")
+    return redirect(table)
+
+
+@require_POST
+@login_required
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    table = _table_for(request, pk, need="filler")
+    form = SnapshotForm(request.POST)
+    number = form.cleaned_data["snapshot"] if form.is_valid() else None
+    try:
+        workflow.withdraw(table, request.user, snapshot_number=number)
+    except TransitionError as exc:
+        return _refused(request, table, exc)
+    messages.success(request, "已撤回，可以继续修改。")
+    return redirect(table)
+
+
+def _decide(request: HttpRequest, pk: int, form_class, form_name: str, act, success) -> HttpResponse:
+    """Run `act(table, form)`; `success` is the message, or a function of what `act` returned."""
+    table = _table_for(request, pk, need="reviewer")
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _review_page(request, _full_table(request, pk), status=422, **{form_name: form})
+    try:
+        result = act(table, form)
+    except TransitionError as exc:
+        if isinstance(exc, Blocked):
+            form.add_error(None, str(exc))
+            return _review_page(request, _full_table(request, pk), status=422, **{form_name: form})
+        return _refused(request, table, exc)
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect("review-table", pk=table.pk)
+
+
+@require_POST
+@login_required
+def forward(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(table, form):
+        workflow.forward(
+            table, request.user, snapshot_number=form.cleaned_data["snapshot"], opinion=form.cleaned_data["opinion"]
+        )
+
+    return _decide(request, pk, ForwardForm, "forward_form", act, "已审核通过并转报财政审核。")
+
+
+@require_POST
+@login_required
+def return_(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(table, form):
+        workflow.return_table(
+            table, request.user, snapshot_number=form.cleaned_data["snapshot"], reason=form.cleaned_data["reason"]
+        )
+
+    return _decide(request, pk, ReturnForm, "return_form", act, "已退回填报人修改。")
+
+
+@require_POST
+@login_required
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(table, form):
+        data = form.cleaned_data
+        return workflow.approve(
+            table,
+            request.user,
+            snapshot_number=data["snapshot"],
+            opinion=data["opinion"],
+            checklist=form.checklist(),
+            grade=data["grade"],
+            published=data["published"] == "1",
+            unpublished_reason=data["unpublished_reason"],
+        )
+
+    def success(decision: ReviewDecision) -> str:
+        closed = decision.closed_threads
+        return "已批复，表格已锁定。" + (f"{closed} 条未解决的批注已一并标为已解决（见审计日志）。" if closed else "")
+
+    return _decide(request, pk, ApproveForm, "approve_form", act, success)
+
+
+@require_POST
+@login_required
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    table = _table_for(request, pk, need="reviewer")
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors_text(form))
+        return _back(request, table.get_absolute_url())
+    try:
+        workflow.reopen(table, request.user, reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
+    except TransitionError as exc:
+        return _refused(request, table, exc)
+    messages.success(request, "已撤销批复；原批复版本仍然有效，可下载。新版本修改后须重新审核。")
+    return _back(request, table.get_absolute_url())
