@@ -24,7 +24,6 @@ APPS = ("tables", "indicators")
 
 # indicators → tables imports made inside functions (module, function, imported module).
 KNOWN_LAZY_IMPORTS_OF_TABLES = {
-    ("indicators.catalog", "previous_tables", "tables.models"),
     ("indicators.checks.engine", "check_stored_table", "tables.imports.exchange"),
     ("indicators.checks.engine", "check_document", "tables.layouts"),
     ("indicators.checks.engine", "shipped_layout", "tables.layouts"),
