@@ -57,7 +57,8 @@ def run() -> list[tuple[str, str]]:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from indicators.checks import check_stored_table, check_table, shipped_layout
+    from indicators.checks import check_table
+    from tables.checking import check_stored_table, shipped_layout
     from tables.imports.exchange import import_document, tables_for_export
 
     figures: list[tuple[str, str]] = []

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 
 from indicators.models import CatalogEntry, Indicator
 
@@ -125,24 +125,14 @@ def add_to_catalog(indicator: Indicator, *, user=None) -> tuple[CatalogEntry, bo
     return entry, created
 
 
-def previous_tables(table):
-    """The organisation's approved tables of the same kind (and project) before `table`, newest first."""
-    from tables.models import TargetTable
+def last_year_values(previous_tables: QuerySet) -> dict[str, tuple[int, str]]:
+    """{name_key(三级): (year, 指标值)} from the first of `previous_tables`. One query.
 
-    qs = TargetTable.objects.filter(
-        organisation_id=table.organisation_id,
-        kind=table.kind,
-        year__lt=table.year,
-        status=TargetTable.Status.APPROVED,
-    )
-    if table.kind == TargetTable.Kind.PROJECT:
-        qs = qs.filter(project_code=table.project_code)
-    return qs.order_by("-year", "-pk")
-
-
-def last_year_values(table) -> dict[str, tuple[int, str]]:
-    """{name_key(三级): (year, 指标值)} from the organisation's previous approved table. One query."""
-    rows = Indicator.objects.filter(table_id=Subquery(previous_tables(table).values("pk")[:1])).values_list(
+    Pass the organisation's earlier approved tables, newest first
+    (`TargetTable.objects.approved_before(table)`): which tables count as last
+    year's is a question for `tables`.
+    """
+    rows = Indicator.objects.filter(table_id=Subquery(previous_tables.values("pk")[:1])).values_list(
         "level3", "value", "table__year"
     )
     values: dict[str, tuple[int, str]] = {}

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 
-from indicators.checks import check_stored_table
+from tables.checking import check_stored_table
 from tables.editor import editing
 from tables.exports import jobs as bulk_export
 from tables.imports.exchange import import_document, load_file, tables_for_export

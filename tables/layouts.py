@@ -97,3 +97,17 @@ def infer_layout_code(data: dict) -> str:
     if data.get("mission") or data.get("budget"):
         return "henan-2023-dept"
     return "xinjiang-2022-dept"
+
+
+def layout_as_dict(layout) -> dict:
+    """A `tables.models.Layout` (or a dict from `LAYOUTS`) as the dict the checks and the exports read."""
+    if isinstance(layout, dict):
+        return layout
+    return {
+        "code": layout.code,
+        "kind": layout.kind,
+        "blocks": list(layout.blocks or []),
+        "budget_keys": list(layout.budget_keys or []),
+        "columns": list(layout.columns or []),
+        "options": dict(layout.options or {}),
+    }

@@ -11,12 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from indicators.checks import by_severity, check_stored_table, layout_as_dict
+from indicators.checks import by_severity
+from tables.checking import check_stored_table
 from tables.exports import service as export_service
 from tables.exports.downloads import attachment, pdf_unavailable
 from tables.exports.pdf import PdfUnavailable
 from tables.imports.exchange import dumps, export_table, tables_for_export
-from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
+from tables.layouts import BUDGET_LABELS, COLUMN_LABELS, layout_as_dict
 from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
 from tables.params import int_param
 from tables.permissions import filled_organisation_ids, get_table_for_user

@@ -5,9 +5,10 @@ import cycle; each module of `tables/` and `indicators/` is therefore imported
 first, in its own interpreter, right after `django.setup()` (which every entry
 point runs: manage.py, wsgi, the task worker, the suite).
 
-`tables` uses `indicators`, never the reverse at import time. The imports of
-`tables` that `indicators` still makes inside functions are listed below by
-name, so the list can only shrink on purpose (issue 12 moves them out).
+`tables` uses `indicators`, never the reverse: no module of `indicators`
+imports `tables`, at its top or inside a function. What the checks need from
+`tables` (stored tables, shipped layouts, labels) comes in as data, through the
+adapter in `tables/checking.py`.
 """
 
 from __future__ import annotations
@@ -21,17 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("tables", "indicators")
-
-# indicators → tables imports made inside functions (module, function, imported module).
-KNOWN_LAZY_IMPORTS_OF_TABLES = {
-    ("indicators.catalog", "previous_tables", "tables.models"),
-    ("indicators.checks.engine", "check_stored_table", "tables.imports.exchange"),
-    ("indicators.checks.engine", "check_document", "tables.layouts"),
-    ("indicators.checks.engine", "shipped_layout", "tables.layouts"),
-    ("indicators.management.commands.check_tables", "_check", "tables.imports.dispatch"),
-    ("indicators.management.commands.check_tables", "_check", "tables.imports.exchange"),
-    ("indicators.management.commands.check_tables", "_stored_or_shipped_layout", "tables.models"),
-}
 
 
 def module_files(app: str) -> dict[str, Path]:
@@ -62,10 +52,10 @@ def test_every_module_imports_first_in_a_fresh_interpreter():
     assert not failed, "\n\n".join(f"{m}:\n{err}" for m, err in failed)
 
 
-def imports_of_tables(path: Path) -> tuple[set[str], set[tuple[str, str]]]:
-    """(`tables` modules imported at module level, (function, module) imported inside functions)."""
+def imports_of_tables(path: Path) -> set[tuple[str, str]]:
+    """(where, `tables` module) for every import of `tables` in a module: at its top or inside a function."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    at_import, in_functions = set(), set()
+    found = set()
 
     def named(node) -> list[str]:
         if isinstance(node, ast.Import):
@@ -74,31 +64,41 @@ def imports_of_tables(path: Path) -> tuple[set[str], set[tuple[str, str]]]:
             return [node.module]
         return []
 
-    def walk(node, function: str | None) -> None:
+    def walk(node, function: str) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                walk(child, function or child.name)
+                walk(child, child.name if function == "<module>" else function)
                 continue
             for module in named(child):
                 if module == "tables" or module.startswith("tables."):
-                    if function is None:
-                        at_import.add(module)
-                    else:
-                        in_functions.add((function, module))
+                    found.add((function, module))
             walk(child, function)
 
-    walk(tree, None)
-    return at_import, in_functions
+    walk(tree, "<module>")
+    return found
 
 
-def test_indicators_imports_nothing_from_tables_when_it_is_imported():
-    at_import, lazy = {}, set()
-    for name, path in module_files("indicators").items():
-        top, inside = imports_of_tables(path)
-        if top:
-            at_import[name] = sorted(top)
-        lazy |= {(name, function, module) for function, module in inside}
-    assert not at_import, f"indicators imports tables at module level: {at_import}"
-    # The known exception: these imports run when the function is called. Remove an entry when
-    # its import goes; a new one is a new dependency of indicators on tables.
-    assert lazy == KNOWN_LAZY_IMPORTS_OF_TABLES
+def test_indicators_imports_nothing_from_tables_anywhere():
+    modules = module_files("indicators")
+    assert "indicators.checks.engine" in modules  # the walk found the package
+    imports = {(name, where, module) for name, path in modules.items() for where, module in imports_of_tables(path)}
+    assert imports == set(), f"indicators imports tables (module, where, imported): {sorted(imports)}"
+
+
+def test_the_import_scan_sees_imports_inside_functions(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text(
+        "import tables.models\n"
+        "def f():\n"
+        "    def g():\n"
+        "        from tables.layouts import LAYOUTS\n"
+        "class C:\n"
+        "    def h(self):\n"
+        "        import tables\n",
+        encoding="utf-8",
+    )
+    assert imports_of_tables(source) == {
+        ("<module>", "tables.models"),
+        ("f", "tables.layouts"),
+        ("h", "tables"),
+    }

@@ -17,9 +17,11 @@ and the layout's `blocks`, `budget_keys`, `columns` and `options`
 Entry points:
 
 - `check_table(data, layout=…, scheme_tree=…, params=…)` on an exchange dict;
-- `check_document(data)` on a whole exchange file (a table or a booklet),
-  with the shipped layouts and schemes;
-- `check_stored_table(table)` on a `TargetTable` (a constant number of queries).
+- `document_tables(data)`: the tables of a whole exchange file (a table or a booklet).
+
+The checks read plain data and import nothing from `tables`: the adapter from
+stored tables, shipped layouts and exchange files to this input is
+`tables/checking.py` (`check_stored_table`, `check_document`, `shipped_layout`).
 
 Layout of the package: `engine.py` (findings, the rule registry, the table read
 once into a `Context`, running the rules) and one module per family of rules.
@@ -40,13 +42,9 @@ from indicators.checks.engine import (
     Rule,
     TableReport,
     by_severity,
-    check_document,
-    check_stored_table,
     check_table,
     document_tables,
-    layout_as_dict,
     rule,
-    shipped_layout,
 )
 
 # isort: off
@@ -72,11 +70,7 @@ __all__ = [
     "Rule",
     "TableReport",
     "by_severity",
-    "check_document",
-    "check_stored_table",
     "check_table",
     "document_tables",
-    "layout_as_dict",
     "rule",
-    "shipped_layout",
 ]

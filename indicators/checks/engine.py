@@ -7,8 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from indicators.schemes import DEFAULT_PARAMS, scheme_params
-from indicators.schemes import scheme_tree as shipped_scheme_tree
+from indicators.schemes import DEFAULT_PARAMS
 from indicators.values import ParsedValue, parse_value
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -353,36 +352,6 @@ def check_table(data: dict, *, layout: dict, scheme_tree: dict[str, list[str]], 
     return [f for _, f in findings]
 
 
-def layout_as_dict(layout) -> dict:
-    """A `tables.models.Layout` (or a dict from `tables.layouts.LAYOUTS`) as the dict the checks read."""
-    if isinstance(layout, dict):
-        return layout
-    return {
-        "code": layout.code,
-        "kind": layout.kind,
-        "blocks": list(layout.blocks or []),
-        "budget_keys": list(layout.budget_keys or []),
-        "columns": list(layout.columns or []),
-        "options": dict(layout.options or {}),
-    }
-
-
-def check_stored_table(table) -> list[Finding]:
-    """Findings for a stored `TargetTable`, in a number of queries that does not grow with its rows.
-
-    Pass a table from `tables.imports.exchange.tables_for_export()` (layout, scheme,
-    tasks and indicators fetched up front); the scheme's categories are one
-    more query.
-    """
-    from tables.imports.exchange import export_table
-
-    data = export_table(table, with_ids=True)
-    layout = table.layout
-    scheme = layout.scheme
-    params = {**DEFAULT_PARAMS, **(scheme.params or {})}
-    return check_table(data, layout=layout_as_dict(layout), scheme_tree=scheme.tree(), params=params)
-
-
 @dataclass
 class TableReport:
     """The findings of one table of a document."""
@@ -403,35 +372,3 @@ def document_tables(data: dict) -> list[tuple[str, dict]]:
     if fmt == "target-table/1":
         return [("", data)]
     raise ValueError(f"格式应为“target-table/1”或“target-booklet/1”，实际为“{fmt}”")
-
-
-def check_document(
-    data: dict,
-    label: str = "",
-    *,
-    resolve: Callable[[str], tuple[dict, dict[str, list[str]], dict]] | None = None,
-) -> list[TableReport]:
-    """Check every table of an exchange document (a booklet: each project table).
-
-    `resolve(layout_code)` gives `(layout, scheme_tree, params)`; by default
-    the layouts and schemes shipped in `tables.layouts` / `indicators.schemes`.
-    """
-    from tables.layouts import infer_layout_code
-
-    resolve = resolve or shipped_layout
-    reports = []
-    for suffix, table in document_tables(data):
-        layout, tree, params = resolve(table.get("layout") or infer_layout_code(table))
-        findings = check_table(table, layout=layout, scheme_tree=tree, params=params)
-        reports.append(TableReport(f"{label}{suffix}", str(table.get("title") or ""), findings))
-    return reports
-
-
-def shipped_layout(code: str) -> tuple[dict, dict[str, list[str]], dict]:
-    """(layout, scheme tree, params) of a layout shipped in `tables.layouts`."""
-    from tables.layouts import LAYOUTS_BY_CODE
-
-    if code not in LAYOUTS_BY_CODE:
-        raise ValueError(f"未知的表样“{code}”")
-    layout = LAYOUTS_BY_CODE[code]
-    return layout, shipped_scheme_tree(layout["scheme"]), scheme_params(layout["scheme"])

@@ -86,7 +86,7 @@ def _step_context(
                 "indicators",
                 shown_indicators,
                 findings,
-                last=last_year_values(table) if last_year else {},
+                last=last_year_values(TargetTable.objects.approved_before(table)) if last_year else {},
                 can_edit=can_edit,
                 can_catalog=getattr(table, "editor_role", None) in ("reviewer", "admin"),
                 threads=threads,

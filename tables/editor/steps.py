@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from indicators.checks import SEVERITY_LABELS, check_stored_table
+from indicators.checks import SEVERITY_LABELS
+from tables.checking import check_stored_table
 from tables.editor.editing import ROW_KINDS
 from tables.models import TargetTable
 

@@ -29,11 +29,11 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
-from indicators.checks import layout_as_dict
 from tables.exports.bulk import failure_reason
 from tables.exports.pdf import PdfUnavailable
 from tables.exports.service import file_stem, table_meta
 from tables.imports.exchange import export_table, tables_for_export
+from tables.layouts import layout_as_dict
 from tables.models import ExportJob, TargetTable
 from tables.review import notifications
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from indicators.checks import layout_as_dict
 from tables.imports.exchange import booklet_tables, export_booklet, export_table
+from tables.layouts import layout_as_dict
 from tables.models import Layout, OverallGoal, TargetTable
 
 

@@ -26,6 +26,18 @@ class TargetTableQuerySet(models.QuerySet):
     def in_round(self, round_: Round) -> TargetTableQuerySet:
         return self.filter(round=round_)
 
+    def approved_before(self, table: TargetTable) -> TargetTableQuerySet:
+        """The organisation's approved tables of the same kind (and project) before `table`, newest first."""
+        qs = self.filter(
+            organisation_id=table.organisation_id,
+            kind=table.kind,
+            year__lt=table.year,
+            status=TargetTable.Status.APPROVED,
+        )
+        if table.kind == TargetTable.Kind.PROJECT:
+            qs = qs.filter(project_code=table.project_code)
+        return qs.order_by("-year", "-pk")
+
 
 class TargetTable(models.Model):
     """A 绩效目标表: the department-wide table or one project's table."""

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from tables.checking import check_stored_table
 from tables.imports.exchange import export_table, tables_for_export
 from tables.models import (
     AuditEntry,
@@ -233,8 +234,6 @@ def display_name(user) -> str:
 
 def submit(table: TargetTable, user, *, fingerprint_seen: str | None = None, warning_reason: str = "") -> Snapshot:
     """草稿/已退回 → 已提交: freeze a snapshot; blocked by errors in the checks; warnings need a reason."""
-    from indicators.checks import check_stored_table
-
     with transaction.atomic():
         # Race: two fillers submitting at once, or a submit racing an edit saved after the page was shown.
         locked = _lock(table.pk, full=True)

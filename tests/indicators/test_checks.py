@@ -16,11 +16,9 @@ from indicators.checks import (
     WARNING,
     Finding,
     by_severity,
-    check_document,
-    check_stored_table,
     check_table,
-    shipped_layout,
 )
+from tables.checking import check_document, check_stored_table, shipped_layout
 from tests.conftest import EXPECTED
 
 # ---------------------------------------------------------------- factories

@@ -8,7 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from indicators.checks import by_severity, check_stored_table
+from indicators.checks import by_severity
+from tables.checking import check_stored_table
 from tables.imports.exchange import tables_for_export
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import (

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from tables.exports.downloads import attachment, pdf_unavailable
 from tables.imports.exchange import dumps
+from tables.layouts import layout_as_dict
 from tables.models import (
     Snapshot,
     TargetTable,
@@ -96,7 +97,6 @@ def snapshot_json(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def snapshot_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The submission as printed; an approved one carries the review marks (意见, 四性, grade)."""
-    from indicators.checks import layout_as_dict
     from tables.exports.pdf import PdfUnavailable, render_pdf
 
     snapshot = _snapshot_for(request, pk)

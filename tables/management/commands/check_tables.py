@@ -6,16 +6,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from indicators.checks import (
-    DEFAULT_PARAMS,
-    SEVERITIES,
-    SEVERITY_LABELS,
-    TableReport,
-    check_document,
-    check_stored_table,
-    layout_as_dict,
-    shipped_layout,
-)
+from indicators.checks import DEFAULT_PARAMS, SEVERITIES, SEVERITY_LABELS, TableReport
+from tables.checking import check_document, check_stored_table, shipped_layout
+from tables.imports.dispatch import ImportFailed, read_document
+from tables.imports.exchange import tables_for_export
+from tables.layouts import layout_as_dict
+from tables.models import Layout
 
 
 class Command(BaseCommand):
@@ -54,8 +50,6 @@ class Command(BaseCommand):
     def _check(self, target: str) -> list[TableReport]:
         path = Path(target)
         if path.is_file():
-            from tables.imports.dispatch import ImportFailed, read_document
-
             try:
                 data, _problems = read_document(path)
             except ImportFailed as exc:
@@ -67,8 +61,6 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(f"{path.name}：{exc}") from exc
         if target.isdigit():
-            from tables.imports.exchange import tables_for_export
-
             table = tables_for_export().filter(pk=int(target)).first()
             if table is None:
                 raise CommandError(f"没有编号为 {target} 的表")
@@ -87,8 +79,6 @@ class Command(BaseCommand):
 
 def _stored_or_shipped_layout():
     """Resolve a layout code from the database (the bureau may have edited it), else the shipped data."""
-    from tables.models import Layout
-
     cache: dict[str, tuple] = {}
 
     def resolve(code: str):

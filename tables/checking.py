@@ -1,0 +1,63 @@
+"""The checks (智能审核) run on what `tables` stores and ships.
+
+`indicators.checks` reads plain data — an exchange-format dict, a layout dict,
+a scheme's tree and params — and knows nothing of `tables`. This module is the
+adapter from stored tables, shipped layouts and exchange documents to that input:
+
+- `check_stored_table(table)` on a `TargetTable` (a constant number of queries);
+- `check_document(data)` on a whole exchange file (a table or a booklet), with
+  the shipped layouts and schemes unless told how to resolve a layout code;
+- `shipped_layout(code)`: the (layout, scheme tree, params) of a shipped layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from indicators.checks import DEFAULT_PARAMS, Finding, TableReport, check_table, document_tables
+from indicators.schemes import scheme_params
+from indicators.schemes import scheme_tree as shipped_scheme_tree
+from tables.imports.exchange import export_table
+from tables.layouts import LAYOUTS_BY_CODE, infer_layout_code, layout_as_dict
+
+
+def check_stored_table(table) -> list[Finding]:
+    """Findings for a stored `TargetTable`, in a number of queries that does not grow with its rows.
+
+    Pass a table from `tables.imports.exchange.tables_for_export()` (layout, scheme,
+    tasks and indicators fetched up front); the scheme's categories are one
+    more query.
+    """
+    data = export_table(table, with_ids=True)
+    layout = table.layout
+    scheme = layout.scheme
+    params = {**DEFAULT_PARAMS, **(scheme.params or {})}
+    return check_table(data, layout=layout_as_dict(layout), scheme_tree=scheme.tree(), params=params)
+
+
+def check_document(
+    data: dict,
+    label: str = "",
+    *,
+    resolve: Callable[[str], tuple[dict, dict[str, list[str]], dict]] | None = None,
+) -> list[TableReport]:
+    """Check every table of an exchange document (a booklet: each project table).
+
+    `resolve(layout_code)` gives `(layout, scheme_tree, params)`; by default
+    the layouts and schemes shipped in `tables.layouts` / `indicators.schemes`.
+    """
+    resolve = resolve or shipped_layout
+    reports = []
+    for suffix, table in document_tables(data):
+        layout, tree, params = resolve(table.get("layout") or infer_layout_code(table))
+        findings = check_table(table, layout=layout, scheme_tree=tree, params=params)
+        reports.append(TableReport(f"{label}{suffix}", str(table.get("title") or ""), findings))
+    return reports
+
+
+def shipped_layout(code: str) -> tuple[dict, dict[str, list[str]], dict]:
+    """(layout, scheme tree, params) of a layout shipped in `tables.layouts`."""
+    if code not in LAYOUTS_BY_CODE:
+        raise ValueError(f"未知的表样“{code}”")
+    layout = LAYOUTS_BY_CODE[code]
+    return layout, shipped_scheme_tree(layout["scheme"]), scheme_params(layout["scheme"])
