@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,6 +136,29 @@ def _fresh_cache():
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium as Playwright drives it here (never `playwright install`: it downloads a browser).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def launched_chromium():
+    """Headless Debian Chromium for one browser fixture, whatever its scope."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        connections.close_all()  # the connection opened in Playwright's loop context
 
 
 def pytest_runtest_setup(item):

@@ -14,19 +14,11 @@ from tables.models import Comment, ReviewDecision, TargetTable
 from tables.review import workflow
 
 # The Chromium setup of the review cycle's browser test, shared rather than copied.
-from tests.review.test_review_browser import ARTIFACTS, CHROMIUM, browser, page  # noqa: F401
+from tests.review.test_review_browser import ARTIFACTS, browser, page  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
 ]
-
-
-@pytest.fixture(autouse=True)
-def no_login_lockout():
-    """Failed logins of earlier tests (same process, same 127.0.0.1) would lock the address out."""
-    from django.core.cache import cache
-
-    cache.clear()
 
 
 def log_in(page, base: str, username: str) -> None:  # noqa: F811 (the fixture)

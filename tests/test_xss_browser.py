@@ -16,7 +16,8 @@ from django.urls import reverse
 from indicators.models import CatalogEntry, Indicator
 from tables.models import Organisation, OverallGoal, ReviewDecision, Round, SubGoal, TargetTable, Task
 from tables.review import workflow
-from tests.editor.test_editor_browser import ARGS, CHROMIUM, log_in, saved, settle, wait_until
+from tests.conftest import launched_chromium
+from tests.editor.test_editor_browser import log_in, saved, settle, wait_until
 from tests.factories import layout
 
 PAYLOAD = '"><img src=x onerror=window.__xss=1><script>window.__xss=1</script>'
@@ -50,14 +51,8 @@ def _reference(reference_tables):
 
 @pytest.fixture
 def browser():
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
-        connections.close_all()  # the connection opened in Playwright's loop context
 
 
 def _store_texts(world) -> None:

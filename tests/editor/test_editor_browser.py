@@ -14,19 +14,9 @@ from django.db import connections
 
 from indicators.models import Indicator
 from tables.models import Layout, Round, TargetTable
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, launched_chromium
 from tests.factories import IndicatorFactory, TableFactory
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 DOCS = ROOT / "docs" / "screenshots"
@@ -51,13 +41,8 @@ def _reference(reference_tables):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
-        connections.close_all()  # the connection opened in Playwright's loop context
 
 
 @pytest.fixture

@@ -13,17 +13,8 @@ import pytest
 from django.db import connections
 
 from tables.models import Comment, Snapshot, TargetTable
+from tests.conftest import launched_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 DOCS = ROOT / "docs" / "screenshots"
@@ -39,23 +30,10 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def no_login_lockout():
-    """Failed logins of earlier tests (same process, same 127.0.0.1) would lock the address out."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
-        connections.close_all()  # the connection opened in Playwright's loop context
 
 
 @pytest.fixture
