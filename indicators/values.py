@@ -154,8 +154,11 @@ _DATE_ACTION = re.compile(
 _RE_DATE_ISO = re.compile(
     r"^(?P<y>\d{4})(?P<sep>[-/])(?P<m>\d{1,2})(?:(?P=sep)(?P<d>\d{1,2}))?$|^(?P<y2>\d{4})\.(?P<m2>\d{1,2})\.(?P<d2>\d{1,2})$"
 )
+# Leading zeros are read past (`012月` is 12月, `000月` the month 0 that does not exist), as a
+# number's display form drops them: otherwise `012月` would read as 12 months and its display
+# form `12月` as December.
 _RE_DATE_MD = re.compile(
-    r"^(?:(?P<y>\d{4})年(?:度)?)?(?P<m>\d{1,2})月(?:份)?(?:(?P<d>\d{1,2})[日号])?(?P<part>底|末|初|上旬|中旬|下旬)?$"
+    r"^(?:(?P<y>\d{4})年(?:度)?)?0*(?P<m>\d{1,2})月(?:份)?(?:0*(?P<d>\d{1,2})[日号])?(?P<part>底|末|初|上旬|中旬|下旬)?$"
 )
 _RE_DATE_Y = re.compile(r"^0*(?P<y>\d{4})年(?:度)?(?:年?(?P<part>底|末|初))?$")
 _RE_DATE_THIS_YEAR = re.compile(r"^(?:本|当|今)?年(?:度)?(?P<part>底|末|初)$")

@@ -315,6 +315,22 @@ def test_every_grade_round_trips(text):
     assert parse_value(value.normalized).meaning() == value.meaning()
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "normalized"),
+    [
+        ("012月", "date", "12月"),
+        ("03月", "date", "3月"),
+        ("3月008日", "date", "3月8日"),
+        ("000月", "unparseable", "000月"),
+    ],
+)
+def test_a_month_with_leading_zeros_reads_as_its_display_form_does(text, kind, normalized):
+    # Found by the fuzz below: "000月" read as 0 months while its display form "0月" did not read at all.
+    value = parse_value(text)
+    assert (value.kind, value.normalized) == (kind, normalized)
+    assert parse_value(value.normalized).meaning() == value.meaning()
+
+
 _TRICKY = (
     "0123456789０１２３４５６７８９.,%％≥≤<>=＞＜＝~～-—至到年月日底前天个人元万/*_ 约以上内定性量（）()其他不适用AB优"
 )
