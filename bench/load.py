@@ -453,6 +453,9 @@ class Person:
         if response is None or response.status_code != 302:
             return False
         home = await self.request("page", "GET", response.headers["Location"])
+        # After a login without `next`, /start/ sends a reviewer to the queue and a filler to their tables.
+        if home is not None and home.status_code == 302:
+            home = await self.request("page", "GET", home.headers["Location"])
         if home is not None and home.status_code == 200:
             self.csrf = htmx_token(home.text) or ""
         return bool(self.csrf)
