@@ -31,3 +31,5 @@ urlpatterns = [
     path("edit/", include("tables.editor.urls")),
     path("review/", include("tables.review.urls")),
 ]
+
+handler400 = "tables.middleware.bad_request"  # a database restart is a 503, not a "bad request"

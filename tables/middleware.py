@@ -157,9 +157,30 @@ class DatabaseUnavailableMiddleware:
 
 
 def _is_database_error(exception: BaseException | None) -> bool:
+    """Whether a lost database is behind `exception`, also where Django re-raised it as something else
+    (a session save cut off by the database becomes SessionInterrupted, answered 400)."""
     from django.db import InterfaceError, OperationalError
 
-    return isinstance(exception, (OperationalError, InterfaceError))
+    seen = 0
+    while exception is not None and seen < 10:
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return True
+        exception, seen = exception.__cause__ or exception.__context__, seen + 1
+    return False
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: Django's 400 page, or the 503 page when the database went away under the request.
+
+    SessionMiddleware turns a session save the database cut off into SessionInterrupted, a
+    SuspiciousOperation that Django answers 400 ("the session was deleted") without telling any
+    middleware; the user would be told their request was malformed while the database restarts.
+    """
+    from django.views.defaults import bad_request as django_bad_request
+
+    if _is_database_error(exception):
+        return _unavailable()
+    return django_bad_request(request, exception)
 
 
 def _note_database_error(sender, request: HttpRequest | None = None, **kwargs) -> None:

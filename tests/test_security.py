@@ -82,6 +82,30 @@ def test_a_database_error_after_the_view_is_a_503_not_a_500(client, world, monke
     assert response.status_code == 503 and "暂时无法连接数据库" in response.content.decode()
 
 
+def test_a_session_save_the_database_cuts_off_is_a_503_not_a_bad_request(client, world, monkeypatch):
+    """Django turns a session save that fails on the database into SessionInterrupted, answered 400
+    "the session was deleted" (seen once in the load test's PostgreSQL restart)."""
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+
+    def cut_off(self, must_create=False):
+        try:
+            raise OperationalError("terminating connection due to administrator command")
+        except OperationalError:
+            raise UpdateError  # noqa: B904 -- as Django does: the OperationalError is its __context__
+
+    client.force_login(world.filler_a)  # no activity stamp yet: this request writes the session
+    monkeypatch.setattr(SessionStore, "save", cut_off)
+    response = client.get(reverse("home"))
+    assert response.status_code == 503 and "暂时无法连接数据库" in response.content.decode()
+
+
+def test_a_really_bad_request_is_still_a_400(client, world):
+    response = client.get(reverse("home"), headers={"Host": "evil.example"})
+    assert response.status_code == 400
+
+
 def test_static_files_collect_with_the_production_storage(settings, tmp_path):
     """`make serve-prod` runs collectstatic with hashed, compressed files and a manifest: every
     reference inside the vendored CSS and JS must resolve (no source maps that are not shipped)."""
