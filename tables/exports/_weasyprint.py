@@ -2,9 +2,9 @@
 
 Pinned to weasyprint==70.0 (requirements.txt); tests/exports/test_library_adaptations.py
 fails, naming the installed version and this module, when an upgrade removes what is
-relied on here. Each adaptation is here because the one-table PDF benchmark
-(`make bench`, docs/benchmarks.md "PDF, one table") missed its mark without it:
-0.442 s before commit 773732b, 0.289 s after, 0.247 s today.
+relied on here. Each adaptation came with commit 773732b ("faster one-table PDF"),
+with the saving measured then and given below; the one-table PDF takes 0.247 s
+today (`make bench`, docs/benchmarks.md "PDF, one table", warm, median of 9).
 
 - `Engine`: one `FontConfiguration`, the parsed stylesheets and one `URLFetcher` per
   process (the "warm" in the benchmark); a new fetcher builds an SSL context (~30 ms).
