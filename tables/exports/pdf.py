@@ -7,16 +7,13 @@ are cut into pages, and each page is its own table whose merged cells are
 split, closed and labelled again, with the section's header rows on top.
 After layout we check that each page table did land on one page; if an
 estimate was short, the real row heights are measured and we lay out once
-more.
+more. What this takes from WeasyPrint beyond its documented API (a faster
+document class, the box tree, the paused GC) is in `tables.exports._weasyprint`.
 """
 
 from __future__ import annotations
 
-import gc
 import os
-import threading
-from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -45,8 +42,6 @@ if FONTS_CONF.exists():
     os.environ.setdefault("FONTCONFIG_FILE", str(FONTS_CONF))
 
 PX_TO_MM = 25.4 / 96
-# Pango's font map and the shared FontConfiguration are not safe across threads.
-_LOCK = threading.Lock()
 SERIF = '"Noto Serif CJK SC GB", "Noto Serif CJK SC GB2", "Noto Serif CJK SC", 宋体, serif'
 SANS = '"Noto Sans CJK SC GB", "Noto Sans CJK SC GB2", "Noto Sans CJK SC", 黑体, sans-serif'
 _MAX_PASSES = 3
@@ -63,78 +58,26 @@ def require_print_support() -> None:
         raise PdfUnavailable(f"无法生成 PDF：{missing_message(missing)}")
 
 
-@dataclass(frozen=True)
-class _Engine:
-    """WeasyPrint with what every document shares: made once per process (the 'warm' in the benchmark)."""
-
-    weasyprint: ModuleType
-    font_config: object  # weasyprint.text.fonts.FontConfiguration
-    stylesheets: list  # parsed once: fonts, print.css, the cell styles
-    fetcher: object
-    xhtml: type  # the HTML document class for expat-parsed trees
-
-
 @cache
-def _weasy() -> _Engine:
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
+def _weasyprint() -> ModuleType:
+    """`tables.exports._weasyprint`, imported on the first PDF rather than with this module:
+    WeasyPrint loads Pango and takes about a second to import, which processes that never
+    print (most requests, the task worker's other jobs) need not pay."""
+    from tables.exports import _weasyprint
 
-    font_config = FontConfiguration()
-    stylesheets = [
-        weasyprint.CSS(string=font_face_css(), font_config=font_config),
-        weasyprint.CSS(filename=str(TEMPLATES / "print.css"), font_config=font_config),
-        weasyprint.CSS(string=_style_css(), font_config=font_config),
-    ]
-    # One fetcher for all documents: a new one builds an SSL context each time (~30 ms),
-    # and print documents load nothing from the network anyway.
-    fetcher = weasyprint.URLFetcher()
-    return _Engine(weasyprint, font_config, stylesheets, fetcher, _xhtml_class(weasyprint))
+    return _weasyprint
 
 
-def _xhtml_class(weasyprint):
-    """An `HTML` document made from a tree that expat parsed, with a leaner UA stylesheet.
-
-    The print templates are well-formed XHTML, so the C parser reads a table in
-    well under a millisecond where WeasyPrint's pure-Python HTML5 parser takes
-    20–30 ms. And WeasyPrint's UA stylesheet gives every element six
-    pseudo-elements (::marker and the footnote/note ones) whose styles are computed
-    for ~300 elements a table although print documents use none of them.
-    """
-    import re
-
-    import cssselect2
-    from weasyprint.css.counters import CounterStyle
-    from weasyprint.html import UA
-    from weasyprint.urls import ensure_url
-
-    unused = re.compile(r"(?m)^::(?:marker|footnote-\w+|note-\w+) \{[^}]*\}$")
-    ua = [weasyprint.CSS(string=unused.sub("", UA), counter_style=CounterStyle())]
-
-    class XHTML(weasyprint.HTML):
-        # Sets what HTML.__init__ sets, from a parsed tree instead of a source.
-        def __init__(self, root, base_url: str, url_fetcher):
-            self.base_url = ensure_url(base_url)
-            self.url_fetcher = url_fetcher
-            self.media_type = "print"
-            self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
-            self.etree_element = self.wrapper_element.etree_element
-
-        def _ua_stylesheets(self, forms=False):
-            return ua
-
-    return XHTML
+def _weasy():
+    """The engine every PDF shares, made once per process (the 'warm' in the benchmark)."""
+    return _weasyprint().engine(
+        lambda: [{"string": font_face_css()}, {"filename": str(TEMPLATES / "print.css")}, {"string": _style_css()}]
+    )
 
 
 def _parse(html: str):
-    """The rendered template as a WeasyPrint document; HTML5 parsing if expat refuses it."""
-    from xml.etree import ElementTree
-
-    engine = _weasy()
-    try:
-        root = ElementTree.fromstring(html)
-    except (ElementTree.ParseError, ValueError):  # a character XML forbids, in user text
-        return engine.weasyprint.HTML(string=html, base_url=str(TEMPLATES), url_fetcher=engine.fetcher)
-    return engine.xhtml(root, str(TEMPLATES), engine.fetcher)
+    """The rendered template as a WeasyPrint document."""
+    return _weasy().parse(html, str(TEMPLATES))
 
 
 # ---------------------------------------------------------------------------
@@ -229,39 +172,22 @@ def _style_css() -> str:
 
 def _walk_tables(document):
     """{data-chunk: set of page numbers} and {(chunk key, row index): height mm}."""
-    from weasyprint.formatting_structure import boxes
-
     pages: dict[str, set[int]] = {}
     heights: dict[tuple[str, int], float] = {}
-    for number, page in enumerate(document.pages):
-        stack = [page._page_box]
-        while stack:
-            box = stack.pop()
-            if isinstance(box, boxes.TableBox):
-                element = getattr(box, "element", None)
-                chunk = element.get("data-chunk") if element is not None else None
-                if chunk:
-                    pages.setdefault(chunk, set()).add(number)
-                    key = chunk.split(":")[0]
-                    for group in box.children:
-                        for row in getattr(group, "children", ()):
-                            r = row.element.get("data-r") if getattr(row, "element", None) is not None else None
-                            if r is not None:
-                                k = (key, int(r))
-                                heights[k] = max(heights.get(k, 0), row.height * PX_TO_MM)
-                continue
-            stack.extend(getattr(box, "children", ()))
+    for number, chunk, rows in _weasyprint().laid_out_tables(document, "data-chunk", "data-r"):
+        pages.setdefault(chunk, set()).add(number)
+        key = chunk.split(":")[0]
+        for r, height in rows:
+            k = (key, int(r))
+            heights[k] = max(heights.get(k, 0), height * PX_TO_MM)
     return pages, heights
 
 
 def _render(template: str, context: dict, views: list[_TableView]):
-    require_print_support()  # every PDF comes through here
     engine = _weasy()
     for attempt in range(_MAX_PASSES):
         context["grid_css"] = _grid_markup(views)
-        document = _parse(render_to_string(template, context)).render(
-            font_config=engine.font_config, stylesheets=engine.stylesheets
-        )
+        document = engine.render(_parse(render_to_string(template, context)))
         pages, heights = _walk_tables(document)
         spilled = {chunk.split(":")[0] for chunk, on in pages.items() if len(on) > 1}
         if not spilled or attempt == _MAX_PASSES - 1:
@@ -277,25 +203,11 @@ def _render(template: str, context: dict, views: list[_TableView]):
     return document  # pragma: no cover
 
 
-@contextmanager
-def _no_cyclic_gc():
-    """The cyclic garbage collector paused for a render, then one young-generation pass.
-
-    A render allocates a few hundred thousand objects and frees nearly all of them by
-    reference counting; with the collector on, it keeps walking them mid-render, and
-    now and then the whole heap (60–80 ms with Django loaded). The few thousand
-    cycles a render does leave are all young afterwards, and one pass over the
-    youngest generation (~4 ms) frees them.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect(0)
+def _pdf(template: str, context: dict, views: list[_TableView]) -> bytes:
+    require_print_support()  # every PDF comes through here, before WeasyPrint is loaded
+    weasyprint = _weasyprint()
+    with weasyprint.LOCK, weasyprint.no_cyclic_gc():
+        return _render(template, context, views).write_pdf()
 
 
 def _meta_context(data: dict, meta: dict | None) -> dict:
@@ -307,8 +219,7 @@ def render_table_pdf(data: dict, layout: dict, *, meta: dict | None = None) -> b
     table = build_table(data, layout_for(data, layout))
     view = _TableView(table, key="t0", data=data, meta=meta)
     context = {"title": table.title, "tables": [view], **_meta_context(data, meta)}
-    with _LOCK, _no_cyclic_gc():
-        return _render("print/table.html", context, [view]).write_pdf()
+    return _pdf("print/table.html", context, [view])
 
 
 def render_booklet_pdf(booklet: dict, layouts, *, meta: dict | None = None) -> bytes:
@@ -352,8 +263,7 @@ def render_booklet_pdf(booklet: dict, layouts, *, meta: dict | None = None) -> b
         "marks": review_marks(meta),
         **_meta_context(booklet, meta),
     }
-    with _LOCK, _no_cyclic_gc():
-        return _render("print/booklet.html", context, views).write_pdf()
+    return _pdf("print/booklet.html", context, views)
 
 
 def render_pdf(data: dict, layout, *, meta: dict | None = None) -> bytes:

@@ -12,19 +12,21 @@ A hidden sheet `_meta` holds one JSON row per sheet: its role, layout and a
 snapshot of the exchange dict. The visible sheets are the official form and
 the truth on import; the snapshot only tells apart what a sheet cannot show
 (null vs "", fields the layout does not print). See `tables.imports.xlsx`.
+
+What this takes from xlsxwriter beyond its documented API (merges added to a
+streamed sheet, finished sheets sealed early) is in `tables.exports._xlsxwriter`.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import tempfile
 from decimal import Decimal
 
 import xlsxwriter
 
+from tables.exports._xlsxwriter import add_merges, seal_sheets
 from tables.exports.printed import (
     MM_PER_PT,
     STYLES,
@@ -104,64 +106,6 @@ def sheet_name(title: str, taken: set[str]) -> str:
         n += 1
     taken.add(name.lower())
     return name
-
-
-class _SealedSheet:
-    """A finished worksheet whose XML is on disk already: what packaging asks of it, nothing more.
-
-    xlsxwriter keeps every Worksheet (≈19 KB each with its merge list and column
-    data, hundreds of attributes) until `Workbook.close()` packages them. A bulk
-    workbook of 500 tables would grow by that much per table, so each finished
-    sheet is assembled at once (`TableWorkbook.seal`) and replaced by this: its
-    name, position, visibility and the ranges that become defined names (print
-    area, print titles). When the workbook closes, the packager asks it for its
-    XML and gets the file moved into place. The attributes below are the ones
-    xlsxwriter 3.3's Workbook and Packager read from a sheet that has no charts,
-    images, comments, tables or VBA (sealed output is compared byte for byte with
-    xlsxwriter's own in tests/exports/test_exports.py).
-    """
-
-    _KEPT = ("name", "index", "hidden", "selected", "active", "print_area_range", "repeat_row_range",
-             "repeat_col_range", "autofilter_area")  # fmt: skip
-    __slots__ = (*_KEPT, "_path", "_target")
-
-    is_chartsheet = False
-    constant_memory = False  # nothing left to stream
-    vba_codename = None
-    has_vml = has_header_vml = has_comments = has_dynamic_arrays = has_embedded_images = False
-    drawing = background_image = None
-    charts = images = shapes = header_images = footer_images = tables = ()
-    comments_list = buttons_list = header_images_list = ()
-    external_hyper_links = external_drawing_links = external_vml_links = external_table_links = ()
-    external_comment_links = external_background_links = drawing_links = vml_drawing_links = ()
-
-    def __init__(self, ws, tmpdir):
-        for name in self._KEPT:
-            setattr(self, name, getattr(ws, name))
-        ws._opt_reopen()
-        ws._write_single_row()  # the last row is still pending in constant-memory mode
-        fd, self._path = tempfile.mkstemp(suffix=".xml", dir=tmpdir)
-        os.close(fd)
-        ws._set_xml_writer(self._path)
-        ws._assemble_xml_file()  # also removes the row data file
-        self._target = None
-
-    def _opt_close(self) -> None:
-        pass
-
-    def _opt_reopen(self) -> None:
-        pass
-
-    def _set_xml_writer(self, target) -> None:
-        self._target = target
-
-    def _assemble_xml_file(self) -> None:
-        if isinstance(self._target, io.StringIO):  # the workbook is packaged in memory
-            with open(self._path, encoding="utf-8") as fh:
-                self._target.write(fh.read())
-            os.unlink(self._path)
-        else:
-            os.replace(self._path, self._target)
 
 
 class TableWorkbook:
@@ -291,9 +235,7 @@ class TableWorkbook:
                 band(line, "sign")
                 row += 1
 
-        # The merge list is written when the workbook closes; cells were streamed in
-        # row order above (merge_range would write ahead of the stream).
-        ws.merge.extend(merges)
+        add_merges(ws, merges)
 
         headers = table.header_rows()
         ws.set_landscape()
@@ -341,10 +283,7 @@ class TableWorkbook:
         sheet is its name and print ranges. Sealed sheets can no longer be written to.
         The hidden `_meta` sheet (position 0) keeps streaming until the workbook closes.
         """
-        sheets = self.wb.worksheets_objs
-        for i in range(max(start, 1), len(sheets)):
-            if not isinstance(sheets[i], _SealedSheet):
-                sheets[i] = self.wb.sheetnames[sheets[i].name] = _SealedSheet(sheets[i], self._tmpdir)
+        seal_sheets(self.wb, max(start, 1), self._tmpdir)
 
     def close(self) -> None:
         if self._first is None:  # an empty workbook still needs one visible sheet

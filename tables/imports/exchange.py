@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 
 from indicators.models import Category, Indicator, Scheme
 from tables.fields import format_amount, parse_amount
@@ -494,25 +493,19 @@ def tables_for_export():
     )
 
 
-_position = attrgetter("position")
-
-
 def attach_rows(table: TargetTable) -> TargetTable:
-    """Give one loaded table its tasks and indicators, ordered, as `tables_for_export()` would.
+    """Give one loaded table its tasks and indicators, ordered, as `tables_for_export()` would (two queries).
 
-    Two plain queries: for a single table, prefetch_related's general machinery costs
-    more than the queries themselves, and every autosave of the editor loads a table.
+    Through the public API: against the two plain queries put into the prefetch cache by
+    hand it used to be, `bench.bench_editor` measured (20 alternated runs each, medians of
+    CPU time, a quiet 2-core machine, SQLite) row saves +6 % (60 rows, 8.9 → 9.5 ms) and
+    +9 % (200 rows, 12.1 → 13.2 ms), step 4 within ±3 %: under the 10 % that would keep it.
     """
-    cache = table.__dict__.setdefault("_prefetched_objects_cache", {})
-    for name, model in (("tasks", Task), ("indicators", Indicator)):
-        queryset = model.objects.filter(table_id=table.pk).order_by("position")
-        # Sorted here: positions are unique within a table, and an ORDER BY costs more to compile.
-        rows = sorted(queryset.order_by(), key=_position)
-        for row in rows:
-            row._state.fields_cache["table"] = table
-        queryset._result_cache = rows
-        queryset._prefetch_done = True
-        cache[name] = queryset
+    prefetch_related_objects(
+        [table],
+        Prefetch("tasks", queryset=Task.objects.order_by("position")),
+        Prefetch("indicators", queryset=Indicator.objects.order_by("position")),
+    )
     return table
 
 
