@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -37,7 +38,9 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from openpyxl.utils import get_column_letter
 
+from tables.imports.xlsx import XlsxImportError, check_package, formula_errors
 from tables.models import Membership, Organisation, PasswordChangeRequired, ReviewDuty, Round, RoundOrganisation, Stage
 from tables.passwords import require_change
 
@@ -118,8 +121,6 @@ def _text(value) -> str:
 
 
 def _read_sheet(workbook, name: str, columns: dict[str, str], required: tuple[str, ...], errors: list[str]):
-    from openpyxl.utils import get_column_letter
-
     if name not in workbook.sheetnames:
         errors.append(f"工作簿中没有名为“{name}”的工作表")
         return []
@@ -150,10 +151,6 @@ def _read_sheet(workbook, name: str, columns: dict[str, str], required: tuple[st
 
 
 def _load(file) -> object:
-    import openpyxl
-
-    from tables.imports.xlsx import XlsxImportError, check_package, formula_errors
-
     data = file.read(settings.IMPORT_MAX_BYTES + 1) if hasattr(file, "read") else bytes(file)
     if len(data) > settings.IMPORT_MAX_BYTES:
         raise AccountsImportError(f"文件过大（上限 {settings.IMPORT_MAX_BYTES // 1024 // 1024} MB）")
@@ -186,117 +183,186 @@ def import_accounts(
     admin, another import), nothing is written and the admin previews again.
     """
     workbook = _load(file)
-    errors: list[str] = []
-
-    def error(ref: str, message: str) -> None:
-        if len(errors) < MAX_ERRORS:
-            errors.append(f"{ref}：{message}")
-
-    org_rows = _read_sheet(workbook, ORG_SHEET, ORG_COLUMNS, ("code", "name"), errors)
-    user_rows = _read_sheet(workbook, USER_SHEET, USER_COLUMNS, ("username", "role"), errors)
-    if errors:
-        raise AccountsImportError(errors)
-
-    # ---- organisations
-    in_file: dict[str, _Row] = {}
-    for row in org_rows:
-        code, name = row.values["code"], row.values["name"]
-        if not code:
-            error(row.refs["code"], "编码不能为空")
-        elif len(code) > 40:
-            error(row.refs["code"], "编码过长（最多 40 个字符）")
-        elif code in in_file:
-            error(row.refs["code"], f"编码“{code}”重复（第 {in_file[code].number} 行已有）")
-        else:
-            in_file[code] = row
-        if not name:
-            error(row.refs["name"], "名称不能为空")
-        elif len(name) > 200:
-            error(row.refs["name"], "名称过长（最多 200 个字符）")
-    codes = (
-        set(in_file)
-        | {row.values.get("parent", "") for row in org_rows}
-        | {row.values.get("organisation", "") for row in user_rows}
-    )
-    existing = {org.code: org for org in Organisation.objects.filter(code__in=codes - {""})}
-    for code, row in in_file.items():
-        parent = row.values.get("parent", "")
-        if not parent:
-            continue
-        if parent == code:
-            error(row.refs["parent"], "上级编码不能是自己")
-        elif parent in in_file:
-            if in_file[parent].values.get("parent"):
-                error(row.refs["parent"], f"上级“{parent}”本身是下属单位；上级只能是部门")
-        elif parent in existing:
-            if existing[parent].parent_id is not None:
-                error(row.refs["parent"], f"上级“{parent}”本身是下属单位；上级只能是部门")
-        else:
-            error(row.refs["parent"], f"找不到上级编码“{parent}”（既不在本表中，也不在系统中）")
-        if code in existing and existing[code].units.exists():
-            error(row.refs["parent"], f"“{code}”在系统中已有下属单位，不能再设上级")
-
-    # ---- users
-    username_ok = UnicodeUsernameValidator()
-    seen_roles: dict[tuple[str, str, str], int] = {}
-    for row in user_rows:
-        values, refs = row.values, row.refs
-        username = values["username"]
-        if not username:
-            error(refs["username"], "用户名不能为空")
-        elif len(username) > 150:
-            error(refs["username"], "用户名过长（最多 150 个字符）")
-        else:
-            try:
-                username_ok(username)
-            except ValidationError:
-                error(refs["username"], f"用户名“{username}”无效（只能包含文字、数字和 @ . + - _）")
-        role = values["role"]
-        if role not in ROLES:
-            error(refs["role"], f"角色“{role}”无效（应为 {'、'.join(ROLES)}）")
-        code = values.get("organisation", "")
-        if role in ROLES and ROLES[role][0] != Membership.Role.ADMIN:
-            if not code:
-                error(refs.get("organisation", refs["role"]), f"{role}须填写部门编码")
-            elif code not in in_file and code not in existing:
-                error(refs["organisation"], f"找不到部门编码“{code}”（既不在本表中，也不在系统中）")
-        include = values.get("include_units", "").upper()
-        if include not in YES | NO:
-            error(refs["include_units"], f"“{values['include_units']}”无效（填“是”或“否”）")
-        email = values.get("email", "")
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                error(refs["email"], f"邮箱“{email}”格式不正确")
-        password = values.get("password", "")
-        if password:
-            someone = get_user_model()(username=username, first_name=values.get("name", ""), email=email)
-            try:
-                validate_password(password, user=someone)
-            except ValidationError as exc:
-                error(refs["password"], f"用户“{username}”的初始密码不符合要求：{''.join(exc.messages)}")
-        if len(values.get("name", "")) > 150:
-            error(refs["name"], "姓名过长（最多 150 个字符）")
-        key = (username, code, ROLES[role][0] if role in ROLES else role)
-        if key in seen_roles:
-            error(refs["role"], f"与第 {seen_roles[key]} 行重复（同一用户、同一部门、同一角色）")
-        seen_roles[key] = row.number
-    if errors:
-        raise AccountsImportError(errors)
+    problems = _Problems()
+    org_rows = _read_sheet(workbook, ORG_SHEET, ORG_COLUMNS, ("code", "name"), problems)
+    user_rows = _read_sheet(workbook, USER_SHEET, USER_COLUMNS, ("username", "role"), problems)
+    if problems:
+        raise AccountsImportError(problems)
+    in_file = _check_organisations(org_rows, problems)
+    existing = _existing_organisations(in_file, org_rows, user_rows)
+    _check_parents(in_file, existing, problems)
+    _check_users(user_rows, in_file, existing, problems)
+    if problems:
+        raise AccountsImportError(problems)
 
     with transaction.atomic():
         result = _write(in_file, user_rows, existing, round_, hash_passwords=not dry_run)
         if result.admin_grants and not confirm_admins and not dry_run:
-            rows = {row.values["username"]: row for row in user_rows if ROLES[row.values["role"]][0] == "admin"}
-            raise AccountsImportError(
-                [f"{rows[name].refs['role']}：授予“{name}”管理员权限须先预览并确认" for name in result.admin_grants]
-            )
+            _refuse_unconfirmed_admins(result, user_rows)
         if previewed is not None and result.digest() != previewed:
             raise PreviewOutdated("预览之后系统中的部门（单位）或账号已有变化，未导入。请重新上传文件，核对新的预览。")
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+def _refuse_unconfirmed_admins(result: AccountsImportResult, user_rows: list[_Row]) -> None:
+    rows = {row.values["username"]: row for row in user_rows if ROLES[row.values["role"]][0] == "admin"}
+    raise AccountsImportError(
+        [f"{rows[name].refs['role']}：授予“{name}”管理员权限须先预览并确认" for name in result.admin_grants]
+    )
+
+
+# ---------------------------------------------------------------- checking the rows, one rule a function
+
+
+class _Problems(list):
+    """The problems found so far, as "sheet!cell：message"; no more than MAX_ERRORS from the row checks."""
+
+    def add(self, ref: str, message: str | None) -> None:
+        if message and len(self) < MAX_ERRORS:
+            self.append(f"{ref}：{message}")
+
+
+def _check_organisations(org_rows: list[_Row], problems: _Problems) -> dict[str, _Row]:
+    """Each organisation row's code and name; returns the rows with a good code, by code."""
+    in_file: dict[str, _Row] = {}
+    for row in org_rows:
+        code = row.values["code"]
+        message = _code_problem(code, in_file)
+        problems.add(row.refs["code"], message)
+        if message is None:
+            in_file[code] = row
+        problems.add(row.refs["name"], _name_problem(row.values["name"]))
+    return in_file
+
+
+def _code_problem(code: str, in_file: dict[str, _Row]) -> str | None:
+    if not code:
+        return "编码不能为空"
+    if len(code) > 40:
+        return "编码过长（最多 40 个字符）"
+    if code in in_file:
+        return f"编码“{code}”重复（第 {in_file[code].number} 行已有）"
+    return None
+
+
+def _name_problem(name: str) -> str | None:
+    if not name:
+        return "名称不能为空"
+    if len(name) > 200:
+        return "名称过长（最多 200 个字符）"
+    return None
+
+
+def _existing_organisations(in_file: dict[str, _Row], org_rows: list[_Row], user_rows: list[_Row]) -> dict:
+    """The organisations already in the system that the workbook names, by code."""
+    codes = (
+        set(in_file)
+        | {row.values.get("parent", "") for row in org_rows}
+        | {row.values.get("organisation", "") for row in user_rows}
+    )
+    return {org.code: org for org in Organisation.objects.filter(code__in=codes - {""})}
+
+
+def _check_parents(in_file: dict[str, _Row], existing: dict, problems: _Problems) -> None:
+    """A 上级 is a 部门 (in the file or the system), and an organisation with units gets none."""
+    for code, row in in_file.items():
+        parent = row.values.get("parent", "")
+        if not parent:
+            continue
+        problems.add(row.refs["parent"], _parent_problem(code, parent, in_file, existing))
+        if code in existing and existing[code].units.exists():
+            problems.add(row.refs["parent"], f"“{code}”在系统中已有下属单位，不能再设上级")
+
+
+def _parent_problem(code: str, parent: str, in_file: dict[str, _Row], existing: dict) -> str | None:
+    if parent == code:
+        return "上级编码不能是自己"
+    if parent in in_file:
+        is_unit = bool(in_file[parent].values.get("parent"))
+    elif parent in existing:
+        is_unit = existing[parent].parent_id is not None
+    else:
+        return f"找不到上级编码“{parent}”（既不在本表中，也不在系统中）"
+    return f"上级“{parent}”本身是下属单位；上级只能是部门" if is_unit else None
+
+
+def _check_users(user_rows: list[_Row], in_file: dict[str, _Row], existing: dict, problems: _Problems) -> None:
+    """Each user row, rule by rule, in the order of the columns; then no row twice."""
+    seen_roles: dict[tuple[str, str, str], int] = {}
+    for row in user_rows:
+        values, refs = row.values, row.refs
+        problems.add(refs["username"], _username_problem(values["username"]))
+        problems.add(refs["role"], _role_problem(values["role"]))
+        _check_user_organisation(row, in_file, existing, problems)
+        problems.add(refs.get("include_units", ""), _include_problem(values.get("include_units", "")))
+        problems.add(refs.get("email", ""), _email_problem(values.get("email", "")))
+        problems.add(refs.get("password", ""), _password_problem(values))
+        if len(values.get("name", "")) > 150:
+            problems.add(refs["name"], "姓名过长（最多 150 个字符）")
+        role = values["role"]
+        key = (values["username"], values.get("organisation", ""), ROLES[role][0] if role in ROLES else role)
+        if key in seen_roles:
+            problems.add(refs["role"], f"与第 {seen_roles[key]} 行重复（同一用户、同一部门、同一角色）")
+        seen_roles[key] = row.number
+
+
+_username_ok = UnicodeUsernameValidator()
+
+
+def _username_problem(username: str) -> str | None:
+    if not username:
+        return "用户名不能为空"
+    if len(username) > 150:
+        return "用户名过长（最多 150 个字符）"
+    try:
+        _username_ok(username)
+    except ValidationError:
+        return f"用户名“{username}”无效（只能包含文字、数字和 @ . + - _）"
+    return None
+
+
+def _role_problem(role: str) -> str | None:
+    return None if role in ROLES else f"角色“{role}”无效（应为 {'、'.join(ROLES)}）"
+
+
+def _check_user_organisation(row: _Row, in_file: dict[str, _Row], existing: dict, problems: _Problems) -> None:
+    """Every role but 管理员 needs an organisation, in the file or in the system."""
+    role, code = row.values["role"], row.values.get("organisation", "")
+    if role not in ROLES or ROLES[role][0] == Membership.Role.ADMIN:
+        return
+    if not code:
+        problems.add(row.refs.get("organisation", row.refs["role"]), f"{role}须填写部门编码")
+    elif code not in in_file and code not in existing:
+        problems.add(row.refs["organisation"], f"找不到部门编码“{code}”（既不在本表中，也不在系统中）")
+
+
+def _include_problem(include: str) -> str | None:
+    return None if include.upper() in YES | NO else f"“{include}”无效（填“是”或“否”）"
+
+
+def _email_problem(email: str) -> str | None:
+    if not email:
+        return None
+    try:
+        validate_email(email)
+    except ValidationError:
+        return f"邮箱“{email}”格式不正确"
+    return None
+
+
+def _password_problem(values: dict[str, str]) -> str | None:
+    """An initial password passes AUTH_PASSWORD_VALIDATORS, judged against the user it is for."""
+    password, username = values.get("password", ""), values["username"]
+    if not password:
+        return None
+    someone = get_user_model()(username=username, first_name=values.get("name", ""), email=values.get("email", ""))
+    try:
+        validate_password(password, user=someone)
+    except ValidationError as exc:
+        return f"用户“{username}”的初始密码不符合要求：{''.join(exc.messages)}"
+    return None
 
 
 class PreviewOutdated(AccountsImportError):
@@ -350,104 +416,145 @@ def _write(
     A preview, rolled back anyway, skips hashing the initial passwords: in production
     each hash costs about half a second, and an import may create hundreds of users.
     """
-    User = get_user_model()
     result = AccountsImportResult()
-    note = result.changes.append
+    orgs = _write_organisations(in_file, existing, result)
+    _write_parents(in_file, orgs, existing, result)
+    if round_ is not None:
+        _write_participants(in_file, orgs, round_, result)
+    users: dict[str, object] = {}
+    for row in user_rows:
+        user = _write_user(row, users, result, hash_passwords=hash_passwords)
+        _write_membership(row, user, orgs, result)
+    return result
+
+
+def _write_organisations(in_file: dict[str, _Row], existing: dict, result: AccountsImportResult) -> dict:
+    """Create the new organisations and rename the others; returns every organisation named, by code."""
     orgs = dict(existing)
     for code, row in in_file.items():
-        org = orgs.get(code)
+        org, name = orgs.get(code), row.values["name"]
         if org is None:
-            orgs[code] = Organisation.objects.create(code=code, name=row.values["name"])
+            orgs[code] = Organisation.objects.create(code=code, name=name)
             result.organisations_created += 1
-            note(f"新建部门（单位）{code} {row.values['name']}")
-        elif org.name != row.values["name"]:
-            note(f"部门（单位）{code} 改名：{org.name} → {row.values['name']}")
-            org.name = row.values["name"]
+            result.changes.append(f"新建部门（单位）{code} {name}")
+        elif org.name != name:
+            result.changes.append(f"部门（单位）{code} 改名：{org.name} → {name}")
+            org.name = name
             org.save(update_fields=["name"])
             result.organisations_updated += 1
+    return orgs
+
+
+def _write_parents(in_file: dict[str, _Row], orgs: dict, existing: dict, result: AccountsImportResult) -> None:
+    """Once every organisation exists, each one's 上级 (a parent may come later in the sheet)."""
     for code, row in in_file.items():
         org = orgs[code]
         parent = orgs.get(row.values.get("parent", ""))
         parent_id = parent.pk if parent else None
-        if org.parent_id != parent_id:
-            org.parent_id = parent_id
-            org.save(update_fields=["parent"])
-            if code in existing:
-                result.organisations_updated += 1
-                note(f"部门（单位）{code} 的上级改为：{parent.code if parent else '（无）'}")
-    if round_ is not None:
-        for code in in_file:
-            _, created = RoundOrganisation.objects.get_or_create(round=round_, organisation=orgs[code])
-            result.participants += 1
-            if created:
-                note(f"{code} 列入批次“{round_}”的填报范围")
+        if org.parent_id == parent_id:
+            continue
+        org.parent_id = parent_id
+        org.save(update_fields=["parent"])
+        if code in existing:
+            result.organisations_updated += 1
+            result.changes.append(f"部门（单位）{code} 的上级改为：{parent.code if parent else '（无）'}")
 
-    users: dict[str, object] = {}
-    for row in user_rows:
-        values = row.values
-        username = values["username"]
-        user = users.get(username)
-        is_new = False
-        if user is None:
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                is_new = True
-                user = User(username=username)
-                if values.get("password") and hash_passwords:
-                    user.set_password(values["password"])
-                else:
-                    user.set_unusable_password()  # the admin sets one before first login (or: a preview)
-                result.users_created += 1
-                result.usernames.append(username)
-            else:
-                result.users_updated += 1
-            users[username] = user
-        changed = []
-        if values.get("name") and user.first_name != values["name"]:
-            changed.append(f"姓名 {user.first_name or '（空）'} → {values['name']}")
-            user.first_name = values["name"]
-        if values.get("email") and user.email != values["email"]:
-            changed.append(f"邮箱 {user.email or '（空）'} → {values['email']}")
-            user.email = values["email"]
-        user.save()
+
+def _write_participants(in_file: dict[str, _Row], orgs: dict, round_: Round, result: AccountsImportResult) -> None:
+    for code in in_file:
+        _, created = RoundOrganisation.objects.get_or_create(round=round_, organisation=orgs[code])
+        result.participants += 1
+        if created:
+            result.changes.append(f"{code} 列入批次“{round_}”的填报范围")
+
+
+def _write_user(row: _Row, users: dict[str, object], result: AccountsImportResult, *, hash_passwords: bool):
+    """The row's user, created or found (once per user name), with the row's name and e-mail."""
+    values = row.values
+    username = values["username"]
+    user = users.get(username)
+    is_new = False
+    if user is None:
+        user = get_user_model().objects.filter(username=username).first()
+        is_new = user is None
         if is_new:
-            note(f"新建用户 {username}" + (f"（{values['name']}）" if values.get("name") else ""))
-            if user.has_usable_password():
-                require_change(user, PasswordChangeRequired.Reason.IMPORTED)
-        elif changed:
-            result.existing_user_changes.append(f"已有用户 {username}：{'；'.join(changed)}")
+            user = _new_user(values, hash_passwords=hash_passwords)
+            result.users_created += 1
+            result.usernames.append(username)
+        else:
+            result.users_updated += 1
+        users[username] = user
+    changed = _update_user(user, values)
+    user.save()
+    if is_new:
+        result.changes.append(f"新建用户 {username}" + (f"（{values['name']}）" if values.get("name") else ""))
+        if user.has_usable_password():
+            require_change(user, PasswordChangeRequired.Reason.IMPORTED)
+    elif changed:
+        result.existing_user_changes.append(f"已有用户 {username}：{'；'.join(changed)}")
+    return user
 
-        role, level = ROLES[values["role"]]
-        code = values.get("organisation", "")
-        organisation = orgs.get(code) if code else None
-        if role == Membership.Role.ADMIN:
-            organisation = None
-        include = values.get("include_units", "").upper() in YES
-        membership, created = Membership.objects.get_or_create(
-            user=user, organisation=organisation, role=role, defaults={"include_units": include}
+
+def _new_user(values: dict[str, str], *, hash_passwords: bool):
+    user = get_user_model()(username=values["username"])
+    if values.get("password") and hash_passwords:
+        user.set_password(values["password"])
+    else:
+        user.set_unusable_password()  # the admin sets one before first login (or: a preview)
+    return user
+
+
+def _update_user(user, values: dict[str, str]) -> list[str]:
+    """Set the row's name and e-mail where given; returns what changed, in words."""
+    changed = []
+    if values.get("name") and user.first_name != values["name"]:
+        changed.append(f"姓名 {user.first_name or '（空）'} → {values['name']}")
+        user.first_name = values["name"]
+    if values.get("email") and user.email != values["email"]:
+        changed.append(f"邮箱 {user.email or '（空）'} → {values['email']}")
+        user.email = values["email"]
+    return changed
+
+
+def _write_membership(row: _Row, user, orgs: dict, result: AccountsImportResult) -> None:
+    """The row's role for its organisation (all of them for 管理员), and a reviewer's level."""
+    values = row.values
+    role, level = ROLES[values["role"]]
+    code = values.get("organisation", "")
+    organisation = orgs.get(code) if code and role != Membership.Role.ADMIN else None
+    include = values.get("include_units", "").upper() in YES
+    membership, created = Membership.objects.get_or_create(
+        user=user, organisation=organisation, role=role, defaults={"include_units": include}
+    )
+    result.memberships_created += created
+    where = f"{organisation.code} {organisation.name}" if organisation else "全部部门"
+    username = values["username"]
+    if created and role == Membership.Role.ADMIN:
+        result.admin_grants.append(username)
+    elif created:
+        result.changes.append(
+            f"{username} 新增权限：{values['role']} · {where}" + ("（含下属单位）" if include else "")
         )
-        result.memberships_created += created
-        where = f"{organisation.code} {organisation.name}" if organisation else "全部部门"
-        if created and role == Membership.Role.ADMIN:
-            result.admin_grants.append(username)
-        elif created:
-            note(f"{username} 新增权限：{values['role']} · {where}" + ("（含下属单位）" if include else ""))
-        if not created and membership.include_units != include and values.get("include_units", ""):
-            membership.include_units = include
-            membership.save(update_fields=["include_units"])
-            note(f"{username} 的权限（{values['role']} · {where}）{'改为' if include else '不再'}含下属单位")
-        if level == Stage.DEPARTMENT:
-            ReviewDuty.objects.update_or_create(membership=membership, defaults={"level": Stage.DEPARTMENT})
-        elif role == Membership.Role.REVIEWER:
-            ReviewDuty.objects.filter(membership=membership).delete()
-    return result
+    if not created and membership.include_units != include and values.get("include_units", ""):
+        membership.include_units = include
+        membership.save(update_fields=["include_units"])
+        result.changes.append(
+            f"{username} 的权限（{values['role']} · {where}）{'改为' if include else '不再'}含下属单位"
+        )
+    _write_review_duty(membership, role, level)
+
+
+def _write_review_duty(membership: Membership, role: str, level: str | None) -> None:
+    """A 主管部门审核人 reviews at the department stage; any other reviewer at the finance stage."""
+    if level == Stage.DEPARTMENT:
+        ReviewDuty.objects.update_or_create(membership=membership, defaults={"level": Stage.DEPARTMENT})
+    elif role == Membership.Role.REVIEWER:
+        ReviewDuty.objects.filter(membership=membership).delete()
 
 
 def template_workbook() -> bytes:
     """An empty workbook with both sheets and their headers, to fill in."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
+    workbook = openpyxl.Workbook()
     orgs = workbook.active
     orgs.title = ORG_SHEET
     orgs.append(list(ORG_COLUMNS))

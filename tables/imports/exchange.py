@@ -128,6 +128,12 @@ def check_structure(data: object, source_name: str = "") -> None:
     the full validation (`project`, `source`) have the right type.
     """
     reader = _Reader(source_name or "导入文件")
+    _check_nesting_and_texts(reader, data)
+    _check_parts_read_early(reader, data)
+
+
+def _check_nesting_and_texts(reader: _Reader, data: object) -> None:
+    """Depth first, without recursion (a deep file must not exhaust Python's stack)."""
     stack: list[tuple[object, str, int]] = [(data, "", 0)]
     while stack:
         value, path, depth = stack.pop()
@@ -144,6 +150,10 @@ def check_structure(data: object, source_name: str = "") -> None:
             stack.extend(reversed(items))
         elif isinstance(value, list):
             stack.extend(reversed([(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value, start=1)]))
+
+
+def _check_parts_read_early(reader: _Reader, data: object) -> None:
+    """The root is an object, and each table's `project` and `source` have the right type."""
     root = reader.obj(data, "（根）")
     tables = [("", root)]
     if root.get("format") == BOOKLET_FORMAT and isinstance(root.get("projects"), list):
@@ -202,15 +212,48 @@ def _scheme_categories(scheme: Scheme, cache: dict) -> tuple[set[str], set[str]]
 
 
 def _read_table(data: object, reader: _Reader, path: str, layout_code: str | None, cache: dict) -> _TableDraft:
+    """One table of a document, checked part by part in the order a reader of the file meets them."""
     data = reader.obj(data, path or "（根）")
+    kind, year = _read_kind_and_year(data, reader, path)
+    p = (lambda key: f"{path}.{key}") if path else (lambda key: key)
+    title, organisation = _read_title_and_organisation(data, reader, path, p)
+    layout = _layout_for(data, layout_code, reader, path)
+    fields: dict = {
+        "title": title,
+        "mission": reader.text(data, "mission", path, required=False, nullable=True),
+        "goal": reader.text(data, "goal", path, required=False, nullable=True),
+        "source": data.get("source") if isinstance(data.get("source"), str) else "",
+    }
+    fields |= _read_project(data, kind, reader, p)
+    for key in ("project_code", "project_name", "source"):
+        reader.limit(fields.get(key), _max_length(TargetTable, key), p(key.replace("_", ".", 1)))
+    fields |= _read_budget(data, reader, p)
+    fields |= _read_spending_plan(data, reader, p)
+    tasks = _read_tasks(data, reader, p)
+    indicators = _read_indicators(data, layout.scheme, _scheme_categories(layout.scheme, cache), reader, path, p)
+    return _TableDraft(
+        data=data,
+        layout=layout,
+        organisation=organisation,
+        year=year,
+        kind=kind,
+        fields=fields,
+        tasks=tasks,
+        indicators=indicators,
+    )
+
+
+def _read_kind_and_year(data: dict, reader: _Reader, path: str) -> tuple[str, int]:
     fmt = reader.require(data, "format", path)
     if fmt != TABLE_FORMAT:
         raise reader.fail(f"{path}.format" if path else "format", f"格式应为“{TABLE_FORMAT}”，实际为“{fmt}”")
     kind = reader.require(data, "kind", path)
     if kind not in TargetTable.Kind.values:
         raise reader.fail(f"{path}.kind" if path else "kind", f"表类型应为 department 或 project，实际为“{kind}”")
-    year = reader.year(data, path)
-    p = (lambda key: f"{path}.{key}") if path else (lambda key: key)
+    return kind, reader.year(data, path)
+
+
+def _read_title_and_organisation(data: dict, reader: _Reader, path: str, p) -> tuple[str, dict]:
     title = reader.text(data, "title", path)
     org = reader.obj(reader.require(data, "organization", path), p("organization"))
     org_name = reader.text(org, "name", p("organization"))
@@ -220,38 +263,48 @@ def _read_table(data: object, reader: _Reader, path: str, layout_code: str | Non
     reader.limit(title, _max_length(TargetTable, "title"), p("title"))
     reader.limit(org_name, _max_length(Organisation, "name"), p("organization.name"))
     reader.limit(org_code, _max_length(Organisation, "code"), p("organization.code"))
-    layout = _layout_for(data, layout_code, reader, path)
+    return title, {"code": org_code, "name": org_name}
 
-    fields: dict = {
-        "title": title,
-        "mission": reader.text(data, "mission", path, required=False, nullable=True),
-        "goal": reader.text(data, "goal", path, required=False, nullable=True),
-        "source": data.get("source") if isinstance(data.get("source"), str) else "",
-    }
+
+def _read_project(data: dict, kind: str, reader: _Reader, p) -> dict:
+    """A project table's `project` (code, name, purpose); a department table has none."""
     project = data.get("project")
-    if kind == TargetTable.Kind.PROJECT:
-        project = reader.obj(project, p("project"))
-        fields["project_code"] = reader.text(project, "code", p("project"))
-        fields["project_name"] = reader.text(project, "name", p("project"))
-        fields["project_purpose"] = reader.text(project, "purpose", p("project"), required=False, nullable=True) or ""
-    elif project is not None:
-        raise reader.fail(p("project"), "整体支出表不应有 project（项目信息）")
-    for key in ("project_code", "project_name", "source"):
-        reader.limit(fields.get(key), _max_length(TargetTable, key), p(key.replace("_", ".", 1)))
+    if kind != TargetTable.Kind.PROJECT:
+        if project is not None:
+            raise reader.fail(p("project"), "整体支出表不应有 project（项目信息）")
+        return {}
+    project = reader.obj(project, p("project"))
+    return {
+        "project_code": reader.text(project, "code", p("project")),
+        "project_name": reader.text(project, "name", p("project")),
+        "project_purpose": reader.text(project, "purpose", p("project"), required=False, nullable=True) or "",
+    }
 
+
+def _read_budget(data: dict, reader: _Reader, p) -> dict:
+    fields = {}
     budget = reader.obj(data.get("budget") or {}, p("budget"))
     for key in budget:
         if key not in TargetTable.BUDGET_KEYS:
             raise reader.fail(p(f"budget.{key}"), "未定义的预算字段")
         fields[f"budget_{key}"] = reader.amount(budget, key, p("budget"))
-    plan = data.get("spending_plan")
-    if plan is not None:
-        plan = reader.obj(plan, p("spending_plan"))
-        for key in plan:
-            if key not in TargetTable.PLAN_MONTHS:
-                raise reader.fail(p(f"spending_plan.{key}"), "月份应为 03、06、10 或 12")
-            fields[f"plan_{key}"] = reader.amount(plan, key, p("spending_plan"))
+    return fields
 
+
+def _read_spending_plan(data: dict, reader: _Reader, p) -> dict:
+    plan = data.get("spending_plan")
+    if plan is None:
+        return {}
+    fields = {}
+    plan = reader.obj(plan, p("spending_plan"))
+    for key in plan:
+        if key not in TargetTable.PLAN_MONTHS:
+            raise reader.fail(p(f"spending_plan.{key}"), "月份应为 03、06、10 或 12")
+        fields[f"plan_{key}"] = reader.amount(plan, key, p("spending_plan"))
+    return fields
+
+
+def _read_tasks(data: dict, reader: _Reader, p) -> list[dict]:
     tasks_raw = data.get("tasks") or []
     if not isinstance(tasks_raw, list):
         raise reader.fail(p("tasks"), "应为列表")
@@ -269,44 +322,45 @@ def _read_table(data: object, reader: _Reader, path: str, layout_code: str | Non
             }
         )
         reader.limit(tasks[-1]["name"], _max_length(Task, "name"), f"{where}.name")
+    return tasks
 
-    level1_names, level2_names = _scheme_categories(layout.scheme, cache)
+
+def _read_indicators(
+    data: dict, scheme: Scheme, categories: tuple[set[str], set[str]], reader: _Reader, path: str, p
+) -> list[dict]:
+    """Every indicator row, its level-1 and level-2 names taken from the layout's scheme."""
     indicators_raw = reader.require(data, "indicators", path)
     if not isinstance(indicators_raw, list):
         raise reader.fail(p("indicators"), "应为列表")
-    indicators = []
-    for i, row in enumerate(indicators_raw, start=1):
-        where = p(f"indicators[{i}]")
-        row = reader.obj(row, where)
-        level1 = reader.text(row, "level1", where)
-        level2 = reader.text(row, "level2", where)
-        if level1 not in level1_names:
-            raise reader.fail(f"{where}.level1", f"一级指标“{level1}”不在指标体系“{layout.scheme.name}”中")
-        if level2 not in level2_names:
-            raise reader.fail(f"{where}.level2", f"二级指标“{level2}”不在指标体系“{layout.scheme.name}”中")
-        indicators.append(
-            {
-                "level1": level1,
-                "level2": level2,
-                "level3": reader.text(row, "level3", where),
-                "description": reader.text(row, "description", where, required=False, nullable=True),
-                "value": reader.text(row, "value", where),
-                "basis": reader.text(row, "basis", where, required=False, nullable=True),
-                "note": reader.text(row, "note", where, required=False, nullable=True),
-            }
-        )
-        for key in ("level3", "value", "basis"):
-            reader.limit(indicators[-1][key], _max_length(Indicator, key), f"{where}.{key}")
-    return _TableDraft(
-        data=data,
-        layout=layout,
-        organisation={"code": org_code, "name": org_name},
-        year=year,
-        kind=kind,
-        fields=fields,
-        tasks=tasks,
-        indicators=indicators,
-    )
+    return [
+        _read_indicator(row, p(f"indicators[{i}]"), scheme, categories, reader)
+        for i, row in enumerate(indicators_raw, start=1)
+    ]
+
+
+def _read_indicator(
+    row: object, where: str, scheme: Scheme, categories: tuple[set[str], set[str]], reader: _Reader
+) -> dict:
+    level1_names, level2_names = categories
+    row = reader.obj(row, where)
+    level1 = reader.text(row, "level1", where)
+    level2 = reader.text(row, "level2", where)
+    if level1 not in level1_names:
+        raise reader.fail(f"{where}.level1", f"一级指标“{level1}”不在指标体系“{scheme.name}”中")
+    if level2 not in level2_names:
+        raise reader.fail(f"{where}.level2", f"二级指标“{level2}”不在指标体系“{scheme.name}”中")
+    indicator = {
+        "level1": level1,
+        "level2": level2,
+        "level3": reader.text(row, "level3", where),
+        "description": reader.text(row, "description", where, required=False, nullable=True),
+        "value": reader.text(row, "value", where),
+        "basis": reader.text(row, "basis", where, required=False, nullable=True),
+        "note": reader.text(row, "note", where, required=False, nullable=True),
+    }
+    for key in ("level3", "value", "basis"):
+        reader.limit(indicator[key], _max_length(Indicator, key), f"{where}.{key}")
+    return indicator
 
 
 # ---------------------------------------------------------------- writing
