@@ -32,30 +32,42 @@ class _Fit:
 def _score_cell(column: str, cell: str, cats: _Categories) -> float:
     """How plausible `cell` is in `column`; 0 is neutral."""
     if column in ("level1", "level2"):
-        if not cell:
-            return 0
-        if (column == "level1" and cats.is_level1(cell)) or (column == "level2" and cats.is_level2(cell)):
-            return 2
-        if cats.is_category(cell):
-            return -3 if column == "level1" else -2
-        if _looks_like_value(cell):
-            return -3
-        return 0.5 if cell.endswith("指标") else -1
+        return _score_category(column, cell, cats)
     if column == "level3":
-        if not cell:
-            return -3
-        if cats.is_category(cell):
-            return -2
-        if _looks_like_value(cell):
-            return -2
-        return -1 if cell.endswith("指标") else 0
+        return _score_name(cell, cats)
     if column == "value":
-        if not cell:
-            return -1
-        if _looks_like_value(cell):
-            return 1
-        return -1 if len(cell) > 40 else 0
+        return _score_value(cell)
     return 0
+
+
+def _score_category(column: str, cell: str, cats: _Categories) -> float:
+    """A 一级/二级 cell: its own kind of category scores, the other kind or a value does not."""
+    if not cell:
+        return 0
+    if (column == "level1" and cats.is_level1(cell)) or (column == "level2" and cats.is_level2(cell)):
+        return 2
+    if cats.is_category(cell):
+        return -3 if column == "level1" else -2
+    if _looks_like_value(cell):
+        return -3
+    return 0.5 if cell.endswith("指标") else -1
+
+
+def _score_name(cell: str, cats: _Categories) -> float:
+    """A 三级 name is never blank, a category or a value."""
+    if not cell:
+        return -3
+    if cats.is_category(cell) or _looks_like_value(cell):
+        return -2
+    return -1 if cell.endswith("指标") else 0
+
+
+def _score_value(cell: str) -> float:
+    if not cell:
+        return -1
+    if _looks_like_value(cell):
+        return 1
+    return -1 if len(cell) > 40 else 0
 
 
 def _alignments(cells: list[str], columns: list[str | None]) -> Iterable[tuple[int, frozenset[str]]]:

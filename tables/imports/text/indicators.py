@@ -253,11 +253,8 @@ def _parse_indicator_block(
         if row.blank:
             continue
         if _is_header(row):
-            columns, skip, unknown = _header_columns(row)
-            hint = (skip, next((c for c in columns if c), None))
+            columns, hint = _read_header(row, problems)
             saw_header = True
-            if unknown:
-                problems.append((row.line, row.text, _unknown_columns_reason(unknown)))
             continue
         if _is_footer(row):
             problems.append((row.line, row.text, _FOOTER_REASON))
@@ -277,14 +274,27 @@ def _parse_indicator_block(
         if fit.extra:
             problems.append((row.line, row.text, f"多出的单元格未导入：{'、'.join(fit.extra)}"))
         filler.add(_item_from_fit(row, fit))
+    return RowsResult(_rows_that_fit(filler.finish(), problems), sorted(problems), saw_header)
+
+
+def _read_header(row: Row, problems: list[Problem]) -> tuple[list[str | None], tuple[int, str | None]]:
+    """The columns a header row names and the alignment hint they give; unknown labels are reported."""
+    columns, skip, unknown = _header_columns(row)
+    if unknown:
+        problems.append((row.line, row.text, _unknown_columns_reason(unknown)))
+    return columns, (skip, next((c for c in columns if c), None))
+
+
+def _rows_that_fit(items: list[_Item], problems: list[Problem]) -> list[dict[str, str | None]]:
+    """The finished rows; a row with a cell too long for its column is reported instead."""
     rows = []
-    for item in filler.finish():
+    for item in items:
         reason = next(filter(None, (_too_long(name, item.values.get(name)) for name in _LIMITED)), None)
         if reason:
             problems.append((item.row.line, item.row.text, reason))
         else:
             rows.append(_finish_values(item.values))
-    return RowsResult(rows, sorted(problems), saw_header)
+    return rows
 
 
 _LIMITED = ("level1", "level2", "level3", "value", "basis")

@@ -337,46 +337,56 @@ def _opens_indicators(row: Row, cats: _Categories) -> bool:
 
 def _read_table_row(state: _TableState, row: Row, pending_header: list[tuple[Row, str]]) -> None:
     """One row above the indicator grid: heading, organisation, tasks, goal, budget."""
-    data = state.data
     if _read_heading(state, row):
         return
     state.saw_table_row = True
     if _is_footer(row):
         state.problems.append((row.line, row.text, _FOOTER_REASON))
-        return
-    first = row.filled[0]
-    org = _ORG_LABEL.match(first)
-    if org:
-        rest = [org.group(1).strip(), *row.filled[1:]]
-        name = next((c for c in rest if c), "")
-        organization = _organization(name)
-        if reason := _too_long("organization", organization["name"]):
-            state.problems.append((row.line, row.text, reason))
-        elif name:
-            data["organization"] = organization
-        state.mode = "head"
-        return
+    elif not (_read_organisation(state, row) or _read_goal_or_mission(state, row)):
+        _read_block_row(state, row, pending_header)
+
+
+def _read_organisation(state: _TableState, row: Row) -> bool:
+    """The 部门（单位）名称 row; returns whether the row was it."""
+    org = _ORG_LABEL.match(row.filled[0])
+    if not org:
+        return False
+    rest = [org.group(1).strip(), *row.filled[1:]]
+    name = next((c for c in rest if c), "")
+    organization = _organization(name)
+    if reason := _too_long("organization", organization["name"]):
+        state.problems.append((row.line, row.text, reason))
+    elif name:
+        state.data["organization"] = organization
+    state.mode = "head"
+    return True
+
+
+def _read_goal_or_mission(state: _TableState, row: Row) -> bool:
+    """A 年度总体目标 or 年度履职目标 row (label, then its text); returns whether the row was one."""
     for labels, key in ((_GOAL_LABELS, "goal"), (_MISSION_LABELS, "mission")):
         found = _label_and_text(row, labels)
         if found is not None:
-            data[key] = _clean_goal(found) or None
+            state.data[key] = _clean_goal(found) or None
             state.mode = key
-            return
+            return True
+    return False
+
+
+def _read_block_row(state: _TableState, row: Row, pending_header: list[tuple[Row, str]]) -> None:
+    """A row of the tasks or budget blocks, or more text of the goal above."""
+    data = state.data
     if any(_key(c) in _TASK_HEADER_LABELS for c in row.filled) or _is_amount_header(row):
         _read_task_header(state, row)
-        return
-    if any(_key(c) in _TASK_TOTAL_LABELS for c in row.filled):
+    elif any(_key(c) in _TASK_TOTAL_LABELS for c in row.filled):
         _read_task_totals(state, row)
-        return
-    if any(_budget_field(c) for c in row.cells):
+    elif any(_budget_field(c) for c in row.cells):
         _read_budget(state, row, pending_header)
-        return
-    if all(_is_section_label(c) or _key(c) in _BUDGET_GROUP_LABELS for c in row.filled):
-        return  # block labels only (年度主要任务, 资金来源：)
-    if state.mode in ("goal", "mission") and _continues_text(row):
+    elif all(_is_section_label(c) or _key(c) in _BUDGET_GROUP_LABELS for c in row.filled):
+        pass  # block labels only (年度主要任务, 资金来源：)
+    elif state.mode in ("goal", "mission") and _continues_text(row):
         data[state.mode] = "\n".join(filter(None, [data[state.mode], _clean_goal(row.filled[0])]))
-        return
-    if state.mode == "tasks":
+    elif state.mode == "tasks":
         _read_task(state, row)
-        return
-    state.problems.append((row.line, row.text, "无法识别的行，未导入"))
+    else:
+        state.problems.append((row.line, row.text, "无法识别的行，未导入"))
