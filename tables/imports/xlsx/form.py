@@ -67,10 +67,22 @@ def _parse_table(sheet: _Sheet, layout: dict, *, booklet: bool = False) -> dict:
     elif booklet:
         title = _NUMBERED_TITLE.sub("", title)
     kind = layout.get("kind") or ("project" if sheet.find("项目编码") else "department")
-    table: dict = {
+    table = _empty_table(kind, head["year"], title)
+    if head["year"] is None:
+        sheet.error(*head["year_at"], "请填写预算年度，如“（2024年）”")
+    if kind == "project":
+        _parse_project(sheet, layout, table, head)
+    else:
+        _parse_department(sheet, layout, table, first_label)
+    table["indicators"] = _parse_indicators(sheet, layout, columns_row)
+    return table
+
+
+def _empty_table(kind: str, year: int | None, title: str | None) -> dict:
+    return {
         "format": "target-table/1",
         "kind": kind,
-        "year": head["year"],
+        "year": year,
         "title": title,
         "organization": {"code": None, "name": None},
         "project": None,
@@ -81,33 +93,34 @@ def _parse_table(sheet: _Sheet, layout: dict, *, booklet: bool = False) -> dict:
         "tasks": [],
         "indicators": [],
     }
-    if head["year"] is None:
-        sheet.error(*head["year_at"], "请填写预算年度，如“（2024年）”")
 
-    if kind == "project":
-        _parse_project(sheet, layout, table, head)
-    else:
-        at = sheet.find("部门（单位）名称")
-        if at:
-            table["organization"]["name"] = sheet.text(*sheet.right(*at))
-        if not table["organization"]["name"]:
-            sheet.error(*(sheet.right(*at) if at else (first_label, 1)), "请填写部门（单位）名称")
-        if at := sheet.find("年度履职目标"):
-            table["mission"] = sheet.text(*sheet.right(*at))
-        if at := sheet.find("年度总体目标"):
-            table["goal"] = sheet.text(*sheet.right(*at))
-        table["tasks"] = _parse_tasks(sheet, layout)
-        if "budget" in layout.get("blocks", []):
-            labels = {**BUDGET_LABELS, **(layout.get("options") or {}).get("budget_labels", {})}
-            for key in layout.get("budget_keys") or []:
-                at = sheet.find(labels[key])
-                if at:
-                    table["budget"][key] = sheet.amount(*sheet.right(*at))
-    table["indicators"] = _parse_indicators(sheet, layout, columns_row)
-    return table
+
+def _budget_labels(layout: dict) -> dict[str, str]:
+    return {**BUDGET_LABELS, **(layout.get("options") or {}).get("budget_labels", {})}
+
+
+def _parse_department(sheet: _Sheet, layout: dict, table: dict, first_label: int) -> None:
+    """A department table's organisation, mission, goal, tasks and 预算情况."""
+    at = sheet.find("部门（单位）名称")
+    if at:
+        table["organization"]["name"] = sheet.text(*sheet.right(*at))
+    if not table["organization"]["name"]:
+        sheet.error(*(sheet.right(*at) if at else (first_label, 1)), "请填写部门（单位）名称")
+    if at := sheet.find("年度履职目标"):
+        table["mission"] = sheet.text(*sheet.right(*at))
+    if at := sheet.find("年度总体目标"):
+        table["goal"] = sheet.text(*sheet.right(*at))
+    table["tasks"] = _parse_tasks(sheet, layout)
+    if "budget" in layout.get("blocks", []):
+        labels = _budget_labels(layout)
+        for key in layout.get("budget_keys") or []:
+            at = sheet.find(labels[key])
+            if at:
+                table["budget"][key] = sheet.amount(*sheet.right(*at))
 
 
 def _parse_project(sheet: _Sheet, layout: dict, table: dict, head: dict) -> None:
+    """A project table's organisation (on the unit line), project, budget, spending plan and goal."""
     org_line = head["org_line"] or ""
     match = _ORG_LINE.match(org_line)
     table["organization"] = (
@@ -120,36 +133,46 @@ def _parse_project(sheet: _Sheet, layout: dict, table: dict, head: dict) -> None
         project["name"] = sheet.text(*sheet.right(*at))
         if not project["name"]:
             sheet.error(*sheet.right(*at), "请填写项目名称")
-    labels = {**BUDGET_LABELS, **(layout.get("options") or {}).get("budget_labels", {})}
-    block = sheet.find("预算规模及资金用途")
-    if block:
-        r0 = block[0]
-        r1 = sheet.end(*block)[0]
-        for key in layout.get("budget_keys") or ["total", "fiscal", "other"]:
-            label = labels.get(key, key)
-            for r, c in sheet.labels.get(_norm_label(label), []) + sheet.labels.get(_norm_label("其中：" + label), []):
-                if r == r0:
-                    table["budget"][key] = sheet.amount(*sheet.right(r, c))
-                    break
-            else:
-                table["budget"].setdefault(key, None)
-        if r1 > r0:
-            project["purpose"] = sheet.text(r1, sheet.end(*block)[1] + 1)
+    project["purpose"] = _parse_project_budget(sheet, layout, table["budget"])
     if "spending_plan" in layout.get("blocks", []):
-        plan = {"03": None, "06": None, "10": None, "12": None}
-        at = sheet.find("资金支出计划（%）", "资金支出计划")
-        if at:
-            r1 = sheet.end(*at)[0]
-            for month in plan:
-                hit = [rc for rc in sheet.labels.get(f"{int(month)}月底", []) if rc[0] == at[0]]
-                if hit and r1 > at[0]:
-                    plan[month] = sheet.amount(r1, hit[0][1], percent=True)
-        table["spending_plan"] = plan
+        table["spending_plan"] = _parse_spending_plan(sheet)
     if at := sheet.find("绩效目标"):
         table["goal"] = sheet.text(*sheet.right(*at))
     table["project"] = project
     if not table["organization"]["name"]:
         sheet.error(*head["unit_at"], "请在“单位：万元”同一行左侧填写单位编码和名称")
+
+
+def _parse_project_budget(sheet: _Sheet, layout: dict, budget: dict) -> str | None:
+    """The 预算规模及资金用途 block: amounts on its first row into `budget`; returns the purpose below."""
+    block = sheet.find("预算规模及资金用途")
+    if not block:
+        return None
+    labels = _budget_labels(layout)
+    r0 = block[0]
+    r1 = sheet.end(*block)[0]
+    for key in layout.get("budget_keys") or ["total", "fiscal", "other"]:
+        label = labels.get(key, key)
+        for r, c in sheet.labels.get(_norm_label(label), []) + sheet.labels.get(_norm_label("其中：" + label), []):
+            if r == r0:
+                budget[key] = sheet.amount(*sheet.right(r, c))
+                break
+        else:
+            budget.setdefault(key, None)
+    return sheet.text(r1, sheet.end(*block)[1] + 1) if r1 > r0 else None
+
+
+def _parse_spending_plan(sheet: _Sheet) -> dict[str, str | None]:
+    """资金支出计划（%）: the share spent by the end of March, June, October and December."""
+    plan = {"03": None, "06": None, "10": None, "12": None}
+    at = sheet.find("资金支出计划（%）", "资金支出计划")
+    if at:
+        r1 = sheet.end(*at)[0]
+        for month in plan:
+            hit = [rc for rc in sheet.labels.get(f"{int(month)}月底", []) if rc[0] == at[0]]
+            if hit and r1 > at[0]:
+                plan[month] = sheet.amount(r1, hit[0][1], percent=True)
+    return plan
 
 
 def _parse_tasks(sheet: _Sheet, layout: dict) -> list[dict]:
@@ -211,12 +234,7 @@ def _parse_indicators(sheet: _Sheet, layout: dict, header) -> list[dict]:
         sheet.errors.append(f"{sheet.name}：找不到绩效指标表头（一级指标、二级指标、三级指标、指标值）")
         return []
     r0, keys = header
-
-    try:
-        parents = {l2: l1 for l1, l2s in scheme_tree(layout.get("scheme") or "fin2015").items() for l2 in l2s}
-    except KeyError:
-        parents = {}
-    parents = {**LEVEL2_PARENT, **parents}
+    parents = _level2_parents(layout)
     rows = []
     last = {"level1": None, "level2": None}
     end = sheet.max_row
@@ -226,23 +244,12 @@ def _parse_indicators(sheet: _Sheet, layout: dict, header) -> list[dict]:
             end = r - 1
             break
         row = {key: sheet.text(r, c) for key, c in keys.items()}
-        # Merged or blank group cells mean "same as above" (only until the 一级 changes).
-        if row.get("level1"):
-            if row["level1"] != last["level1"]:
-                last["level2"] = None
-            last["level1"] = row["level1"]
-        if row.get("level2"):
-            last["level2"] = row["level2"]
+        _carry_groups(row, last)
         if not any(row.get(k) for k in ("level3", "value", "description", "basis", "note")):
             continue
         level2 = row.get("level2") or last["level2"]
         level1 = row.get("level1") or last["level1"] or parents.get(level2 or "")
-        if "level3" in keys and not row.get("level3"):
-            sheet.error(r, keys["level3"], "请填写三级指标")
-        if "level1" in keys and not level1:
-            sheet.error(r, keys["level1"], "请填写一级指标")
-        if "level2" in keys and not level2:
-            sheet.error(r, keys["level2"], "请填写二级指标")
+        _check_indicator_row(sheet, r, keys, row, level1, level2)
         rows.append({
             "level1": level1,
             "level2": level2,
@@ -254,6 +261,36 @@ def _parse_indicators(sheet: _Sheet, layout: dict, header) -> list[dict]:
         })  # fmt: skip
     sheet.check_merges(r0 + 1, end, keys, COLUMN_LABELS)
     return rows
+
+
+def _level2_parents(layout: dict) -> dict[str, str]:
+    """二级 → 一级 of the layout's scheme, over the usual names (a blank 一级 is found from its 二级)."""
+    try:
+        parents = {l2: l1 for l1, l2s in scheme_tree(layout.get("scheme") or "fin2015").items() for l2 in l2s}
+    except KeyError:
+        parents = {}
+    return {**LEVEL2_PARENT, **parents}
+
+
+def _carry_groups(row: dict, last: dict) -> None:
+    """Merged or blank group cells mean "same as above" (only until the 一级 changes)."""
+    if row.get("level1"):
+        if row["level1"] != last["level1"]:
+            last["level2"] = None
+        last["level1"] = row["level1"]
+    if row.get("level2"):
+        last["level2"] = row["level2"]
+
+
+def _check_indicator_row(
+    sheet: _Sheet, r: int, keys: dict[str, int], row: dict, level1: str | None, level2: str | None
+) -> None:
+    if "level3" in keys and not row.get("level3"):
+        sheet.error(r, keys["level3"], "请填写三级指标")
+    if "level1" in keys and not level1:
+        sheet.error(r, keys["level1"], "请填写一级指标")
+    if "level2" in keys and not level2:
+        sheet.error(r, keys["level2"], "请填写二级指标")
 
 
 def _parse_overall(sheet: _Sheet) -> dict:

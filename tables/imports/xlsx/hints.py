@@ -55,17 +55,39 @@ def _apply_hints(table: dict, snap: dict | None, layout: dict) -> dict:
     if "goal" not in layout.get("blocks", []):
         out["goal"] = snap.get("goal")
     out["year"] = table["year"] if table.get("year") is not None else snap.get("year")
+    out["organization"] = _hint_organisation(table, snap, layout)
+    out["project"] = _hint_project(table, snap)
+    out["budget"] = _hint_budget(table, snap, layout)
+    out["spending_plan"] = _hint_spending_plan(table, snap)
+    out["tasks"] = _align(table.get("tasks") or [], snap.get("tasks") or [], ("name",), _task_keys(layout))
+    out["indicators"] = _align(
+        table.get("indicators") or [],
+        snap.get("indicators") or [],
+        ("level1", "level2", "level3"),
+        list(layout["columns"]),
+    )
+    return out
+
+
+def _hint_organisation(table: dict, snap: dict, layout: dict) -> dict:
+    """The printed name (and, on a project table, code), the rest from the snapshot."""
     snap_org = snap.get("organization") or {}
     org = table.get("organization") or {}
-    out["organization"] = {**snap_org, "name": _hint(org.get("name"), snap_org.get("name"))}
+    out = {**snap_org, "name": _hint(org.get("name"), snap_org.get("name"))}
     if layout.get("kind") == "project":
-        out["organization"]["code"] = _hint(org.get("code"), snap_org.get("code"))
-    if table.get("project") is not None:
-        snap_project = snap.get("project") or {}
-        out["project"] = {**snap_project, **{k: _hint(v, snap_project.get(k)) for k, v in table["project"].items()}}
-    else:
-        out["project"] = snap.get("project")
+        out["code"] = _hint(org.get("code"), snap_org.get("code"))
+    return out
 
+
+def _hint_project(table: dict, snap: dict) -> dict | None:
+    if table.get("project") is None:
+        return snap.get("project")
+    snap_project = snap.get("project") or {}
+    return {**snap_project, **{k: _hint(v, snap_project.get(k)) for k, v in table["project"].items()}}
+
+
+def _hint_budget(table: dict, snap: dict, layout: dict) -> dict:
+    """The printed amounts (a blank one only if the snapshot has it), and amounts the layout does not print."""
     snap_budget = snap.get("budget") or {}
     budget = {}
     for key, value in (table.get("budget") or {}).items():
@@ -75,26 +97,17 @@ def _apply_hints(table: dict, snap: dict | None, layout: dict) -> dict:
     for key, value in snap_budget.items():
         if key not in (layout.get("budget_keys") or []):
             budget.setdefault(key, value)
-    out["budget"] = budget
+    return budget
 
-    if table.get("spending_plan") is not None:
-        snap_plan = snap.get("spending_plan")
-        if snap_plan is None and not any(table["spending_plan"].values()):
-            out["spending_plan"] = None
-        else:
-            snap_plan = snap_plan or {}
-            out["spending_plan"] = {m: _hint(v, snap_plan.get(m)) for m, v in table["spending_plan"].items()}
-    else:
-        out["spending_plan"] = snap.get("spending_plan")
 
-    out["tasks"] = _align(table.get("tasks") or [], snap.get("tasks") or [], ("name",), _task_keys(layout))
-    out["indicators"] = _align(
-        table.get("indicators") or [],
-        snap.get("indicators") or [],
-        ("level1", "level2", "level3"),
-        list(layout["columns"]),
-    )
-    return out
+def _hint_spending_plan(table: dict, snap: dict) -> dict | None:
+    if table.get("spending_plan") is None:
+        return snap.get("spending_plan")
+    snap_plan = snap.get("spending_plan")
+    if snap_plan is None and not any(table["spending_plan"].values()):
+        return None
+    snap_plan = snap_plan or {}
+    return {m: _hint(v, snap_plan.get(m)) for m, v in table["spending_plan"].items()}
 
 
 def _task_keys(layout: dict) -> list[str]:

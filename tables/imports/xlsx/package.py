@@ -51,14 +51,7 @@ def _read_bytes(file) -> bytes:
 
 def check_package(data: bytes) -> None:
     """Refuse what is not an xlsx package, or would unpack too far (zip bombs), before any XML is read."""
-    if not data:
-        raise XlsxImportError("文件是空的")
-    if len(data) > MAX_BYTES:
-        raise XlsxImportError(f"文件过大（超过 {MAX_BYTES // 1024 // 1024} MB）")
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise XlsxImportError("这是旧版 Excel（.xls）或加密的文件，请在 Excel/WPS 中另存为 .xlsx 后再导入")
-    if data[:4] != b"PK\x03\x04":
-        raise XlsxImportError("文件不是 xlsx 工作簿，请上传 Excel/WPS 保存的 .xlsx 文件")
+    _check_signature(data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             parts = package.infolist()
@@ -69,6 +62,23 @@ def check_package(data: bytes) -> None:
         raise XlsxImportError("xlsx 文件内部文件过多，拒绝导入")
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
         raise XlsxImportError("文件不是 xlsx 工作簿（缺少 xl/workbook.xml）")
+    _check_sizes(parts)
+
+
+def _check_signature(data: bytes) -> None:
+    """An xlsx is a zip file; an .xls (or an encrypted workbook) is an OLE file."""
+    if not data:
+        raise XlsxImportError("文件是空的")
+    if len(data) > MAX_BYTES:
+        raise XlsxImportError(f"文件过大（超过 {MAX_BYTES // 1024 // 1024} MB）")
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise XlsxImportError("这是旧版 Excel（.xls）或加密的文件，请在 Excel/WPS 中另存为 .xlsx 后再导入")
+    if data[:4] != b"PK\x03\x04":
+        raise XlsxImportError("文件不是 xlsx 工作簿，请上传 Excel/WPS 保存的 .xlsx 文件")
+
+
+def _check_sizes(parts: list[zipfile.ZipInfo]) -> None:
+    """Each part and all of them together unpack within bounds, at a plausible ratio (zip bombs)."""
     total = 0
     for part in parts:
         total += part.file_size
