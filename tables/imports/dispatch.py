@@ -20,6 +20,8 @@ from pathlib import Path
 from django.conf import settings
 
 from tables.imports.exchange import ExchangeError, ImportResult, check_structure, import_document, load_file
+from tables.imports.text import parse_table_text
+from tables.imports.xlsx import XlsxImportError, read_workbook
 
 
 class ImportFailed(Exception):
@@ -62,14 +64,10 @@ def read_document(path: Path, *, name: str | None = None) -> tuple[object, list[
             raise ImportFailed(str(exc)) from exc
         return data, []
     if suffix == ".txt":
-        from tables.imports.text import parse_table_text
-
         parsed = parse_table_text(_decode_text(path.read_bytes(), name), source=name)
         problems = [f"第 {line} 行“{content[:40]}”：{reason}" for line, content, reason in parsed.problems]
         return parsed.data, problems
     if suffix in (".xlsx", ".xlsm"):
-        from tables.imports.xlsx import XlsxImportError, read_workbook
-
         try:
             with path.open("rb") as handle:
                 return read_workbook(handle), []

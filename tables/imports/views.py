@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tables.exports.downloads import attachment
+from tables.imports.accounts import (
+    AccountsImportError,
+    held_workbook,
+    hold_workbook,
+    import_accounts,
+    release_workbook,
+    template_workbook,
+)
 from tables.models import (
     Membership,
     Round,
@@ -42,10 +51,6 @@ def accounts_import(request: HttpRequest) -> HttpResponse:
     Two steps, as with pasted tables: an upload shows what would change (nothing
     is written), and a confirmation applies exactly that.
     """
-    from django.conf import settings
-
-    from tables.imports.accounts import AccountsImportError, hold_workbook, import_accounts
-
     _require_admin(request)
     if request.method == "POST" and request.POST.get("action") == "confirm":
         return _accounts_import_confirm(request)
@@ -83,8 +88,6 @@ def _accounts_preview(request: HttpRequest, preview, token: str, errors=(), stat
 
 
 def _accounts_import_confirm(request: HttpRequest) -> HttpResponse:
-    from tables.imports.accounts import AccountsImportError, held_workbook, import_accounts, release_workbook
-
     pending = request.session.get(ACCOUNTS_IMPORT_SESSION_KEY) or {}
     token = request.POST.get("token", "")
     data = held_workbook(token) if pending.get("token") == token else None
@@ -128,8 +131,6 @@ def _accounts_import_confirm(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def accounts_template(request: HttpRequest) -> HttpResponse:
-    from tables.imports.accounts import template_workbook
-
     _require_admin(request)
     return attachment(
         template_workbook(),
