@@ -3,6 +3,12 @@
 Import validates the whole document before writing anything and runs in one
 transaction, so a bad file leaves the database as it was. Errors are
 `ExchangeError`s whose message names the file and the key, in Chinese.
+
+Over 500 lines on purpose: both directions of one format live together, so what
+import accepts and what export writes are read side by side. Three sections —
+validation (`_Reader`, `check_structure`, `_read_table`), writing
+(`import_document`), export (`export_table`, `export_booklet`) — each a short
+walk; split them into an `exchange/` package if a fourth appears.
 """
 
 from __future__ import annotations
