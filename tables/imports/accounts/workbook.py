@@ -70,12 +70,7 @@ def _read_sheet(workbook, name: str, columns: dict[str, str], required: tuple[st
         return []
     sheet = workbook[name]
     rows = sheet.iter_rows(max_col=MAX_COLS, values_only=True)
-    header = next(rows, None) or ()
-    keys: dict[int, str] = {}
-    for index, label in enumerate(header):
-        label = "".join(_text(label).split()).strip("【】*")
-        if label in columns:
-            keys[index] = columns[label]
+    keys = _column_keys(next(rows, None) or (), columns)
     for label, key in columns.items():
         if key in required and key not in keys.values():
             errors.append(f"{name}!1：缺少“{label}”列")
@@ -92,6 +87,16 @@ def _read_sheet(workbook, name: str, columns: dict[str, str], required: tuple[st
         refs = {key: f"{name}!{get_column_letter(i + 1)}{number}" for i, key in keys.items()}
         result.append(_Row(number, {key: row.get(key, "") for key in keys.values()}, refs))
     return result
+
+
+def _column_keys(header: tuple, columns: dict[str, str]) -> dict[int, str]:
+    """Column index → key, for the header labels the sheet has (spaces, 【】 and * ignored)."""
+    keys: dict[int, str] = {}
+    for index, label in enumerate(header):
+        label = "".join(_text(label).split()).strip("【】*")
+        if label in columns:
+            keys[index] = columns[label]
+    return keys
 
 
 def _load(file) -> object:

@@ -182,25 +182,11 @@ def _parse_tasks(sheet: _Sheet, layout: dict) -> list[dict]:
     r0, c_name = at
     content = [rc for rc in sheet.labels.get("主要内容", []) if rc[0] == r0]
     c_content = content[0][1] if content else sheet.end(*at)[1] + 1
-    header_end = sheet.end(*at)[0]
-    money = {}
-    for key, label in (("total", "总额"), ("fiscal", "财政拨款"), ("other", "其他资金")):
-        hit = [rc for rc in sheet.labels.get(label, []) if r0 <= rc[0] <= header_end + 1]
-        if hit:
-            money[key] = hit[0][1]
-            header_end = max(header_end, hit[0][0])
+    money, header_end = _money_columns(sheet, r0, sheet.end(*at)[0])
     tasks = []
     last = sheet.max_row
     for r in range(header_end + 1, sheet.max_row + 1):
-        texts = {text for _, text in sheet.row_texts(r)}
-        if (
-            texts & SECTION_LABELS
-            or any(t in COLUMN_KEYS for t in texts)
-            or any(t in BUDGET_LABELS.values() for t in texts)
-        ):
-            last = r - 1
-            break
-        if any(t.startswith("部门预算总额") for t in texts):
+        if _ends_tasks({text for _, text in sheet.row_texts(r)}):
             last = r - 1
             break
         task = {"name": sheet.text(r, c_name), "content": sheet.text(r, c_content)}
@@ -213,6 +199,27 @@ def _parse_tasks(sheet: _Sheet, layout: dict) -> list[dict]:
         tasks.append(task)
     sheet.check_merges(header_end + 1, last, {"name": c_name, "content": c_content, **money}, _TASK_LABELS)
     return tasks
+
+
+def _money_columns(sheet: _Sheet, r0: int, header_end: int) -> tuple[dict[str, int], int]:
+    """The amount columns under 预算金额 (a sub-header may sit one row lower), and the header's last row."""
+    money = {}
+    for key, label in (("total", "总额"), ("fiscal", "财政拨款"), ("other", "其他资金")):
+        hit = [rc for rc in sheet.labels.get(label, []) if r0 <= rc[0] <= header_end + 1]
+        if hit:
+            money[key] = hit[0][1]
+            header_end = max(header_end, hit[0][0])
+    return money, header_end
+
+
+def _ends_tasks(texts: set[str]) -> bool:
+    """A row that starts the next block: a section label, an indicator column or a budget label."""
+    return bool(
+        texts & SECTION_LABELS
+        or any(t in COLUMN_KEYS for t in texts)
+        or any(t in BUDGET_LABELS.values() for t in texts)
+        or any(t.startswith("部门预算总额") for t in texts)
+    )
 
 
 _TASK_LABELS = {"name": "任务名称", "content": "主要内容", "total": "总额", "fiscal": "财政拨款", "other": "其他资金"}

@@ -113,31 +113,43 @@ def uncached_formulas(data: bytes) -> list[tuple[str, str, str]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             names = set(package.namelist())
-            parts = {}
-            if "xl/_rels/workbook.xml.rels" in names:
-                rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
-                for rel in rels.iter(f"{_PKG_REL}Relationship"):
-                    target = rel.get("Target", "")
-                    parts[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            parts = _sheet_parts(package, names)
             book = ElementTree.fromstring(package.read("xl/workbook.xml"))
             for sheet in book.iter(f"{_MAIN}sheet"):
                 part = parts.get(sheet.get(f"{_REL}id"))
-                if part not in names:
-                    continue
-                with package.open(part) as stream:
-                    if not _HAS_FORMULA.search(stream.read()):
-                        continue
-                with package.open(part) as stream:
-                    for _, cell in ElementTree.iterparse(stream):
-                        if cell.tag != f"{_MAIN}c":
-                            continue
-                        formula, value = cell.find(f"{_MAIN}f"), cell.find(f"{_MAIN}v")
-                        # A formula whose result is "" is saved as t="str" with an empty <v>.
-                        if formula is not None and (value is None or not value.text) and cell.get("t") != "str":
-                            found.append((sheet.get("name", ""), cell.get("r", ""), formula.text or ""))
-                        cell.clear()
+                if part in names:
+                    found += [(sheet.get("name", ""), ref, formula) for ref, formula in _uncached_in(package, part)]
     except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as exc:
         raise XlsxImportError(f"xlsx 文件已损坏或格式不受支持：{type(exc).__name__}") from exc
+    return found
+
+
+def _sheet_parts(package: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Relationship id → the part (path in the zip) it points to, from the workbook's relationships."""
+    parts = {}
+    if "xl/_rels/workbook.xml.rels" in names:
+        rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+        for rel in rels.iter(f"{_PKG_REL}Relationship"):
+            target = rel.get("Target", "")
+            parts[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
+def _uncached_in(package: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
+    """(cell, formula) of one sheet's formulas saved without a result; streamed, a sheet may be large."""
+    with package.open(part) as stream:
+        if not _HAS_FORMULA.search(stream.read()):
+            return []
+    found = []
+    with package.open(part) as stream:
+        for _, cell in ElementTree.iterparse(stream):
+            if cell.tag != f"{_MAIN}c":
+                continue
+            formula, value = cell.find(f"{_MAIN}f"), cell.find(f"{_MAIN}v")
+            # A formula whose result is "" is saved as t="str" with an empty <v>.
+            if formula is not None and (value is None or not value.text) and cell.get("t") != "str":
+                found.append((cell.get("r", ""), formula.text or ""))
+            cell.clear()
     return found
 
 
