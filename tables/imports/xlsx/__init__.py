@@ -6,7 +6,7 @@ not by fixed coordinates, so inserted rows and moved blocks still import. A
 blank 一级/二级 cell means "same as above" (merged cells read that way).
 
 The visible sheet is the truth. When the hidden `_meta` sheet written by
-`xlsx.py` is present, its snapshot only settles what a sheet cannot show:
+`tables/exports/xlsx.py` is present, its snapshot only settles what a sheet cannot show:
 null vs "", whitespace, and fields the layout does not print. Nothing is
 returned unless the whole workbook reads cleanly; every problem is reported
 with its sheet and cell, e.g. `绩效目标表!E14：金额应为数字`.
