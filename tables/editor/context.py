@@ -13,7 +13,7 @@ from tables.editor.display import _row_views
 from tables.editor.editing import ROW_KINDS
 from tables.editor.forms import BasicForm, BudgetForm, GoalsForm, PasteRowsForm
 from tables.editor.steps import _finding_views, _findings_json, _step_states
-from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
+from tables.layouts import COLUMN_LABELS
 from tables.models import TargetTable
 from tables.review import workflow
 from tables.review.forms import SubmitForm
@@ -104,7 +104,7 @@ def _step_context(
             data = workflow.current_data(table)
             context["submit_form"] = SubmitForm(initial={"fingerprint": workflow.fingerprint(data)})
 
-        labels = {**BUDGET_LABELS, **(layout.options or {}).get("budget_labels", {})}
+        labels = layout.budget_labels()
         context.update(
             by_severity=[
                 (s, SEVERITY_LABELS[s], [f for f in findings if f.severity == s]) for s in ("error", "warning", "info")
@@ -152,7 +152,7 @@ def _threads_of_step(step: str, threads: dict[str, list]) -> list:
 def _budget_sums(table: TargetTable) -> list[dict]:
     """The layout's 资金来源/资金结构 groups with their sums beside the total (running totals)."""
     layout = table.layout
-    labels = {**BUDGET_LABELS, **(layout.options or {}).get("budget_labels", {})}
+    labels = layout.budget_labels()
     total = table.budget_total
     sums = []
     for group in (layout.options or {}).get("budget_sums", []):

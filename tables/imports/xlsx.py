@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tables.exports.xlsx import META_SHEET
-from tables.layouts import BUDGET_LABELS, COLUMN_LABELS, LAYOUTS_BY_CODE
+from tables.layouts import BUDGET_LABELS, COLUMN_LABELS, LAYOUTS_BY_CODE, budget_labels
 
 MAX_BYTES = 10 * 1024 * 1024  # the upload itself
 MAX_UNCOMPRESSED = 30 * 1024 * 1024  # all parts, unpacked
@@ -434,7 +434,7 @@ def _parse_table(sheet: _Sheet, layout: dict, *, booklet: bool = False) -> dict:
             table["goal"] = sheet.text(*sheet.right(*at))
         table["tasks"] = _parse_tasks(sheet, layout)
         if "budget" in layout.get("blocks", []):
-            labels = {**BUDGET_LABELS, **(layout.get("options") or {}).get("budget_labels", {})}
+            labels = budget_labels(layout)
             for key in layout.get("budget_keys") or []:
                 at = sheet.find(labels[key])
                 if at:
@@ -456,7 +456,7 @@ def _parse_project(sheet: _Sheet, layout: dict, table: dict, head: dict) -> None
         project["name"] = sheet.text(*sheet.right(*at))
         if not project["name"]:
             sheet.error(*sheet.right(*at), "请填写项目名称")
-    labels = {**BUDGET_LABELS, **(layout.get("options") or {}).get("budget_labels", {})}
+    labels = budget_labels(layout)
     block = sheet.find("预算规模及资金用途")
     if block:
         r0 = block[0]
