@@ -232,34 +232,22 @@
 
   // ---------------------------------------------------------------- findings beside rows and fields
 
+  // The server draws every finding list (editor/parts.html#row-findings): beside the rows on the
+  // page, and after each change all of them again in #findings-data (out of band, as a save
+  // changes the findings of other rows too); this copies them into place.
   function showFindings() {
     const data = document.getElementById("findings-data");
     if (!data) return;
-    let items = [];
-    try {
-      items = JSON.parse(data.dataset.json || "[]");
-    } catch {
-      return;
-    }
-    const byTarget = new Map();
-    for (const item of items) {
-      if (!byTarget.has(item.target)) byTarget.set(item.target, []);
-      byTarget.get(item.target).push(item);
-    }
+    const fresh = new Map();
+    for (const list of data.querySelectorAll("ul[data-target]")) fresh.set(list.dataset.target, list);
     for (const list of document.querySelectorAll("ul.row-findings[data-target], ul.field-findings[data-target]")) {
-      const found = byTarget.get(list.dataset.target) || [];
-      list.replaceChildren(
-        ...found.map((f) => {
-          const li = document.createElement("li");
-          li.className = `finding-${f.severity}`;
-          li.textContent = f.message;
-          return li;
-        }),
-      );
+      if (data.contains(list)) continue;
+      const found = fresh.get(list.dataset.target);
+      list.replaceChildren(...(found ? [...found.children].map((item) => item.cloneNode(true)) : []));
       const row = list.closest(".grid-row");
       if (row) {
-        row.classList.toggle("has-error", found.some((f) => f.severity === "error"));
-        row.classList.toggle("has-warning", found.some((f) => f.severity === "warning"));
+        row.classList.toggle("has-error", !!list.querySelector(".finding-error"));
+        row.classList.toggle("has-warning", !!list.querySelector(".finding-warning"));
       }
     }
   }
