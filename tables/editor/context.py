@@ -9,10 +9,10 @@ from indicators.catalog import last_year_values
 from indicators.checks import SEVERITY_LABELS
 from tables.editor import editing
 from tables.editor.access import _readonly_reason
-from tables.editor.display import _row_views
+from tables.editor.display import _row_views, findings_data
 from tables.editor.editing import ROW_KINDS
 from tables.editor.forms import BasicForm, BudgetForm, GoalsForm, PasteRowsForm
-from tables.editor.steps import FindingView, _finding_views, _step_states
+from tables.editor.steps import _finding_views, _step_states
 from tables.layouts import COLUMN_LABELS
 from tables.models import TargetTable
 from tables.review import workflow
@@ -57,7 +57,7 @@ def _step_context(
         "findings": findings,
         "step_findings": step_findings,
         "counts": counts,
-        "findings_by_target": _by_target(findings),
+        "findings_data": findings_data(findings),
         "can_catalog": getattr(table, "editor_role", None) in ("reviewer", "admin"),
         "suggest_url": reverse("editor-suggest", args=[table.pk]),
         "parse_url": reverse("editor-parse-value"),
@@ -118,14 +118,6 @@ def _step_context(
             plan=table.spending_plan() if layout.has("spending_plan") else None,
         )
     return context
-
-
-def _by_target(findings: list[FindingView]) -> list[tuple[str, list[FindingView]]]:
-    """The findings by the row or field they are about (its DOM id), for `editor/parts.html#findings-data`."""
-    grouped: dict[str, list[FindingView]] = {}
-    for finding in findings:
-        grouped.setdefault(finding.target, []).append(finding)
-    return list(grouped.items())
 
 
 # Which comment anchors each step shows (comments on the whole table show on every step).

@@ -80,6 +80,22 @@ def parse_html(parse: dict) -> str:
     return mark_safe(f"{error} {parts}" if error and parts else error + parts)  # the texts went through html.escape
 
 
+def findings_html(target: str, findings: list[FindingView]) -> str:
+    """`editor/parts.html#row-findings` built in Python (tests/editor prove them equal): every save
+    draws the lists of the whole table, and the template takes 7–11 ms for 200 findings."""
+    items = "".join(f'<li class="finding-{f.severity}">{html.escape(f.message)}</li>' for f in findings)
+    # The message went through html.escape; the target and severity are our own ids.
+    return mark_safe(f'<ul class="row-findings list-unstyled small mb-0" data-target="{target}">{items}</ul>')
+
+
+def findings_data(findings: list[FindingView]) -> str:
+    """Every finding list of the table, for `editor/parts.html#findings-data`."""
+    grouped: dict[str, list[FindingView]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.target, []).append(finding)
+    return mark_safe("".join(findings_html(target, found) for target, found in grouped.items()))
+
+
 # ---------------------------------------------------------------- rows for display
 
 
@@ -269,11 +285,9 @@ def _indicator_row(view: RowView, can_edit: bool, can_catalog: bool, urls: dict)
                 f' class="form-control form-control-sm cell"{off}>{text}</textarea>'
             )
         out.append(f'<td class="col-{key}">{cell}</td>')
-    findings = "".join(f'<li class="finding-{f.severity}">{esc(f.message)}</li>' for f in view.findings)
     out.append(
         f'<td class="state-cell"><span id="{dom}-state" class="row-state small"></span>'
-        f'<ul class="row-findings list-unstyled small mb-0" data-target="{dom}">{findings}</ul>'
-        f'<div id="{dom}-conflict"></div></td><td class="actions">'
+        f'{findings_html(dom, view.findings)}<div id="{dom}-conflict"></div></td><td class="actions">'
     )
     if can_edit:
         grid = 'hx-include="none" hx-target="#indicator-grid" hx-swap="outerHTML"'

@@ -11,6 +11,8 @@ from django.test import RequestFactory
 
 from tables.editor.access import _load_table
 from tables.editor.context import _step_context
+from tables.editor.display import findings_data, findings_html
+from tables.editor.steps import FindingView
 from tables.models import TargetTable
 from tables.review import workflow
 from tests.factories import IndicatorFactory, TableFactory, layout
@@ -75,3 +77,16 @@ def test_a_row_with_comments_is_drawn_alike_with_its_badge(world):
     template = render_to_string("editor/step_indicators.html#indicator-row", {**context, "row": commented}, request)
     assert "comment-badge" in commented.html and "批注 1" in commented.html
     assert normalised(commented.html) == normalised(template)
+
+
+def test_the_built_finding_lists_are_the_templates():
+    findings = [
+        FindingView("x", "error", HOSTILE, "indicators", "ind-1", "#"),
+        FindingView("y", "warning", "请填写", "indicators", "ind-1", "#"),
+        FindingView("z", "info", "提示", "basic", "field-title", "#"),
+    ]
+    for target, found in (("ind-1", findings[:2]), ("field-title", findings[2:]), ("ind-2", [])):
+        template = render_to_string("editor/parts.html#row-findings", {"target": target, "findings": found})
+        assert findings_html(target, found) == template
+    data = render_to_string("editor/parts.html#findings-data", {"findings_data": findings_data(findings)})
+    assert data.count("<ul ") == 2 and "&lt;b&gt;" in data and "<b>" not in data
