@@ -118,10 +118,6 @@ class RowView:
     threads: list = field(default_factory=list)  # reviewers' comment threads on this row
 
     @property
-    def open_threads(self) -> int:
-        return sum(1 for thread in self.threads if not thread.resolved)
-
-    @property
     def comment_badge(self) -> str:
         """A link to the row's comments in the step's comment panel ("" without comments)."""
         return render_badge(comment_badge(self.threads))
