@@ -59,5 +59,5 @@ def shipped_layout(code: str) -> tuple[dict, dict[str, list[str]], dict]:
     """(layout, scheme tree, params) of a layout shipped in `tables.layouts`."""
     if code not in LAYOUTS_BY_CODE:
         raise ValueError(f"未知的表样“{code}”")
-    layout = LAYOUTS_BY_CODE[code]
+    layout = layout_as_dict(LAYOUTS_BY_CODE[code])  # with the names of its budget keys
     return layout, shipped_scheme_tree(layout["scheme"]), scheme_params(layout["scheme"])

@@ -99,15 +99,28 @@ def infer_layout_code(data: dict) -> str:
     return "xinjiang-2022-dept"
 
 
+def budget_labels(layout) -> dict[str, str]:
+    """The printed name of each budget key: the layout's own names over `BUDGET_LABELS`.
+
+    `layout` is a `tables.models.Layout` or its dict form (`LAYOUTS`, `layout_as_dict`).
+    """
+    options = layout.get("options") if isinstance(layout, dict) else layout.options
+    return {**BUDGET_LABELS, **(options or {}).get("budget_labels", {})}
+
+
 def layout_as_dict(layout) -> dict:
-    """A `tables.models.Layout` (or a dict from `LAYOUTS`) as the dict the checks and the exports read."""
+    """A `tables.models.Layout` (or a dict from `LAYOUTS`) as the dict the checks and the exports read.
+
+    Its `options["budget_labels"]` names every budget key (`budget_labels`): `indicators` cannot
+    import this module, so the checks get the names as data.
+    """
     if isinstance(layout, dict):
-        return layout
+        return {**layout, "options": {**(layout.get("options") or {}), "budget_labels": budget_labels(layout)}}
     return {
         "code": layout.code,
         "kind": layout.kind,
         "blocks": list(layout.blocks or []),
         "budget_keys": list(layout.budget_keys or []),
         "columns": list(layout.columns or []),
-        "options": dict(layout.options or {}),
+        "options": {**(layout.options or {}), "budget_labels": budget_labels(layout)},
     }

@@ -17,7 +17,7 @@ from tables.exports import service as export_service
 from tables.exports.downloads import attachment, pdf_unavailable
 from tables.exports.pdf import PdfUnavailable
 from tables.imports.exchange import dumps, export_table, tables_for_export
-from tables.layouts import BUDGET_LABELS, COLUMN_LABELS, layout_as_dict
+from tables.layouts import COLUMN_LABELS, layout_as_dict
 from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
 from tables.params import int_param
 from tables.permissions import filled_organisation_ids, get_table_for_user
@@ -102,7 +102,7 @@ def table_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tasks = list(table.tasks.all())
     indicators = list(table.indicators.all())
     columns = [(key, COLUMN_LABELS[key]) for key in layout.columns if key not in ("level1", "level2")]
-    budget_labels = {**BUDGET_LABELS, **layout.options.get("budget_labels", {})}
+    budget_labels = layout.budget_labels()
     context = {
         "table": table,
         "layout": layout,

@@ -18,15 +18,6 @@ _SCOPE_RANK = {"table": 0, "task": 1, "indicator": 2}
 
 # Parameters the checks read beyond `indicators.schemes.DEFAULT_PARAMS`; a scheme's params override them.
 
-_BUDGET_LABELS = {
-    "total": "预算总额",
-    "fiscal": "财政拨款",
-    "special_account": "财政专户管理资金",
-    "unit_funds": "单位资金",
-    "other": "其他资金",
-    "basic": "基本支出",
-    "project": "项目支出",
-}
 _TASK_AMOUNT_LABELS = {"total": "总额", "fiscal": "财政拨款", "other": "其他资金"}
 _PLAN_MONTHS = ("03", "06", "10", "12")
 _FIELD_LABELS = {
@@ -271,8 +262,9 @@ class Context:
     # ---- derived facts
 
     def budget_label(self, key: str) -> str:
+        # The layout names every budget key (tables.layouts.layout_as_dict); the key is a last resort.
         labels = self.options.get("budget_labels") or {}
-        return _short_label(labels.get(key)) or _BUDGET_LABELS.get(key, key)
+        return _short_label(labels.get(key)) or key
 
     def table_total(self) -> tuple[Decimal | None, str]:
         """The table's budget in 万元 and what it is called."""

@@ -135,12 +135,23 @@
 
   // ---------------------------------------------------------------- htmx: version, state, errors
 
+  // The table's version, sent with every write so a save over a newer version is a conflict.
+  // One place holds it (#editor's data-version) and one channel updates it: the X-Table-Version
+  // header every write answers with, read after the swap (htmx fires afterRequest before a
+  // queued request is configured, so the next save already sends the new version).
+  const tableVersion = () => editor().dataset.version;
+
+  function takeVersion(event) {
+    const version = editor() && event.detail.xhr && event.detail.xhr.getResponseHeader("X-Table-Version");
+    if (version) editor().dataset.version = version;
+  }
+
   document.addEventListener("htmx:configRequest", (event) => {
     const elt = event.detail.elt;
     if (!inEditor(elt)) return;
     const verb = (event.detail.verb || "").toLowerCase();
     if (verb === "get") return;
-    const version = editor().dataset.version;
+    const version = tableVersion();
     if (event.detail.formData) event.detail.formData.set("version", version);
     else event.detail.parameters.version = version;
     const holder = elt.closest("[data-draft-key]");
@@ -152,8 +163,12 @@
     setState("保存中…", "saving");
   });
 
+  function noteChangedElsewhere(changedElsewhere) {
+    if (changedElsewhere) document.getElementById("changed-elsewhere")?.classList.remove("d-none");
+  }
+
   document.addEventListener("editor:saved", (event) => {
-    const { key, base, version, changedElsewhere } = event.detail || {};
+    const { key, base, changedElsewhere } = event.detail || {};
     if (key) {
       const holder = document.querySelector(`[data-draft-key="${CSS.escape(key)}"]`);
       const draft = readDraft(key);
@@ -162,22 +177,18 @@
       if (holder) holder.classList.remove("dirty");
       rowState(key, "已保存", "saved");
     }
-    if (version) editor().dataset.version = String(version);
-    if (changedElsewhere) document.getElementById("changed-elsewhere")?.classList.remove("d-none");
+    noteChangedElsewhere(changedElsewhere);
     setState(`已保存 ${clock()}`, "saved");
   });
 
-  document.addEventListener("editor:version", (event) => {
-    const { version, changedElsewhere } = event.detail || {};
-    if (version) editor().dataset.version = String(version);
-    if (changedElsewhere) document.getElementById("changed-elsewhere")?.classList.remove("d-none");
-  });
+  document.addEventListener("editor:written", (event) => noteChangedElsewhere((event.detail || {}).changedElsewhere));
 
   document.addEventListener("htmx:afterRequest", (event) => {
+    // Before the editor check: after a grid swap the request's element is gone from the page,
+    // and htmx fires this event again on its closest remaining ancestor.
+    takeVersion(event);
     if (!inEditor(event.detail.elt)) return;
     const xhr = event.detail.xhr;
-    const version = xhr && xhr.getResponseHeader("X-Table-Version");
-    if (version) editor().dataset.version = version;
     const verb = (event.detail.requestConfig && event.detail.requestConfig.verb) || "";
     if (verb.toLowerCase() === "get") return;
     if (event.detail.successful) {
@@ -221,34 +232,22 @@
 
   // ---------------------------------------------------------------- findings beside rows and fields
 
+  // The server draws every finding list (editor/parts.html#row-findings): beside the rows on the
+  // page, and after each change all of them again in #findings-data (out of band, as a save
+  // changes the findings of other rows too); this copies them into place.
   function showFindings() {
     const data = document.getElementById("findings-data");
     if (!data) return;
-    let items = [];
-    try {
-      items = JSON.parse(data.dataset.json || "[]");
-    } catch {
-      return;
-    }
-    const byTarget = new Map();
-    for (const item of items) {
-      if (!byTarget.has(item.target)) byTarget.set(item.target, []);
-      byTarget.get(item.target).push(item);
-    }
+    const fresh = new Map();
+    for (const list of data.querySelectorAll("ul[data-target]")) fresh.set(list.dataset.target, list);
     for (const list of document.querySelectorAll("ul.row-findings[data-target], ul.field-findings[data-target]")) {
-      const found = byTarget.get(list.dataset.target) || [];
-      list.replaceChildren(
-        ...found.map((f) => {
-          const li = document.createElement("li");
-          li.className = `finding-${f.severity}`;
-          li.textContent = f.message;
-          return li;
-        }),
-      );
+      if (data.contains(list)) continue;
+      const found = fresh.get(list.dataset.target);
+      list.replaceChildren(...(found ? [...found.children].map((item) => item.cloneNode(true)) : []));
       const row = list.closest(".grid-row");
       if (row) {
-        row.classList.toggle("has-error", found.some((f) => f.severity === "error"));
-        row.classList.toggle("has-warning", found.some((f) => f.severity === "warning"));
+        row.classList.toggle("has-error", !!list.querySelector(".finding-error"));
+        row.classList.toggle("has-warning", !!list.querySelector(".finding-warning"));
       }
     }
   }
@@ -391,7 +390,7 @@
       source: grid,
       target: `#${grid.id}`,
       swap: "outerHTML",
-      values: { text, after, version: editor().dataset.version },
+      values: { text, after, version: tableVersion() },
     });
   }
 

@@ -3,27 +3,13 @@
 (() => {
   "use strict";
 
-  // A badge in each row that has comments, linking to its first thread.
+  // A badge in each row that has comments, linking to its first thread: the server draws the
+  // badges beside the threads (review/_comment_badge.html), this puts each into its row.
   function markCommentedRows(root) {
-    const counts = new Map();
-    for (const thread of root.querySelectorAll(".comment-thread[data-dom-anchor]")) {
-      const dom = thread.dataset.domAnchor;
-      if (!dom) continue;
-      if (!counts.has(dom)) counts.set(dom, { n: 0, open: 0, first: thread.id });
-      const entry = counts.get(dom);
-      entry.n += 1;
-      if (!thread.classList.contains("comment-resolved")) entry.open += 1;
-    }
-    for (const [dom, entry] of counts) {
-      const row = document.getElementById(dom);
+    for (const badge of root.querySelectorAll(".comment-badges .comment-badge[data-row]")) {
+      const row = document.getElementById(badge.dataset.row);
       if (!row || row.querySelector(".comment-badge")) continue;
-      const cell = row.lastElementChild || row;
-      const badge = document.createElement("a");
-      badge.href = `#${entry.first}`;
-      badge.className = `comment-badge badge ms-1 d-print-none ${entry.open ? "text-bg-danger" : "text-bg-success"}`;
-      badge.textContent = `批注 ${entry.n}`;
-      badge.title = entry.open ? `${entry.open} 条未解决` : "均已解决";
-      cell.appendChild(badge);
+      (row.lastElementChild || row).appendChild(badge.cloneNode(true));
       row.classList.add("has-comments");
     }
   }

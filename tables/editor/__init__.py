@@ -11,8 +11,9 @@ logic. The htmx contract (see STYLE.md and tables/middleware.py):
   whole grid;
 * 422 = invalid input, 409 = the row or form changed since the user saw it
   (the answer shows the newer values and offers a reload), 403 = read-only;
-* `X-Table-Version` carries the table's version after every write, and
-  `HX-Trigger` the events `editor:saved` / `editor:focus` (ASCII JSON).
+* `X-Table-Version` carries the table's version after every write (the one
+  channel the page takes it from), and `HX-Trigger` the events
+  `editor:saved` / `editor:written` / `editor:focus` (ASCII JSON).
 
 The package: `views.py` (starting a table, the steps, suggestions, the
 catalog), `rows.py` (a row's autosave, insert, delete, move, undo, paste),

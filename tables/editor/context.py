@@ -9,11 +9,11 @@ from indicators.catalog import last_year_values
 from indicators.checks import SEVERITY_LABELS
 from tables.editor import editing
 from tables.editor.access import _readonly_reason
-from tables.editor.display import _row_views
+from tables.editor.display import _row_views, findings_data
 from tables.editor.editing import ROW_KINDS
 from tables.editor.forms import BasicForm, BudgetForm, GoalsForm, PasteRowsForm
-from tables.editor.steps import _finding_views, _findings_json, _step_states
-from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
+from tables.editor.steps import _finding_views, _step_states
+from tables.layouts import COLUMN_LABELS
 from tables.models import TargetTable
 from tables.review import workflow
 from tables.review.forms import SubmitForm
@@ -57,7 +57,7 @@ def _step_context(
         "findings": findings,
         "step_findings": step_findings,
         "counts": counts,
-        "findings_json": _findings_json(findings),
+        "findings_data": findings_data(findings),
         "can_catalog": getattr(table, "editor_role", None) in ("reviewer", "admin"),
         "suggest_url": reverse("editor-suggest", args=[table.pk]),
         "parse_url": reverse("editor-parse-value"),
@@ -104,7 +104,7 @@ def _step_context(
             data = workflow.current_data(table)
             context["submit_form"] = SubmitForm(initial={"fingerprint": workflow.fingerprint(data)})
 
-        labels = {**BUDGET_LABELS, **(layout.options or {}).get("budget_labels", {})}
+        labels = layout.budget_labels()
         context.update(
             by_severity=[
                 (s, SEVERITY_LABELS[s], [f for f in findings if f.severity == s]) for s in ("error", "warning", "info")
@@ -152,7 +152,7 @@ def _threads_of_step(step: str, threads: dict[str, list]) -> list:
 def _budget_sums(table: TargetTable) -> list[dict]:
     """The layout's 资金来源/资金结构 groups with their sums beside the total (running totals)."""
     layout = table.layout
-    labels = {**BUDGET_LABELS, **(layout.options or {}).get("budget_labels", {})}
+    labels = layout.budget_labels()
     total = table.budget_total
     sums = []
     for group in (layout.options or {}).get("budget_sums", []):

@@ -8,7 +8,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from tables.fields import format_amount, parse_amount
-from tables.layouts import BUDGET_LABELS
 from tables.models import Organisation, Round, TargetTable
 
 
@@ -219,7 +218,7 @@ class BudgetForm(forms.Form):
     def __init__(self, *args, table: TargetTable, **kwargs):
         super().__init__(*args, **kwargs)
         layout = table.layout
-        labels = {**BUDGET_LABELS, **(layout.options or {}).get("budget_labels", {})}
+        labels = layout.budget_labels()
         names = []
         for key in layout.budget_keys:
             name = f"budget_{key}"

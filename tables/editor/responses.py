@@ -71,7 +71,7 @@ def _grid_response(
     events: dict = {}
     if saved is not None:
         response["X-Table-Version"] = str(saved.version)
-        events["editor:version"] = {"version": saved.version, "changedElsewhere": saved.changed_elsewhere}
+        events["editor:written"] = {"changedElsewhere": saved.changed_elsewhere}
     if events:
         _trigger(response, events)
     return response

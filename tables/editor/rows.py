@@ -71,7 +71,6 @@ def row(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpResponse:
     events = {
         "editor:saved": {
             "key": dom,
-            "version": saved.version,
             "base": editing.row_fingerprint(saved.obj),
             "changedElsewhere": saved.changed_elsewhere,
         }
@@ -82,7 +81,7 @@ def row(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpResponse:
         response = _grid_response(request, fresh, kind, saved=saved)
         response["HX-Retarget"] = "#indicator-grid"
         response["HX-Reswap"] = "outerHTML"
-        return _trigger(response, {**events, "editor:version": {"version": saved.version}})
+        return _trigger(response, events)  # editor:saved replaces the grid's editor:written
     # Last year's value follows the name: look it up again only when the name changed.
     renamed = "level3" in saved.changed
     context = _step_context(request, fresh, True, kind, oob=True, only_row=row_id, last_year=renamed, renamed=renamed)

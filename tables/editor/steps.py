@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -131,13 +130,3 @@ def _step_states(table: TargetTable, tasks: list, indicators: list, findings: li
             )
         )
     return states
-
-
-def _findings_json(findings: list[FindingView]) -> str:
-    return json.dumps(
-        [
-            {"target": f.target, "severity": f.severity, "label": f.severity_label, "message": f.message}
-            for f in findings
-        ],
-        ensure_ascii=False,
-    )

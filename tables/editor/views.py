@@ -212,7 +212,6 @@ def _save_step_form(request: HttpRequest, table: TargetTable, step: str) -> Http
             {
                 "editor:saved": {
                     "key": key,
-                    "version": saved.version,
                     "base": context["form_base"],
                     "changedElsewhere": saved.changed_elsewhere,
                 }

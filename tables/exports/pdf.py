@@ -124,10 +124,11 @@ class _TableView:
 def _grid_markup(views: list[_TableView]) -> str:
     """Each page table's <col> and <tr> markup, and the stylesheet of their classes.
 
-    Built here rather than in the template: it is most of the document, and Django's
-    template engine takes ~10 ms a table to loop over the cells. A class per width
-    and per row height, because WeasyPrint cascades a class much faster than a
-    style attribute (elements with the same classes share one computed style).
+    `print/_table.html#grid-cols` and `#grid-rows` built here rather than in the template: it is
+    most of the document, and Django's template engine takes ~10 ms a table to loop over the
+    cells (a one-table PDF takes 0.25 s, its target). tests/exports prove the two byte-equal.
+    A class per width and per row height, because WeasyPrint cascades a class much faster than
+    a style attribute (elements with the same classes share one computed style).
     """
     heights: dict[str, str] = {}
     widths: dict[str, str] = {}

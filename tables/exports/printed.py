@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
-from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
+from tables.layouts import COLUMN_LABELS, budget_labels
 
 # ---------------------------------------------------------------------------
 # The page (A4 landscape) and the type, in millimetres and points.
@@ -519,7 +519,7 @@ def _task_rows(b: _Builder, data: dict, layout: dict, x, keys, start, end) -> No
 
 
 def _budget_rows(b: _Builder, data: dict, layout: dict, x, start, end) -> None:
-    labels = {**BUDGET_LABELS, **(layout.get("options") or {}).get("budget_labels", {})}
+    labels = budget_labels(layout)
     budget = data.get("budget") or {}
     budget_keys = layout.get("budget_keys") or []
     split = x["level3"][1] if "level3" in x else start + (end - start) / 2
@@ -536,7 +536,7 @@ def _project_rows(b: _Builder, data: dict, layout: dict, x, keys, start, end) ->
     """The Hebei-style head of a project table: 项目编码/名称, 预算规模, 支出计划, 绩效目标."""
     project = data.get("project") or {}
     budget = data.get("budget") or {}
-    labels = {**BUDGET_LABELS, **(layout.get("options") or {}).get("budget_labels", {})}
+    labels = budget_labels(layout)
     # Column edges of the head rows, taken from the indicator tracks so the grid stays small.
     edges = [x[k][1] for k in keys]  # right edges of each track
     e1 = edges[1] if len(edges) > 1 else start + 30  # after 二级

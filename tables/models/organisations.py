@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from indicators.fields import NameField
+from tables import layouts
 
 
 def one(queryset):
@@ -95,6 +96,10 @@ class Layout(models.Model):
 
     def has(self, block: str) -> bool:
         return block in self.blocks
+
+    def budget_labels(self) -> dict[str, str]:
+        """The printed name of each budget key (`tables.layouts.budget_labels`)."""
+        return layouts.budget_labels(self)
 
 
 _YEAR_IN_NAME = re.compile(r"(?:19|20)\d{2}年度?")

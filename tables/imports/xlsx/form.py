@@ -10,7 +10,7 @@ import re
 
 from indicators.schemes import scheme_tree
 from tables.imports.xlsx.sheet import _norm_label, _Sheet
-from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
+from tables.layouts import BUDGET_LABELS, COLUMN_LABELS, budget_labels
 
 _YEAR = re.compile(r"^[（(]\s*(\d{4})?\s*年度?\s*[）)]$")
 _ORG_LINE = re.compile(r"^([0-9A-Za-z]{3,})\s*(\S.*)$")
@@ -95,10 +95,6 @@ def _empty_table(kind: str, year: int | None, title: str | None) -> dict:
     }
 
 
-def _budget_labels(layout: dict) -> dict[str, str]:
-    return {**BUDGET_LABELS, **(layout.get("options") or {}).get("budget_labels", {})}
-
-
 def _parse_department(sheet: _Sheet, layout: dict, table: dict, first_label: int) -> None:
     """A department table's organisation, mission, goal, tasks and 预算情况."""
     at = sheet.find("部门（单位）名称")
@@ -112,7 +108,7 @@ def _parse_department(sheet: _Sheet, layout: dict, table: dict, first_label: int
         table["goal"] = sheet.text(*sheet.right(*at))
     table["tasks"] = _parse_tasks(sheet, layout)
     if "budget" in layout.get("blocks", []):
-        labels = _budget_labels(layout)
+        labels = budget_labels(layout)
         for key in layout.get("budget_keys") or []:
             at = sheet.find(labels[key])
             if at:
@@ -148,7 +144,7 @@ def _parse_project_budget(sheet: _Sheet, layout: dict, budget: dict) -> str | No
     block = sheet.find("预算规模及资金用途")
     if not block:
         return None
-    labels = _budget_labels(layout)
+    labels = budget_labels(layout)
     r0 = block[0]
     r1 = sheet.end(*block)[0]
     for key in layout.get("budget_keys") or ["total", "fiscal", "other"]:

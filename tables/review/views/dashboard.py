@@ -105,9 +105,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _dashboard_row(row: dict, queue_url: str) -> str:
-    """One organisation's row, built here rather than in the template: a round lists hundreds of
-    organisations, and a dozen template variables (or format_html calls) per row would cost more
-    than all the queries. Every text is escaped; the numbers are ints."""
+    """One organisation's row: `review/dashboard.html#dashboard-row` built in Python, as a round lists
+    hundreds of organisations and the template doubles the page's time (measured with `make bench`:
+    500 organisations, 68 ms → 133 ms, target 100 ms). tests/review prove the two byte-equal.
+    Every text is escaped; the numbers are ints."""
     org = row["organisation"]
     parent = org.parent.name if org.parent_id else ""
     counts = "".join(f'<td class="text-end">{n or ""}</td>' for n in row["statuses"])

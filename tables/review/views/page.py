@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from indicators.checks import by_severity
 from tables.checking import check_stored_table
 from tables.imports.exchange import tables_for_export
-from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
+from tables.layouts import COLUMN_LABELS
 from tables.models import (
     Snapshot,
     TargetTable,
@@ -31,7 +31,7 @@ def _official_context(table: TargetTable) -> dict:
     layout = table.layout
     tasks = list(table.tasks.all())
     indicators = list(table.indicators.all())
-    budget_labels = {**BUDGET_LABELS, **layout.options.get("budget_labels", {})}
+    budget_labels = layout.budget_labels()
     return {
         "table": table,
         "layout": layout,

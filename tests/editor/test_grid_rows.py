@@ -1,0 +1,92 @@
+"""The grid's indicator row is built in Python for speed (tables.editor.display._indicator_row):
+it must stay the HTML its template, `editor/step_indicators.html#indicator-row`, draws."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+
+from tables.editor.access import _load_table
+from tables.editor.context import _step_context
+from tables.editor.display import findings_data, findings_html
+from tables.editor.steps import FindingView
+from tables.models import TargetTable
+from tables.review import workflow
+from tests.factories import IndicatorFactory, TableFactory, layout
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = "<b>\"它\"</b> & 'x'"
+
+
+def normalised(html: str) -> str:
+    """Whitespace between tags and inside them is layout, not content."""
+    html = re.sub(r"\s+", " ", html)
+    return re.sub(r"\s+>", ">", re.sub(r">\s+<", "><", html)).strip()
+
+
+def _grid(table: TargetTable, user, *, can_edit: bool, role: str) -> tuple[dict, object]:
+    request = RequestFactory().get("/")
+    request.user = user
+    table = _load_table(table.pk, full=True)
+    table.editor_role = role
+    return _step_context(request, table, can_edit, "indicators"), request
+
+
+def _table(world, code: str) -> TargetTable:
+    table = TableFactory(organisation=world.org_a, year=2028, layout=layout(code))
+    rows = [
+        {"level3": HOSTILE, "value": "≥95%", "description": HOSTILE, "basis": "计划标准", "note": HOSTILE},
+        {"level3": "系统故障率", "value": "*", "level1": "", "level2": ""},
+        {"level3": "", "value": ""},
+        {"level3": "自定义", "value": "≤5%", "level1": "不在体系内", "level2": "也不在"},
+        {"level3": "满意度", "value": "100人"},
+    ]
+    for position, values in enumerate(rows, start=1):
+        IndicatorFactory(table=table, position=position, **values)
+    previous = TableFactory(
+        organisation=world.org_a, year=2027, layout=layout(code), status=TargetTable.Status.APPROVED
+    )
+    IndicatorFactory(table=previous, position=1, level3="系统故障率", value="≤<6>%")
+    return table
+
+
+@pytest.mark.parametrize("code", ["xinjiang-2022-dept", "henan-2023-dept", "hebei-2023-project"])
+@pytest.mark.parametrize(("can_edit", "role"), [(True, "filler"), (False, "reviewer"), (True, "admin")])
+def test_the_built_indicator_row_is_the_templates_row(world, code, can_edit, role):
+    table = _table(world, code)
+    context, request = _grid(table, world.admin, can_edit=can_edit, role=role)
+    rows = context["rows"]
+    assert any(row.findings for row in rows) and any(row.last for row in rows)
+    for row in rows:
+        template = render_to_string("editor/step_indicators.html#indicator-row", {**context, "row": row}, request)
+        assert normalised(row.html) == normalised(template)
+
+
+def test_a_row_with_comments_is_drawn_alike_with_its_badge(world):
+    table = world.table_a
+    row = table.indicators.order_by("position").first()
+    snapshot = workflow.submit(table, world.filler_a)
+    workflow.add_comment(table, world.reviewer_a, anchor=f"indicator:{row.pk}", body="请核实")
+    workflow.return_table(table, world.reviewer_a, snapshot_number=snapshot.number, reason="请修改")
+    context, request = _grid(table, world.filler_a, can_edit=True, role="filler")
+    [commented] = [view for view in context["rows"] if view.threads]
+    template = render_to_string("editor/step_indicators.html#indicator-row", {**context, "row": commented}, request)
+    assert "comment-badge" in commented.html and "批注 1" in commented.html
+    assert normalised(commented.html) == normalised(template)
+
+
+def test_the_built_finding_lists_are_the_templates():
+    findings = [
+        FindingView("x", "error", HOSTILE, "indicators", "ind-1", "#"),
+        FindingView("y", "warning", "请填写", "indicators", "ind-1", "#"),
+        FindingView("z", "info", "提示", "basic", "field-title", "#"),
+    ]
+    for target, found in (("ind-1", findings[:2]), ("field-title", findings[2:]), ("ind-2", [])):
+        template = render_to_string("editor/parts.html#row-findings", {"target": target, "findings": found})
+        assert findings_html(target, found) == template
+    data = render_to_string("editor/parts.html#findings-data", {"findings_data": findings_data(findings)})
+    assert data.count("<ul ") == 2 and "&lt;b&gt;" in data and "<b>" not in data
