@@ -15,13 +15,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tables.access import require_admin
 from tables.exports.downloads import attachment
 from tables.models import (
     Membership,
     Round,
 )
 from tables.params import int_param
-from tables.review.access import _require_admin
 
 
 class AccountsImportForm(forms.Form):
@@ -46,7 +46,7 @@ def accounts_import(request: HttpRequest) -> HttpResponse:
 
     from tables.imports.accounts import AccountsImportError, hold_workbook, import_accounts
 
-    _require_admin(request)
+    require_admin(request)
     if request.method == "POST" and request.POST.get("action") == "confirm":
         return _accounts_import_confirm(request)
     form = AccountsImportForm()
@@ -130,7 +130,7 @@ def _accounts_import_confirm(request: HttpRequest) -> HttpResponse:
 def accounts_template(request: HttpRequest) -> HttpResponse:
     from tables.imports.accounts import template_workbook
 
-    _require_admin(request)
+    require_admin(request)
     return attachment(
         template_workbook(),
         "部门和账号导入模板.xlsx",
@@ -142,7 +142,7 @@ def accounts_template(request: HttpRequest) -> HttpResponse:
 @login_required
 def accounts_inactive(request: HttpRequest) -> HttpResponse:
     """Accounts that have never logged in (for a round: of its organisations)."""
-    _require_admin(request)
+    require_admin(request)
     rounds = list(Round.objects.only("pk", "title", "year"))
     round_id = int_param(request.GET, "round")
     round_ = next((r for r in rounds if r.pk == round_id), None)
