@@ -6,6 +6,9 @@ from functools import cache
 
 from django.http import HttpRequest
 
+from tables.permissions import is_admin, is_reviewer
+from tables.review.notifications import unread_count
+
 
 def review_nav(request: HttpRequest) -> dict:
     """Lazy values: a page that does not show the header costs no query."""
@@ -15,20 +18,14 @@ def review_nav(request: HttpRequest) -> dict:
 
     @cache
     def unread() -> int:
-        from tables.review.notifications import unread_count
-
         return unread_count(user)
 
     @cache
     def reviewer() -> bool:
-        from tables.review.workflow import is_reviewer
-
-        return is_reviewer(user)
+        return bool(is_reviewer(user))
 
     @cache
     def admin() -> bool:
-        from tables.permissions import is_admin
-
-        return is_admin(user)
+        return bool(is_admin(user))
 
     return {"unread_notifications": unread, "nav_is_reviewer": reviewer, "nav_is_admin": admin}

@@ -30,7 +30,7 @@ from tables.models import (
     Stage,
     TargetTable,
 )
-from tables.review import workflow
+from tables.review import comments, workflow
 
 DEMO_DIR = Path(__file__).resolve().parent / "fixtures" / "demo"
 DEMO_PASSWORD = "demo-2026"
@@ -192,7 +192,7 @@ def _open(table: TargetTable, reviewer) -> Snapshot:
 def _comment_on(table: TargetTable, reviewer, kind: str, position: int, body: str) -> None:
     rows = table.tasks if kind == "task" else table.indicators
     row = rows.get(position=position)
-    workflow.add_comment(_fresh(table), reviewer, anchor=f"{kind}:{row.pk}", body=body)
+    comments.add_comment(_fresh(table), reviewer, anchor=f"{kind}:{row.pk}", body=body)
 
 
 def _forward(table: TargetTable, department_reviewer, opinion: str) -> None:
@@ -203,15 +203,8 @@ def _forward(table: TargetTable, department_reviewer, opinion: str) -> None:
 def _approve(table: TargetTable, reviewer, opinion: str, grade: str, feasibility: str = "") -> None:
     pending = _open(table, reviewer)
     checklist = {**ALL_PASSED, "feasibility": (True, feasibility)}
-    workflow.approve(
-        table,
-        reviewer,
-        snapshot_number=pending.number,
-        opinion=opinion,
-        checklist=checklist,
-        grade=grade,
-        published=True,
-    )
+    approval = workflow.Approval(opinion=opinion, checklist=checklist, grade=grade, published=True)
+    workflow.approve(table, reviewer, approval, snapshot_number=pending.number)
 
 
 def _play_story() -> None:
@@ -257,7 +250,7 @@ def _play_story() -> None:
             user=filler,
         )
         comment = table.comments.get(parent__isnull=True)
-        workflow.reply(comment, filler, body="已调整为≤12小时。")
+        comments.reply(comment, filler, body="已调整为≤12小时。")
         _submit(table, filler)
 
     if table := _unplayed(APPROVED):
@@ -290,7 +283,7 @@ def _play_story() -> None:
     if table := _unplayed(RETURNED_BY_DEPARTMENT):
         _submit(table, filler_of(table))
         pending = _open(table, department_reviewer)
-        workflow.add_comment(
+        comments.add_comment(
             _fresh(table), department_reviewer, anchor="field:title", body="表名沿用了请示文件的标题，请改为项目名称。"
         )
         workflow.return_table(

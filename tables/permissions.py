@@ -1,32 +1,53 @@
-"""Who sees what. Every view, endpoint and export goes through here."""
+"""Who may do what: every rule of the app, each answering with a reason in Chinese.
+
+A rule returns an `Answer`, truthy when allowed; when refused, its `reason` is
+what the user is told (a 403 page, a message). `has_permission(action, user,
+table)` reaches the rules by name (Hypha's `has_permission` shape).
+
+Visibility itself (which organisations a user's memberships reach) is one rule,
+`Reach` in `tables/models/organisations.py`, read through
+`Membership.objects.roles_of(user)` once per user object: `role_for`,
+`visible_organisation_ids` and `TargetTable.objects.visible_to` all answer from it.
+Views turn answers into 404 and 403 in `tables/access.py`.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import EllipsisType
+
+from tables.models import ExportJob, Membership, Organisation, Roles, Snapshot, Stage, TargetTable
+
+Status = TargetTable.Status
 
 
-def is_admin(user) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return _roles(user)["admin"]
+@dataclass(frozen=True)
+class Answer:
+    """Allowed or not, and why not (in Chinese, for the user); truthy when allowed."""
+
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
 
 
-def _roles(user) -> dict:
-    """Memberships of `user`, read once per request object."""
-    cached = getattr(user, "_membership_cache", None)
-    if cached is None:
-        from tables.models import Membership
+def _answer(allowed: bool, reason: str) -> Answer:
+    return Answer(True) if allowed else Answer(False, reason)
 
-        cached = {"admin": False, "filler": [], "reviewer": []}
-        for m in Membership.objects.filter(user=user).values("role", "organisation_id", "include_units"):
-            if m["role"] == Membership.Role.ADMIN:
-                cached["admin"] = True
-            else:
-                cached[m["role"]].append((m["organisation_id"], m["include_units"]))
-        user._membership_cache = cached
-    return cached
+
+# ---------------------------------------------------------------- roles and visibility
+
+
+def roles(user) -> Roles:
+    """`user`'s memberships, read once per user object."""
+    return Membership.objects.roles_of(user)
+
+
+def is_admin(user) -> Answer:
+    allowed = user.is_authenticated and (user.is_superuser or roles(user).admin)
+    return _answer(allowed, "只有管理员可以这样做。")
 
 
 def visible_organisation_ids(user) -> set[int] | None:
@@ -36,76 +57,206 @@ def visible_organisation_ids(user) -> set[int] | None:
     says so. A reviewer sees the organisations assigned to them and the units
     under those (a 主管部门 is reviewed together with its units).
     """
-    if not user.is_authenticated:
-        return set()
-    if is_admin(user):
-        return None
-    roles = _roles(user)
-    from tables.models import Organisation
-
-    own: set[int] = set()
-    with_units: set[int] = set()
-    for org_id, include_units in roles["filler"]:
-        own.add(org_id)
-        if include_units:
-            with_units.add(org_id)
-    for org_id, _ in roles["reviewer"]:
-        own.add(org_id)
-        with_units.add(org_id)
-    if with_units:
-        own |= set(Organisation.objects.filter(parent_id__in=with_units).values_list("pk", flat=True))
-    return own
+    return Membership.objects.visible_organisation_ids(user)
 
 
 def filled_organisation_ids(user) -> set[int]:
     """Organisations whose tables `user` writes as a filler (units too where the membership says so)."""
-    if not user.is_authenticated:
-        return set()
-    from tables.models import Organisation
+    found = roles(user)
+    return found.organisation_ids(found.filler)
 
-    filled = _roles(user)["filler"]
-    own = {org_id for org_id, _ in filled}
-    with_units = [org_id for org_id, include_units in filled if include_units]
-    if with_units:
-        own |= set(Organisation.objects.filter(parent_id__in=with_units).values_list("pk", flat=True))
-    return own
+
+def fillable_organisations(user):
+    """Organisations `user` may start and edit tables for (the filler role; admins: all active ones).
+
+    An organisation the user also reviews (or whose parent they review) is left
+    out: `role_for` gives "reviewer" there, and a reviewer does not fill in.
+    """
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if is_admin(user):
+        return Organisation.objects.filter(active=True)
+    found = roles(user)
+    reviewed = found.reviewer.own
+    return (
+        Organisation.objects.filter(active=True)
+        .reached_by(found.filler)
+        .exclude(pk__in=reviewed)
+        .exclude(parent_id__in=reviewed)
+    )
 
 
 def role_for(user, organisation) -> str | None:
     """The strongest role `user` has for one organisation (an Organisation or its id): admin,
     reviewer, filler or None. Pass the Organisation when it is at hand: its parent is then known.
 
-    None exactly when the organisation is not in `visible_organisation_ids(user)`: a reviewer
-    sees their organisations and the units under them, a filler their own organisation and,
-    where the membership says so, its units (tests/test_permission_matrix.py holds the two together).
+    None exactly when the organisation is not in `visible_organisation_ids(user)`: both ask
+    the same `Reach` (tests/test_permission_matrix.py checks it for every persona).
     """
     if not user.is_authenticated:
         return None
     if is_admin(user):
         return "admin"
     organisation_id = getattr(organisation, "pk", organisation)
-    roles = _roles(user)
     if hasattr(organisation, "parent_id"):
         parent_id = organisation.parent_id
     else:
-        from tables.models import Organisation
-
         parent_id = Organisation.objects.filter(pk=organisation_id).values_list("parent_id", flat=True).first()
-    for org_id, _ in roles["reviewer"]:
-        if org_id in (organisation_id, parent_id):
-            return "reviewer"
-    for org_id, include_units in roles["filler"]:
-        if org_id == organisation_id or (include_units and org_id == parent_id):
-            return "filler"
-    return None
+    return roles(user).role(organisation_id, parent_id)
 
 
-def get_table_for_user(user, pk: int, queryset=None):
-    """The table if `user` may see it, else 404 (no information leak)."""
-    from tables.models import TargetTable, one
+def is_filler(user, table: TargetTable) -> Answer:
+    """Whether `user` fills in `table` (own organisation, or its 单位 where the membership includes units)."""
+    allowed = user.is_authenticated and roles(user).filler.covers(table.organisation_id, table.organisation.parent_id)
+    return _answer(allowed, "只有本部门（单位）的填报人可以这样做。")
 
-    qs = queryset if queryset is not None else TargetTable.objects.all()
-    table = one(qs.visible_to(user).filter(pk=pk))
+
+def _review_levels(user) -> dict[int, set[str]]:
+    """{organisation id: review levels} of `user`'s reviewer memberships, read once per user object."""
+    cached = getattr(user, "_review_levels_cache", None)
+    if cached is None:
+        cached = {}
+        memberships = Membership.objects.filter(user=user, role=Membership.Role.REVIEWER).values_list(
+            "organisation_id", "review_duty__level"
+        )
+        for org_id, level in memberships:
+            cached.setdefault(org_id, set()).add(level or Stage.FINANCE)
+        user._review_levels_cache = cached
+    return cached
+
+
+def reviewer_stages(user, table: TargetTable) -> set[str]:
+    """The levels at which `user` may decide on `table` (admins: every level)."""
+    if not user.is_authenticated:
+        return set()
+    if is_admin(user):
+        return {Stage.DEPARTMENT, Stage.FINANCE}
+    levels = _review_levels(user)
+    org = table.organisation
+    return levels.get(org.pk, set()) | levels.get(org.parent_id, set())
+
+
+def review_levels(user) -> set[str]:
+    """Every level at which `user` decides on some table (admins: every level)."""
+    if not user.is_authenticated:
+        return set()
+    if is_admin(user):
+        return {Stage.DEPARTMENT, Stage.FINANCE}
+    return set().union(*_review_levels(user).values())
+
+
+def is_reviewer(user, table: TargetTable | None = None) -> Answer:
+    """A reviewer of `table` (or of anything, without a table: the queue and the dashboard), or an admin."""
     if table is None:
-        raise Http404("没有找到该绩效目标表")
-    return table
+        allowed = user.is_authenticated and bool(is_admin(user) or roles(user).reviewer.own)
+        return _answer(allowed, "只有审核人和管理员可以查看。")
+    return _answer(bool(reviewer_stages(user, table)), "只有审核人可以这样做。")
+
+
+# ---------------------------------------------------------------- the editor
+
+
+def can_edit(user, table: TargetTable, role: str | EllipsisType | None = ...) -> Answer:
+    """Fillers of the table's organisation and admins edit draft or returned tables; reviewers
+    (and everyone on a submitted or approved table) only read. `role`: `role_for`'s answer, if known."""
+    role = role_for(user, table.organisation) if role is ... else role
+    if role not in ("filler", "admin"):
+        return Answer(False, "您是审核人，只能查看，不能修改。")
+    return _answer(table.is_editable, f"该表{table.get_status_display()}，不能修改。")
+
+
+def can_catalog(user, table: TargetTable) -> Answer:
+    """纳入指标库: reviewers of the table and admins keep a well-written indicator as an example."""
+    return _answer(role_for(user, table.organisation) in ("reviewer", "admin"), "只有审核人或管理员可以纳入指标库。")
+
+
+# ---------------------------------------------------------------- exports
+
+
+def can_see_export_job(user, job: ExportJob) -> Answer:
+    """A bulk export job is its creator's (and the admins')."""
+    return _answer(job.created_by_id == user.pk or bool(is_admin(user)), "没有找到该导出任务")
+
+
+# ---------------------------------------------------------------- the review workflow
+
+
+def can_submit(user, table: TargetTable) -> Answer:
+    return _answer(bool(is_filler(user, table)), "只有本部门（单位）的填报人可以提交。")
+
+
+def can_withdraw(user, table: TargetTable) -> Answer:
+    return _answer(bool(is_filler(user, table)), "只有本部门（单位）的填报人可以撤回。")
+
+
+def can_forward(user, table: TargetTable) -> Answer:
+    return _answer(Stage.DEPARTMENT in reviewer_stages(user, table), "只有主管部门的审核人可以审核转报。")
+
+
+def can_return(user, table: TargetTable, stage: str) -> Answer:
+    """Return the submission now at `stage`: a reviewer of that level."""
+    return _answer(stage in reviewer_stages(user, table), f"该表正处于“{Stage(stage).label}”环节，您不能退回。")
+
+
+def can_approve(user, table: TargetTable) -> Answer:
+    """批复 is the bureau's: a 财政审核 reviewer of the table, or an admin."""
+    return _answer(Stage.FINANCE in reviewer_stages(user, table), "只有财政审核人可以批复。")
+
+
+def can_reopen(user, table: TargetTable) -> Answer:
+    return _answer(Stage.FINANCE in reviewer_stages(user, table), "只有财政审核人或管理员可以撤销批复。")
+
+
+def can_comment(user, table: TargetTable) -> Answer:
+    return _answer(bool(is_reviewer(user, table)), "只有审核人可以添加批注；填报人可以回复。")
+
+
+def can_reply(user, table: TargetTable) -> Answer:
+    return _answer(bool(is_filler(user, table) or is_reviewer(user, table)), "您不能回复这条批注。")
+
+
+def can_resolve(user, table: TargetTable) -> Answer:
+    return _answer(bool(is_filler(user, table) or is_reviewer(user, table)), "您不能处理这条批注。")
+
+
+def available_actions(table: TargetTable, user, pending: Snapshot | None = None) -> set[str]:
+    """The moves `user` may make now: submit, withdraw, forward, return, approve, reopen, comment, reply, review."""
+    actions: set[str] = set()
+    filler = bool(is_filler(user, table))
+    stages = reviewer_stages(user, table)
+    if filler:
+        actions.add("reply")
+        if table.status in (Status.DRAFT, Status.RETURNED):
+            actions.add("submit")
+    if stages:
+        actions |= {"review", "comment", "reply"}
+    if table.status == Status.SUBMITTED and pending is not None:
+        if filler and pending.opened_at is None:
+            actions.add("withdraw")
+        if pending.stage in stages:
+            actions.add("return")
+            actions.add("forward" if pending.stage == Stage.DEPARTMENT else "approve")
+    if table.status == Status.APPROVED and Stage.FINANCE in stages:
+        actions.add("reopen")
+    return actions
+
+
+RULES: dict[str, Callable[..., Answer]] = {
+    "edit": can_edit,
+    "catalog": can_catalog,
+    "fill": is_filler,
+    "review": is_reviewer,
+    "submit": can_submit,
+    "withdraw": can_withdraw,
+    "forward": can_forward,
+    "approve": can_approve,
+    "reopen": can_reopen,
+    "comment": can_comment,
+    "reply": can_reply,
+    "resolve": can_resolve,
+}
+
+
+def has_permission(action: str, user, table: TargetTable) -> Answer:
+    """The rule named `action` for `user` on `table` (`return` needs its stage: call `can_return`)."""
+    return RULES[action](user, table)

@@ -12,16 +12,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from indicators.checks import by_severity
+from tables.access import get_table_for_user
 from tables.checking import check_stored_table
 from tables.exports import service as export_service
 from tables.exports.downloads import attachment, pdf_unavailable
 from tables.exports.pdf import PdfUnavailable
+from tables.exports.xlsx import blank_template as render_blank
 from tables.imports.exchange import dumps, export_table, tables_for_export
 from tables.layouts import COLUMN_LABELS, layout_as_dict
 from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
 from tables.params import int_param
-from tables.permissions import filled_organisation_ids, get_table_for_user
-from tables.review import workflow
+from tables.permissions import filled_organisation_ids, is_reviewer
 from tables.review.panel import table_page_context
 from tables.summary import task_totals
 
@@ -34,7 +35,7 @@ def start(request: HttpRequest) -> HttpResponse:
     """Where a login without `next` lands: a reviewer who fills in no table starts at the queue (what waits
     for them), everyone else at their tables."""
     user = request.user
-    if workflow.is_reviewer(user) and not filled_organisation_ids(user):
+    if is_reviewer(user) and not filled_organisation_ids(user):
         return redirect("review-queue")
     return redirect("home")
 
@@ -53,8 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "status": request.GET.get("status", ""),
         "q": request.GET.get("q", "").strip(),
     }
-    if (round_id := int_param(request.GET, "round")) is not None:
-        tables = tables.filter(round_id=round_id)
+    tables = tables.in_round(int_param(request.GET, "round"))
     if (organisation_id := int_param(request.GET, "organisation")) is not None:
         tables = tables.filter(organisation_id=organisation_id)
     if filters["kind"] in TargetTable.Kind.values:
@@ -167,8 +167,6 @@ def booklet_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @login_required
 def blank_template(request: HttpRequest, code: str) -> HttpResponse:
     """The empty official form of a layout, to fill in by hand and import."""
-    from tables.exports import blank_template as render_blank
-
     layout = Layout.objects.filter(code=code).first()
     if layout is None:
         raise Http404("没有该表样")

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from tables import demo
+from tables import demo, permissions
 from tables.models import (
     AuditEntry,
     Comment,
@@ -23,7 +23,7 @@ from tables.models import (
     Stage,
     TargetTable,
 )
-from tables.review import workflow
+from tables.review import comments, workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,8 @@ def test_department_reviewer_has_a_units_table_waiting_at_the_first_level(loaded
     waiting = TargetTable.objects.get(pk=demo.story_table(demo.AT_DEPARTMENT).pk)
     assert waiting.round.review_levels == 2
     assert workflow.pending_snapshot(waiting).stage == Stage.DEPARTMENT
-    assert "forward" in workflow.available_actions(waiting, user("dept_reviewer"), workflow.pending_snapshot(waiting))
+    pending = workflow.pending_snapshot(waiting)
+    assert "forward" in permissions.available_actions(waiting, user("dept_reviewer"), pending)
 
     response = client_for(client, "dept_reviewer").get(reverse("review-queue"))
 
@@ -210,7 +211,7 @@ def test_loading_the_demo_again_replays_nothing_and_keeps_edits(loaded):
     table = demo.story_table(demo.RESUBMITTED)
     assert table.indicators.filter(value="≤12小时").exists()
     assert all(
-        thread.place is not None for threads in workflow.comments_by_anchor(table).values() for thread in threads
+        thread.place is not None for threads in comments.comments_by_anchor(table).values() for thread in threads
     )
 
 

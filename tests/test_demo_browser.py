@@ -11,7 +11,7 @@ import pytest
 
 from tables import demo
 from tables.models import Comment, ReviewDecision, TargetTable
-from tables.review import workflow
+from tables.review import comments
 
 # The Chromium setup of the review cycle's browser test, shared rather than copied.
 from tests.review.test_review_browser import ARTIFACTS, browser, page  # noqa: F401
@@ -63,7 +63,7 @@ def test_the_printed_tour_shows_queue_returned_table_and_approved_pdf(reference_
     log_in(page, base, returned_step.username)
     page.goto(returned_step.path)
     page.locator(".review-status .alert-danger", has_text=reason).wait_for()
-    places = workflow.places(returned)
+    places = comments.places(returned)
     for comment in Comment.objects.filter(table=returned, parent__isnull=True):
         dom = places[comment.anchor_key].dom
         assert page.locator(f"tr#{dom} .comment-badge").count() == 1, dom

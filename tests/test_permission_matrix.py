@@ -18,7 +18,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tables.models import Membership, Notification, OverallGoal, ReviewDecision, Round
-from tables.review import workflow
+from tables.review import comments, workflow
 from tests.conftest import PERSONAS, World
 from tests.factories import MembershipFactory, layout
 
@@ -74,14 +74,17 @@ def submitted_a(w: World) -> list:
 
 def submitted_with_comment(w: World) -> list:
     workflow.submit(w.table_a, w.filler_a)
-    workflow.add_comment(w.table_a, w.reviewer_a, anchor="table", body="请修改")
+    comments.add_comment(w.table_a, w.reviewer_a, anchor="table", body="请修改")
     return [w.table_a.pk]
 
 
 def approved_a(w: World) -> list:
     snapshot = workflow.submit(w.table_a, w.filler_a)
     workflow.approve(
-        w.table_a, w.reviewer_a, snapshot_number=snapshot.number, opinion="同意", checklist=ALL_PASS, published=True
+        w.table_a,
+        w.reviewer_a,
+        workflow.Approval(opinion="同意", checklist=ALL_PASS, published=True),
+        snapshot_number=snapshot.number,
     )
     return [w.table_a.pk]
 
@@ -96,7 +99,7 @@ def unit_at_department_level(w: World) -> list:
 
 
 def comment_on_a(w: World) -> list:
-    return [workflow.add_comment(w.table_a, w.reviewer_a, anchor="field:goal", body="目标不具体").pk]
+    return [comments.add_comment(w.table_a, w.reviewer_a, anchor="field:goal", body="目标不具体").pk]
 
 
 def snapshot_of_a(w: World) -> list:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tables.params import BIGINT_MAX, positive_int
-from tables.review import workflow
+from tables.review import comments, workflow
 from tests import test_permission_matrix as matrix
 from tests.conftest import log_in
 
@@ -130,7 +130,7 @@ def test_a_return_reason_on_two_lines_still_reaches_the_filler_by_mail(
     _with_addresses(world)
     with django_capture_on_commit_callbacks(execute=True):
         snapshot = workflow.submit(world.table_a, world.filler_a)
-    workflow.add_comment(world.table_a, world.reviewer_a, anchor="table", body="请修改")
+    comments.add_comment(world.table_a, world.reviewer_a, anchor="table", body="请修改")
     with django_capture_on_commit_callbacks(execute=True):
         workflow.return_table(
             world.table_a,
@@ -268,10 +268,8 @@ def _approve_a(world):
     workflow.approve(
         world.table_a,
         world.reviewer_a,
+        workflow.Approval(opinion="同意", checklist=checklist, published=True),
         snapshot_number=snapshot.number,
-        opinion="同意",
-        checklist=checklist,
-        published=True,
     )
     return type(world.table_a).objects.get(pk=world.table_a.pk)
 

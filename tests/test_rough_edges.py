@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tables.models import AuditEntry, Comment, ExportJob, Layout, OverallGoal, Round, Snapshot, TargetTable
-from tables.review import workflow
+from tables.review import comments, workflow
 from tests.factories import MembershipFactory, layout
 from tests.review.test_review_views import approve_data, messages_of
 from tests.review.test_workflow import approve, comment_on_indicator, two_level_round
@@ -201,7 +201,7 @@ def test_the_approve_form_says_how_many_comments_are_open_and_asks_to_confirm(cl
     submitted(world)
     comment_on_indicator(world.table_a, world.reviewer_a, 1)
     resolved = comment_on_indicator(world.table_a, world.reviewer_a, 2)
-    workflow.set_resolved(resolved, world.filler_a, resolved=True)
+    comments.set_resolved(resolved, world.filler_a, resolved=True)
     client.force_login(world.reviewer_a)
     body = body_of(client.get(reverse("review-table", args=[world.table_a.pk])))
     assert "还有 1 条批注未解决" in body

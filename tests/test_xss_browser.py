@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from indicators.models import CatalogEntry, Indicator
 from tables.models import Organisation, OverallGoal, ReviewDecision, Round, SubGoal, TargetTable, Task
-from tables.review import workflow
+from tables.review import comments, workflow
 from tests.conftest import launched_chromium
 from tests.editor.test_editor_browser import log_in, saved, settle, wait_until
 from tests.factories import layout
@@ -108,20 +108,18 @@ def _review_cycle(world) -> None:
     every text of the review is stored, and the review page has a submission to show."""
     table, filler, reviewer = world.table_a, world.filler_a, world.reviewer_a
     first = workflow.submit(table, filler, warning_reason=tagged("警告说明"))
-    comment = workflow.add_comment(table, reviewer, anchor="field:goal", body=tagged("批注"))
-    workflow.add_comment(table, reviewer, anchor="table", body=tagged("整表批注"))
-    workflow.reply(comment, filler, body=tagged("回复"))
+    comment = comments.add_comment(table, reviewer, anchor="field:goal", body=tagged("批注"))
+    comments.add_comment(table, reviewer, anchor="table", body=tagged("整表批注"))
+    comments.reply(comment, filler, body=tagged("回复"))
     workflow.return_table(table, reviewer, snapshot_number=first.number, reason=tagged("退回原因"))
     second = workflow.submit(table, filler, warning_reason=tagged("再次提交说明"))
-    workflow.approve(
-        table,
-        reviewer,
-        snapshot_number=second.number,
+    approval = workflow.Approval(
         opinion=tagged("审核意见"),
         checklist={stem: (True, tagged("说明")) for stem, _ in ReviewDecision.CHECKLIST},
         published=False,
         unpublished_reason=tagged("不公开原因"),
     )
+    workflow.approve(table, reviewer, approval, snapshot_number=second.number)
     table = TargetTable.objects.get(pk=table.pk)
     workflow.reopen(table, reviewer, reason=tagged("撤销批复原因"), version=table.version)
     TargetTable.objects.filter(pk=table.pk).update(goal=tagged("调整后的总体目标"))

@@ -7,15 +7,15 @@ from django.urls import reverse
 
 from indicators.catalog import last_year_values
 from indicators.checks import SEVERITY_LABELS
+from tables import permissions
 from tables.editor import editing
-from tables.editor.access import _readonly_reason
 from tables.editor.display import _row_views, findings_data
 from tables.editor.editing import ROW_KINDS
 from tables.editor.forms import BasicForm, BudgetForm, GoalsForm, PasteRowsForm
 from tables.editor.steps import _finding_views, _step_states
 from tables.layouts import COLUMN_LABELS
 from tables.models import TargetTable
-from tables.review import workflow
+from tables.review import comments, workflow
 from tables.review.forms import SubmitForm
 from tables.summary import task_totals
 
@@ -49,7 +49,7 @@ def _step_context(
         "table": table,
         "layout": layout,
         "can_edit": can_edit,
-        "readonly_reason": "" if can_edit else _readonly_reason(table, getattr(table, "editor_role", None)),
+        "readonly_reason": "" if can_edit else permissions.can_edit(request.user, table).reason,
         "steps": steps,
         "current": current,
         "next_step": steps[current.number] if current.number < len(steps) else None,
@@ -58,14 +58,14 @@ def _step_context(
         "step_findings": step_findings,
         "counts": counts,
         "findings_data": findings_data(findings),
-        "can_catalog": getattr(table, "editor_role", None) in ("reviewer", "admin"),
+        "can_catalog": bool(permissions.can_catalog(request.user, table)),
         "suggest_url": reverse("editor-suggest", args=[table.pk]),
         "parse_url": reverse("editor-parse-value"),
         "catalog_url": reverse("editor-catalog-add", args=[0])[:-2],
         "new_url": reverse("editor-row-new", args=[table.pk, step]) if step in ROW_KINDS else "",
         "comment_threads": (step_threads := _threads_of_step(step, threads)),
         "open_comments": sum(1 for thread in step_threads if not thread.resolved),
-        "can_reply": bool(threads) and "reply" in workflow.available_actions(table, request.user),
+        "can_reply": bool(threads) and "reply" in permissions.available_actions(table, request.user),
         **extra,
     }
     if step == "tasks":
@@ -88,7 +88,7 @@ def _step_context(
                 findings,
                 last=last_year_values(TargetTable.objects.approved_before(table)) if last_year else {},
                 can_edit=can_edit,
-                can_catalog=getattr(table, "editor_role", None) in ("reviewer", "admin"),
+                can_catalog=bool(permissions.can_catalog(request.user, table)),
                 threads=threads,
             ),
             columns=columns,
@@ -100,7 +100,7 @@ def _step_context(
     elif step == "check":
         from tables.views import indicator_groups
 
-        if can_edit and "submit" in workflow.available_actions(table, request.user):
+        if can_edit and "submit" in permissions.available_actions(table, request.user):
             data = workflow.current_data(table)
             context["submit_form"] = SubmitForm(initial={"fingerprint": workflow.fingerprint(data)})
 
@@ -130,11 +130,11 @@ _STEP_ANCHORS = {
 
 
 def _comment_threads(table: TargetTable) -> dict[str, list]:
-    """The reviewers' comment threads by place (tables.review.workflow.comments_by_anchor); one query
+    """The reviewers' comment threads by place (tables.review.comments.comments_by_anchor); one query
     when the table has none."""
     if not table.comments.exists():
         return {}
-    return workflow.comments_by_anchor(table, workflow.current_data(table))
+    return comments.comments_by_anchor(table, workflow.current_data(table))
 
 
 def _threads_of_step(step: str, threads: dict[str, list]) -> list:
@@ -177,7 +177,9 @@ def _short(label: str) -> str:
 def _forms_for(step: str, table: TargetTable, user, data=None):
     """The header form of a step (None for the grid and check steps)."""
     if step == "basic":
-        orgs = editing.fillable_organisations(user) | type(table.organisation).objects.filter(pk=table.organisation_id)
+        orgs = permissions.fillable_organisations(user) | type(table.organisation).objects.filter(
+            pk=table.organisation_id
+        )
         return BasicForm(data, table=table, organisations=orgs.distinct(), initial=BasicForm.initial_for(table))
     if step == "tasks":
         form = BudgetForm(data, table=table, initial=BudgetForm.initial_for(table))

@@ -34,7 +34,7 @@ from functools import cache
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.utils import timezone
 
 from indicators.models import Indicator
@@ -42,8 +42,8 @@ from indicators.values import parse_value
 from tables.fields import format_amount, parse_amount
 from tables.imports.exchange import TABLE_FORMAT, ExchangeError, export_table, import_document, tables_for_export
 from tables.limits import too_many_rows
-from tables.models import AuditEntry, Membership, Organisation, Round, Snapshot, TargetTable, Task, one
-from tables.permissions import is_admin
+from tables.models import AuditEntry, Organisation, Round, Snapshot, TargetTable, Task, one
+from tables.permissions import fillable_organisations
 
 EDITABLE = (TargetTable.Status.DRAFT, TargetTable.Status.RETURNED)
 TASK_FIELDS = ("name", "content", "total", "fiscal", "other")
@@ -528,21 +528,6 @@ class StartError(EditError):
     def __init__(self, message: str, existing: TargetTable | None = None):
         super().__init__(message)
         self.existing = existing
-
-
-def fillable_organisations(user):
-    """Organisations `user` may start and edit tables for (the filler role; admins: all)."""
-    if not user.is_authenticated:
-        return Organisation.objects.none()
-    if is_admin(user):
-        return Organisation.objects.filter(active=True)
-    memberships = list(Membership.objects.filter(user=user).values_list("role", "organisation_id", "include_units"))
-    filler = {org for role, org, _ in memberships if role == Membership.Role.FILLER}
-    with_units = {org for role, org, units in memberships if role == Membership.Role.FILLER and units}
-    reviewed = {org for role, org, _ in memberships if role == Membership.Role.REVIEWER}
-    # A reviewer of an organisation (or of its parent) reviews it: role_for gives "reviewer" there.
-    qs = Organisation.objects.filter(active=True).filter(Q(pk__in=filler) | Q(parent_id__in=with_units))
-    return qs.exclude(pk__in=reviewed).exclude(parent_id__in=reviewed)
 
 
 def existing_table(round_: Round, organisation: Organisation, project_code: str = "") -> TargetTable | None:

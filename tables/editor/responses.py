@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from tables.editor.access import _load_table
+from tables.access import load_table
 from tables.editor.context import _step_context
 from tables.editor.editing import ROW_KINDS, Conflict
 from tables.layouts import COLUMN_LABELS
@@ -43,10 +43,9 @@ def _with_saved_row(table: TargetTable, kind: str, saved) -> TargetTable:
 
 
 def _reload(table: TargetTable) -> TargetTable:
-    fresh = _load_table(table.pk, full=True)
+    fresh = load_table(table.pk, full=True)
     if fresh is None:
         raise Http404("没有找到该绩效目标表")
-    fresh.editor_role = getattr(table, "editor_role", None)
     return fresh
 
 

@@ -14,8 +14,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tables.access import editor_table
 from tables.editor import editing
-from tables.editor.access import _editor_table, _int, _kind
+from tables.editor.access import _int, _kind
 from tables.editor.context import _step_context
 from tables.editor.editing import ROW_KINDS, Conflict, EditError, NotEditable, TooManyRows
 from tables.editor.forms import IndicatorRowForm, PasteRowsForm, TaskRowForm
@@ -38,7 +39,7 @@ def _row_form(table: TargetTable, kind: str, data):
 def row(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpResponse:
     """GET: the row as stored (reload after a conflict). POST: save the row's cells."""
     spec = _kind(kind)
-    table, can_edit = _editor_table(request, pk, write=request.method == "POST", full=True)
+    table, can_edit = editor_table(request, pk, write=request.method == "POST", full=True)
     if request.method == "GET":
         context = _step_context(request, table, can_edit, kind)
         rows = context["task_rows" if kind == "tasks" else "rows"]
@@ -98,7 +99,7 @@ def row(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpResponse:
 def row_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """Add a row after `after` (or at the end), optionally with values (一级/二级 of its group)."""
     spec = _kind(kind)
-    table, _ = _editor_table(request, pk, write=True)
+    table, _ = editor_table(request, pk, write=True)
     values = {name: request.POST[name] for name in spec.fields if name in request.POST}
     if kind == "indicators" and not values.get("level1") and "after" not in request.POST:
         last = spec.queryset(table.pk).order_by("-position").values("level1", "level2").first()
@@ -131,7 +132,7 @@ def row_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def row_delete(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpResponse:
     """Delete a row (if unchanged since seen); the answer carries an undo for it."""
     spec = _kind(kind)
-    table, _ = _editor_table(request, pk, write=True)
+    table, _ = editor_table(request, pk, write=True)
     try:
         saved = editing.delete_row(
             table,
@@ -171,7 +172,7 @@ def row_move(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpRespo
     direction = request.POST.get("direction")
     if direction not in ("up", "down"):
         return HttpResponseBadRequest("direction 应为 up 或 down")
-    table, _ = _editor_table(request, pk, write=True)
+    table, _ = editor_table(request, pk, write=True)
     try:
         saved = editing.move_row(
             table, kind, row_id, direction, based_on=_int(request.POST.get("version")), user=request.user
@@ -187,7 +188,7 @@ def row_move(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpRespo
 @require_POST
 def undo(request: HttpRequest, pk: int) -> HttpResponse:
     """Undo the last delete: put the row back where it was."""
-    table, _ = _editor_table(request, pk, write=True)
+    table, _ = editor_table(request, pk, write=True)
     try:
         snapshot = signing.loads(request.POST.get("token", ""), salt=_UNDO_SALT, max_age=_UNDO_MAX_AGE)
     except signing.BadSignature:
@@ -216,7 +217,7 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
 def paste_rows(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """Rows pasted from Excel/WPS/Word: parse, insert after `after`, report what could not be placed."""
     spec = _kind(kind)
-    table, _ = _editor_table(request, pk, write=True, full=True)
+    table, _ = editor_table(request, pk, write=True, full=True)
     form = PasteRowsForm(request.POST)
     from tables.imports.text import MAX_CHARS, MAX_LINES
 

@@ -16,8 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from indicators.catalog import add_to_catalog, suggest
 from indicators.models import CatalogEntry, Indicator
 from indicators.values import parse_value
+from tables import permissions
+from tables.access import editor_table, get_table_for_user, require
 from tables.editor import editing
-from tables.editor.access import _editor_table, _int
+from tables.editor.access import _int
 from tables.editor.context import _form_base, _forms_for, _step_context
 from tables.editor.display import describe_value, parse_html
 from tables.editor.editing import Conflict, EditError, NotEditable, StartError
@@ -25,14 +27,13 @@ from tables.editor.forms import BlankStartForm, CopyStartForm, ImportStartForm, 
 from tables.editor.responses import _reload, _trigger
 from tables.editor.steps import STEP_LABELS, STEPS
 from tables.models import TargetTable
-from tables.permissions import get_table_for_user, role_for
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     """新建绩效目标表: blank, copied from an earlier year, imported from a file, or from pasted text."""
-    orgs = editing.fillable_organisations(request.user)
+    orgs = permissions.fillable_organisations(request.user)
     if not orgs.exists():
         raise PermissionDenied("您没有填报权限，不能新建绩效目标表。")
     sources = editing.copy_sources(request.user)
@@ -148,7 +149,7 @@ def _paste_table(data: dict, user):
 @require_GET
 def table_entry(request: HttpRequest, pk: int) -> HttpResponse:
     """The editor of a table: its first step."""
-    _editor_table(request, pk)
+    editor_table(request, pk)
     return redirect("editor-step", pk=pk, step="basic")
 
 
@@ -158,7 +159,7 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One step of the editor; POST saves the step's header form (steps 1–3)."""
     if step not in STEP_LABELS:
         raise Http404("没有这一步")
-    table, can_edit = _editor_table(request, pk, write=request.method == "POST", full=True)
+    table, can_edit = editor_table(request, pk, write=request.method == "POST", full=True)
     if request.method == "POST":
         return _save_step_form(request, table, step)
     form = _forms_for(step, table, request.user)
@@ -264,7 +265,7 @@ def _choice_text(form, name: str, raw: str) -> str:
 @require_GET
 def suggest_names(request: HttpRequest, pk: int) -> HttpResponse:
     """<option>s for the 三级 name being typed: earlier years of the organisation, then the catalog."""
-    table, _ = _editor_table(request, pk)
+    table, _ = editor_table(request, pk)
     items = suggest(
         request.GET.get("level3", ""),
         organisation_id=table.organisation_id,
@@ -289,8 +290,7 @@ def catalog_add(request: HttpRequest, indicator_id: int) -> HttpResponse:
     if indicator is None:
         raise Http404("没有这个指标")
     table = get_table_for_user(request.user, indicator.table_id)
-    if role_for(request.user, table.organisation_id) not in ("reviewer", "admin"):
-        raise PermissionDenied("只有审核人或管理员可以纳入指标库。")
+    require(permissions.can_catalog(request.user, table))
     entry, created = add_to_catalog(indicator, user=request.user)
     if request.htmx:
         return render(request, "editor/parts.html#catalog-added", {"entry": entry, "created": created})

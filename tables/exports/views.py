@@ -9,18 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tables.access import export_job_for_user
 from tables.exports.downloads import safe_filename
 from tables.exports.jobs import STALE_AFTER, TooManyJobs, job_file, start_job, tables_for_job, waiting_for_worker
 from tables.models import ExportJob, Organisation, Round, TargetTable
 from tables.params import positive_int
-from tables.permissions import is_admin
-
-
-def _job_for_user(request: HttpRequest, pk) -> ExportJob:
-    job = ExportJob.objects.select_related("round").filter(pk=pk).first()
-    if job is None or (job.created_by_id != request.user.pk and not is_admin(request.user)):
-        raise Http404("没有找到该导出任务")
-    return job
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,7 +58,7 @@ def export_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def export_job(request: HttpRequest, pk) -> HttpResponse:
-    job = _job_for_user(request, pk)
+    job = export_job_for_user(request, pk)
     # A worker that died mid-export is noticed here but restarted by the worker side
     # (jobs.maintain): a GET never writes.
     stalled = job.status == ExportJob.Status.RUNNING and job.updated_at < timezone.now() - STALE_AFTER
@@ -82,7 +75,7 @@ def export_job(request: HttpRequest, pk) -> HttpResponse:
 @require_GET
 @login_required
 def export_download(request: HttpRequest, pk) -> HttpResponse:
-    job = _job_for_user(request, pk)
+    job = export_job_for_user(request, pk)
     path = job_file(job)
     if path is None:
         raise Http404("导出文件尚未生成或已被清理")

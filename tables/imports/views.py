@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tables.access import require_admin
 from tables.exports.downloads import attachment
 from tables.imports.accounts import (
     AccountsImportError,
@@ -30,7 +31,6 @@ from tables.models import (
     Round,
 )
 from tables.params import int_param
-from tables.review.access import _require_admin
 
 
 class AccountsImportForm(forms.Form):
@@ -51,7 +51,7 @@ def accounts_import(request: HttpRequest) -> HttpResponse:
     Two steps, as with pasted tables: an upload shows what would change (nothing
     is written), and a confirmation applies exactly that.
     """
-    _require_admin(request)
+    require_admin(request)
     if request.method == "POST" and request.POST.get("action") == "confirm":
         return _accounts_import_confirm(request)
     form = AccountsImportForm()
@@ -131,7 +131,7 @@ def _accounts_import_confirm(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def accounts_template(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
+    require_admin(request)
     return attachment(
         template_workbook(),
         "部门和账号导入模板.xlsx",
@@ -143,7 +143,7 @@ def accounts_template(request: HttpRequest) -> HttpResponse:
 @login_required
 def accounts_inactive(request: HttpRequest) -> HttpResponse:
     """Accounts that have never logged in (for a round: of its organisations)."""
-    _require_admin(request)
+    require_admin(request)
     rounds = list(Round.objects.only("pk", "title", "year"))
     round_id = int_param(request.GET, "round")
     round_ = next((r for r in rounds if r.pk == round_id), None)

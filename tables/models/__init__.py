@@ -5,7 +5,17 @@ below is defined in a submodule and gets the app label `tables` from it.
 """
 
 from tables.models.exports import ExportJob
-from tables.models.organisations import Layout, Membership, Organisation, OrganisationQuerySet, Round, one
+from tables.models.organisations import (
+    Layout,
+    Membership,
+    MembershipQuerySet,
+    Organisation,
+    OrganisationQuerySet,
+    Reach,
+    Roles,
+    Round,
+    one,
+)
 from tables.models.passwords import PasswordChangeRequired
 from tables.models.review import (
     AuditEntry,
@@ -30,13 +40,16 @@ __all__ = [
     "ImmutableRecordError",
     "Layout",
     "Membership",
+    "MembershipQuerySet",
     "Notification",
     "Organisation",
     "OrganisationQuerySet",
     "OverallGoal",
     "PasswordChangeRequired",
+    "Reach",
     "ReviewDecision",
     "ReviewDuty",
+    "Roles",
     "Round",
     "RoundOrganisation",
     "Snapshot",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -23,11 +24,67 @@ def one(queryset):
     return next(iter(queryset.order_by()[:1]), None)
 
 
-class OrganisationQuerySet(models.QuerySet):
-    def visible_to(self, user) -> OrganisationQuerySet:
-        from tables.permissions import visible_organisation_ids
+@dataclass(frozen=True)
+class Reach:
+    """The organisations a set of memberships reaches: their own, and the units under `with_units`.
 
-        ids = visible_organisation_ids(user)
+    The one rule of visibility: `covers` answers for one organisation,
+    `OrganisationQuerySet.reached_by` lists them all, and the two agree by construction.
+    """
+
+    own: frozenset[int] = frozenset()
+    with_units: frozenset[int] = frozenset()
+
+    def covers(self, organisation_id: int | None, parent_id: int | None) -> bool:
+        return organisation_id in self.own or (parent_id is not None and parent_id in self.with_units)
+
+    def __or__(self, other: Reach) -> Reach:
+        return Reach(self.own | other.own, self.with_units | other.with_units)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """A user's memberships as read once: admin or not, and what they fill and review.
+
+    A filler reaches their organisation, and its units where the membership says
+    so; a reviewer reaches their organisations and always the units under them (a
+    主管部门 is reviewed together with its units).
+    """
+
+    admin: bool = False
+    filler: Reach = Reach()
+    reviewer: Reach = Reach()
+
+    def role(self, organisation_id: int | None, parent_id: int | None) -> str | None:
+        """The strongest role for one organisation (admin, reviewer, filler) or None: not visible."""
+        if self.admin:
+            return "admin"
+        if self.reviewer.covers(organisation_id, parent_id):
+            return "reviewer"
+        if self.filler.covers(organisation_id, parent_id):
+            return "filler"
+        return None
+
+    def organisation_ids(self, reach: Reach) -> set[int]:
+        """The ids `reach` covers: its own ids, and one query for the units when it reaches any."""
+        if not reach.with_units:
+            return set(reach.own)
+        return set(Organisation.objects.reached_by(reach).values_list("pk", flat=True))
+
+    def visible_organisation_ids(self) -> set[int] | None:
+        """The organisations these roles see; None means every organisation (an admin)."""
+        if self.admin:
+            return None
+        return self.organisation_ids(self.filler | self.reviewer)
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def reached_by(self, reach: Reach) -> OrganisationQuerySet:
+        """The organisations `reach` covers (the membership → organisations query)."""
+        return self.filter(Q(pk__in=reach.own) | Q(parent_id__in=reach.with_units))
+
+    def visible_to(self, user) -> OrganisationQuerySet:
+        ids = Membership.objects.visible_organisation_ids(user)
         if ids is None:
             return self
         return self.filter(pk__in=ids)
@@ -135,6 +192,42 @@ class Round(models.Model):
         return f"{year}年{_YEAR_IN_NAME.sub('', layout_name, count=1)}"
 
 
+class MembershipQuerySet(models.QuerySet):
+    def roles_of(self, user) -> Roles:
+        """`user`'s memberships, read once per user object (one query; none for an anonymous user)."""
+        if not user.is_authenticated:
+            return Roles()
+        cached = getattr(user, "_membership_cache", None)
+        if cached is None:
+            admin = False
+            own: dict[str, set[int]] = {Membership.Role.FILLER: set(), Membership.Role.REVIEWER: set()}
+            with_units: dict[str, set[int]] = {Membership.Role.FILLER: set(), Membership.Role.REVIEWER: set()}
+            for role, org_id, include_units in self.filter(user=user).values_list(
+                "role", "organisation_id", "include_units"
+            ):
+                if role == Membership.Role.ADMIN:
+                    admin = True
+                    continue
+                own[role].add(org_id)
+                if include_units or role == Membership.Role.REVIEWER:
+                    with_units[role].add(org_id)
+            cached = Roles(
+                admin=admin or user.is_superuser,
+                filler=Reach(frozenset(own["filler"]), frozenset(with_units["filler"])),
+                reviewer=Reach(frozenset(own["reviewer"]), frozenset(with_units["reviewer"])),
+            )
+            user._membership_cache = cached
+        return cached
+
+    def visible_organisation_ids(self, user) -> set[int] | None:
+        """Organisation ids `user` may see; None means every organisation (admins, superusers)."""
+        if not user.is_authenticated:
+            return set()
+        if user.is_superuser:
+            return None  # no query: a superuser sees everything
+        return self.roles_of(user).visible_organisation_ids()
+
+
 class Membership(models.Model):
     """Who may do what for which organisation."""
 
@@ -157,6 +250,8 @@ class Membership(models.Model):
     )
     role = models.CharField("角色", max_length=20, choices=Role.choices)
     include_units = models.BooleanField("含下属单位", default=False)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = "成员"

@@ -3,28 +3,47 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import EllipsisType
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
 
 from indicators.fields import NameField
 from tables.fields import AmountField
-from tables.models.organisations import Layout, Organisation, Round
+from tables.models.organisations import Layout, Membership, Organisation, Round
+from tables.models.review import Snapshot
 
 
 class TargetTableQuerySet(models.QuerySet):
-    def visible_to(self, user) -> TargetTableQuerySet:
-        """The one gate: the tables `user` may see (filler, reviewer or admin)."""
-        from tables.permissions import visible_organisation_ids
+    def visible_to(self, user, *, organisation_ids: set[int] | EllipsisType | None = ...) -> TargetTableQuerySet:
+        """The one gate: the tables `user` may see (filler, reviewer or admin).
 
-        ids = visible_organisation_ids(user)
+        A caller that also needs the ids (the queue's department filter) passes
+        `Membership.objects.visible_organisation_ids(user)` it read, so they are read once.
+        """
+        ids = Membership.objects.visible_organisation_ids(user) if organisation_ids is ... else organisation_ids
         if ids is None:
             return self
         return self.filter(organisation_id__in=ids)
 
-    def in_round(self, round_: Round) -> TargetTableQuerySet:
-        return self.filter(round=round_)
+    def in_round(self, round_: Round | int | None) -> TargetTableQuerySet:
+        """The tables of one round (a Round or its id); None leaves the queryset as it is."""
+        if round_ is None:
+            return self
+        return self.filter(round_id=getattr(round_, "pk", round_))
+
+    def with_review_state(self) -> TargetTableQuerySet:
+        """Each table with `submitted_at` (its latest submission), and the `stage` and `opened_at` of
+        the submission under review (None when there is none): three subqueries, no extra query."""
+        pending = Snapshot.objects.filter(table=OuterRef("pk"), outcome=Snapshot.Outcome.PENDING)
+        latest = Snapshot.objects.filter(table=OuterRef("pk")).order_by("-number")
+        return self.annotate(
+            submitted_at=Subquery(latest.values("submitted_at")[:1]),
+            stage=Subquery(pending.values("stage")[:1]),
+            opened_at=Subquery(pending.values("opened_at")[:1]),
+        )
 
     def approved_before(self, table: TargetTable) -> TargetTableQuerySet:
         """The organisation's approved tables of the same kind (and project) before `table`, newest first."""
@@ -135,8 +154,6 @@ class TargetTable(models.Model):
         return f"{self.year} {self.organisation.name} {self.title}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("table-detail", args=[self.pk])
 
     def budget(self) -> dict[str, Decimal | None]:

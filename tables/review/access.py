@@ -1,4 +1,5 @@
-"""How the review views load a table or require a role, and answer a refused request."""
+"""How the review views answer a refused or finished request (loading a table or requiring a role
+is `tables.access`)."""
 
 from __future__ import annotations
 
@@ -9,34 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from tables.models import (
-    TargetTable,
-)
-from tables.permissions import get_table_for_user, is_admin
-from tables.review import workflow
+from tables.models import TargetTable
 from tables.review.workflow import NotAllowed, TransitionError
-
-
-def _table_for(request: HttpRequest, pk: int, *, need: str | None = None, queryset=None) -> TargetTable:
-    """The table: 404 when the user may not see it, 403 when they see it but are not its `need`
-    ("filler" or "reviewer")."""
-    qs = queryset if queryset is not None else TargetTable.objects.select_related("organisation", "round", "layout")
-    table = get_table_for_user(request.user, pk, qs)
-    if need == "filler" and not workflow.is_filler(request.user, table):
-        raise PermissionDenied("只有本部门（单位）的填报人可以这样做。")
-    if need == "reviewer" and not workflow.is_reviewer(request.user, table):
-        raise PermissionDenied("只有审核人可以这样做。")
-    return table
-
-
-def _require_reviewer(request: HttpRequest) -> None:
-    if not workflow.is_reviewer(request.user):
-        raise PermissionDenied("只有审核人和管理员可以查看。")
-
-
-def _require_admin(request: HttpRequest) -> None:
-    if not is_admin(request.user):
-        raise PermissionDenied("只有管理员可以这样做。")
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:

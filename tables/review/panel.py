@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
+from tables import permissions
 from tables.imports.exchange import tables_for_export
 from tables.models import (
     Comment,
@@ -11,7 +12,7 @@ from tables.models import (
     Snapshot,
     TargetTable,
 )
-from tables.review import workflow
+from tables.review import comments, workflow
 from tables.review.forms import ReopenForm, SubmitForm
 
 Status = TargetTable.Status
@@ -25,7 +26,7 @@ def table_page_context(table: TargetTable, user, findings=None) -> dict:
     comments and the latest audit entries. `table` comes from `tables_for_export()`."""
     snapshots = _snapshots(table)
     pending = next((s for s in snapshots if s.outcome == Snapshot.Outcome.PENDING), None)
-    actions = workflow.available_actions(table, user, pending)
+    actions = permissions.available_actions(table, user, pending)
     data = workflow.current_data(table)
     counts = {severity: len(items) for severity, _label, items in (findings or [])}
     audit = list(table.audit_entries.select_related("user").order_by("-at", "-id")[: AUDIT_ON_PAGE + 1])
@@ -36,7 +37,7 @@ def table_page_context(table: TargetTable, user, findings=None) -> dict:
         "snapshots": snapshots,
         "approved": next((s for s in snapshots if s.outcome == Snapshot.Outcome.APPROVED), None),
         "last_return": _last_return(table, snapshots),
-        "threads": _flat_threads(workflow.comments_by_anchor(table, data)),
+        "threads": _flat_threads(comments.comments_by_anchor(table, data)),
         "audit": audit[:AUDIT_ON_PAGE],
         "audit_more": len(audit) > AUDIT_ON_PAGE,
         "submit_form": SubmitForm(initial={"fingerprint": workflow.fingerprint(data)}) if "submit" in actions else None,

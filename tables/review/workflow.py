@@ -1,4 +1,4 @@
-"""The review workflow: who may move a table to which state, and the moves themselves.
+"""The review workflow: the moves of a table from state to state (who may make them: `tables/permissions.py`).
 
     draft ──submit──▶ submitted ──return──▶ returned ──submit──▶ submitted …
       ▲                 │   │  (forward: 主管部门审核 → 财政审核, stays submitted)
@@ -15,24 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from tables import permissions
 from tables.checking import check_stored_table
 from tables.imports.exchange import export_table, tables_for_export
 from tables.models import (
     AuditEntry,
     Comment,
-    Membership,
     ReviewDecision,
     Snapshot,
     Stage,
     TargetTable,
 )
-from tables.permissions import _roles, is_admin
 from tables.review import notifications
 
 Status = TargetTable.Status
@@ -55,7 +54,13 @@ class Blocked(TransitionError):
     """The move is allowed but something is missing (errors in the checks, a reason, a comment)."""
 
 
-# ---------------------------------------------------------------- who may do what
+def require_allowed(answer: permissions.Answer) -> None:
+    """Refuse the move with the rule's reason (`tables/permissions.py` says who may make it)."""
+    if not answer:
+        raise NotAllowed(answer.reason)
+
+
+# ---------------------------------------------------------------- the route and the versions
 
 
 def stages_for(table: TargetTable) -> list[str]:
@@ -68,60 +73,6 @@ def stages_for(table: TargetTable) -> list[str]:
     if round_ is not None and round_.review_levels == 2 and table.organisation.parent_id is not None:
         return [Stage.DEPARTMENT, Stage.FINANCE]
     return [Stage.FINANCE]
-
-
-def is_filler(user, table: TargetTable) -> bool:
-    """Whether `user` fills in `table` (own organisation, or its 单位 where the membership includes units)."""
-    if not user.is_authenticated:
-        return False
-    parent_id = table.organisation.parent_id
-    return any(
-        org_id == table.organisation_id or (include_units and org_id == parent_id)
-        for org_id, include_units in _roles(user)["filler"]
-    )
-
-
-def _review_levels(user) -> dict[int, set[str]]:
-    """{organisation id: review levels} of `user`'s reviewer memberships, read once per user object."""
-    cached = getattr(user, "_review_levels_cache", None)
-    if cached is None:
-        cached = {}
-        memberships = Membership.objects.filter(user=user, role=Membership.Role.REVIEWER).values_list(
-            "organisation_id", "review_duty__level"
-        )
-        for org_id, level in memberships:
-            cached.setdefault(org_id, set()).add(level or Stage.FINANCE)
-        user._review_levels_cache = cached
-    return cached
-
-
-def reviewer_stages(user, table: TargetTable) -> set[str]:
-    """The levels at which `user` may decide on `table` (admins: every level)."""
-    if not user.is_authenticated:
-        return set()
-    if is_admin(user):
-        return {Stage.DEPARTMENT, Stage.FINANCE}
-    levels = _review_levels(user)
-    org = table.organisation
-    return levels.get(org.pk, set()) | levels.get(org.parent_id, set())
-
-
-def review_levels(user) -> set[str]:
-    """Every level at which `user` decides on some table (admins: every level)."""
-    if not user.is_authenticated:
-        return set()
-    if is_admin(user):
-        return {Stage.DEPARTMENT, Stage.FINANCE}
-    return set().union(*_review_levels(user).values())
-
-
-def is_reviewer(user, table: TargetTable | None = None) -> bool:
-    """A reviewer of `table` (or of anything, without a table), or an admin."""
-    if not user.is_authenticated:
-        return False
-    if table is None:
-        return is_admin(user) or bool(_roles(user)["reviewer"])
-    return bool(reviewer_stages(user, table))
 
 
 def pending_snapshot(table: TargetTable) -> Snapshot | None:
@@ -143,28 +94,6 @@ def revision_label(revision: int) -> str:
 def approved_snapshot(table: TargetTable) -> Snapshot | None:
     """The approved version that is valid now (it stays valid while a reopened version is edited)."""
     return Snapshot.objects.filter(table_id=table.pk, outcome=Snapshot.Outcome.APPROVED).order_by("-number").first()
-
-
-def available_actions(table: TargetTable, user, pending: Snapshot | None = None) -> set[str]:
-    """The moves `user` may make now: submit, withdraw, forward, return, approve, reopen, comment, reply, review."""
-    actions: set[str] = set()
-    filler = is_filler(user, table)
-    stages = reviewer_stages(user, table)
-    if filler:
-        actions.add("reply")
-        if table.status in (Status.DRAFT, Status.RETURNED):
-            actions.add("submit")
-    if stages:
-        actions |= {"review", "comment", "reply"}
-    if table.status == Status.SUBMITTED and pending is not None:
-        if filler and pending.opened_at is None:
-            actions.add("withdraw")
-        if pending.stage in stages:
-            actions.add("return")
-            actions.add("forward" if pending.stage == Stage.DEPARTMENT else "approve")
-    if table.status == Status.APPROVED and Stage.FINANCE in stages:
-        actions.add("reopen")
-    return actions
 
 
 # ---------------------------------------------------------------- helpers
@@ -229,6 +158,11 @@ def display_name(user) -> str:
     return user.get_full_name() or user.username
 
 
+def open_threads(table: TargetTable):
+    """The comment threads of `table` not yet resolved."""
+    return Comment.objects.filter(table_id=table.pk, parent__isnull=True, resolved=False)
+
+
 # ---------------------------------------------------------------- transitions
 
 
@@ -237,8 +171,7 @@ def submit(table: TargetTable, user, *, fingerprint_seen: str | None = None, war
     with transaction.atomic():
         # Race: two fillers submitting at once, or a submit racing an edit saved after the page was shown.
         locked = _lock(table.pk, full=True)
-        if not is_filler(user, locked):
-            raise NotAllowed("只有本部门（单位）的填报人可以提交。")
+        require_allowed(permissions.can_submit(user, locked))
         if locked.status not in (Status.DRAFT, Status.RETURNED):
             raise StaleTransition(f"该表当前状态为“{_label(locked.status)}”，不能提交。")
         data = current_data(locked)
@@ -286,8 +219,7 @@ def withdraw(table: TargetTable, user, *, snapshot_number: int | None) -> Snapsh
     with transaction.atomic():
         # Race: the reviewer opening or deciding the submission while the filler withdraws it.
         locked = _lock(table.pk)
-        if not is_filler(user, locked):
-            raise NotAllowed("只有本部门（单位）的填报人可以撤回。")
+        require_allowed(permissions.can_withdraw(user, locked))
         pending = _pending(locked, snapshot_number)
         if pending.opened_at is not None:
             raise Blocked("审核人已开始审核，不能撤回；如需修改，请联系审核人退回。")
@@ -312,7 +244,11 @@ def withdraw(table: TargetTable, user, *, snapshot_number: int | None) -> Snapsh
 def mark_opened(table: TargetTable, user) -> bool:
     """A reviewer of the current level opened the submission: from now on the filler cannot withdraw it."""
     pending = pending_snapshot(table)
-    if pending is None or pending.opened_at is not None or pending.stage not in reviewer_stages(user, table):
+    if (
+        pending is None
+        or pending.opened_at is not None
+        or pending.stage not in permissions.reviewer_stages(user, table)
+    ):
         return False
     with transaction.atomic():
         # Race: the filler withdrawing at the moment the reviewer opens the table.
@@ -335,8 +271,7 @@ def forward(table: TargetTable, user, *, snapshot_number: int | None, opinion: s
         pending = _pending(locked, snapshot_number)
         if pending.stage != Stage.DEPARTMENT:
             raise StaleTransition("该表已转报财政审核，本次操作未执行。")
-        if Stage.DEPARTMENT not in reviewer_stages(user, locked):
-            raise NotAllowed("只有主管部门的审核人可以审核转报。")
+        require_allowed(permissions.can_forward(user, locked))
         decision = ReviewDecision.objects.create(
             table=locked,
             snapshot=pending,
@@ -370,8 +305,7 @@ def return_table(table: TargetTable, user, *, snapshot_number: int | None, reaso
         # Race: two reviewers deciding the same submission (one returns, one approves), or a withdrawal.
         locked = _lock(table.pk)
         pending = _pending(locked, snapshot_number)
-        if pending.stage not in reviewer_stages(user, locked):
-            raise NotAllowed(f"该表正处于“{Stage(pending.stage).label}”环节，您不能退回。")
+        require_allowed(permissions.can_return(user, locked, pending.stage))
         if not Comment.objects.filter(table=locked, snapshot=pending, parent__isnull=True).exists():
             raise Blocked("退回前请至少添加一条批注，指出需要修改的地方。")
         decision = ReviewDecision.objects.create(
@@ -399,58 +333,70 @@ def return_table(table: TargetTable, user, *, snapshot_number: int | None, reaso
     return decision
 
 
-def approve(
-    table: TargetTable,
-    user,
-    *,
-    snapshot_number: int | None,
-    opinion: str,
-    checklist: dict[str, tuple[bool, str]],
-    grade: str = "",
-    published: bool,
-    unpublished_reason: str = "",
-) -> ReviewDecision:
-    """已提交 → 已批复 at the last level, with 审核意见, the 四性 checklist, a grade and the 公开 flag.
+@dataclass(frozen=True)
+class Approval:
+    """What a 批复 says: 审核意见, the 四性 checklist, a grade and the 公开 flag.
 
     `checklist` maps each stem of `ReviewDecision.CHECKLIST` to (passed, remark).
+    """
+
+    opinion: str
+    checklist: dict[str, tuple[bool, str]]
+    published: bool
+    grade: str = ""
+    unpublished_reason: str = ""
+
+    def cleaned(self) -> Approval:
+        """The approval with its texts stripped; `Blocked` when something is missing or wrong."""
+        opinion = (self.opinion or "").strip()
+        unpublished_reason = (self.unpublished_reason or "").strip()
+        if not opinion:
+            raise Blocked("请填写审核意见。")
+        checklist = self.checklist
+        missing = [label for stem, label in CHECKLIST if stem not in checklist or checklist[stem][0] is None]
+        if missing:
+            raise Blocked(f"请完成四性审核：{'、'.join(missing)}。")
+        if self.grade and self.grade not in ReviewDecision.Grade.values:
+            raise Blocked("评级只能是优、良、中、差。")
+        if not self.published and not unpublished_reason:
+            raise Blocked("不公开时请填写不公开的原因。")
+        return replace(self, opinion=opinion, unpublished_reason=unpublished_reason)
+
+    def checklist_fields(self) -> dict:
+        """The decision's `<stem>_passed` and `<stem>_remark` fields."""
+        fields = {}
+        for stem, _ in CHECKLIST:
+            passed, remark = self.checklist[stem]
+            fields[f"{stem}_passed"] = bool(passed)
+            fields[f"{stem}_remark"] = (remark or "").strip()[:500]
+        return fields
+
+
+def approve(table: TargetTable, user, approval: Approval, *, snapshot_number: int | None) -> ReviewDecision:
+    """已提交 → 已批复 at the last level, with the reviewer's `approval`.
+
     The approved snapshot becomes the valid version; an earlier approved one is superseded.
     Comment threads still open are resolved with it (the decision's `closed_threads` says how many).
     """
-    opinion = (opinion or "").strip()
-    unpublished_reason = (unpublished_reason or "").strip()
-    if not opinion:
-        raise Blocked("请填写审核意见。")
-    missing = [label for stem, label in CHECKLIST if stem not in checklist or checklist[stem][0] is None]
-    if missing:
-        raise Blocked(f"请完成四性审核：{'、'.join(missing)}。")
-    if grade and grade not in ReviewDecision.Grade.values:
-        raise Blocked("评级只能是优、良、中、差。")
-    if not published and not unpublished_reason:
-        raise Blocked("不公开时请填写不公开的原因。")
+    approval = approval.cleaned()
     with transaction.atomic():
         # Race: two reviewers deciding the same submission (one approves, one returns), or a withdrawal.
         locked = _lock(table.pk)
         pending = _pending(locked, snapshot_number)
         if pending.stage != Stage.FINANCE:
             raise Blocked("该表尚在主管部门审核环节，须由主管部门审核转报后才能批复。")
-        if Stage.FINANCE not in reviewer_stages(user, locked):
-            raise NotAllowed("只有财政审核人可以批复。")
-        fields = {}
-        for stem, _ in CHECKLIST:
-            passed, remark = checklist[stem]
-            fields[f"{stem}_passed"] = bool(passed)
-            fields[f"{stem}_remark"] = (remark or "").strip()[:500]
+        require_allowed(permissions.can_approve(user, locked))
         decision = ReviewDecision.objects.create(
             table=locked,
             snapshot=pending,
             stage=Stage.FINANCE,
             action=ReviewDecision.Action.APPROVE,
             reviewer=user,
-            opinion=opinion,
-            grade=grade,
-            published=published,
-            unpublished_reason="" if published else unpublished_reason,
-            **fields,
+            opinion=approval.opinion,
+            grade=approval.grade,
+            published=approval.published,
+            unpublished_reason="" if approval.published else approval.unpublished_reason,
+            **approval.checklist_fields(),
         )
         Snapshot.objects.filter(table=locked, outcome=Snapshot.Outcome.APPROVED).update(
             outcome=Snapshot.Outcome.SUPERSEDED
@@ -466,7 +412,7 @@ def approve(
             what=f"批复第 {pending.number} 次提交（{revision_label(pending.revision)}）",
             old=_label(Status.SUBMITTED),
             new=_label(Status.APPROVED),
-            note=opinion,
+            note=approval.opinion,
         )
         # Approving accepts the version as it stands: a thread left open would wait forever on a locked
         # table. The approve form says how many it closes; the log keeps which, so none closes unseen.
@@ -495,8 +441,7 @@ def reopen(table: TargetTable, user, *, reason: str, version: int | None) -> Tar
         locked = _lock(table.pk)
         if locked.status != Status.APPROVED or (version is not None and locked.version != version):
             raise StaleTransition(f"该表当前状态为“{_label(locked.status)}”，或已被他人修改，本次操作未执行。")
-        if Stage.FINANCE not in reviewer_stages(user, locked):
-            raise NotAllowed("只有财政审核人或管理员可以撤销批复。")
+        require_allowed(permissions.can_reopen(user, locked))
         revision = next_revision(locked)
         # The version bump also tells any editor page opened before the reopen that the table moved on.
         _set_status(locked, Status.DRAFT, user, version=locked.version + 1)
@@ -511,182 +456,6 @@ def reopen(table: TargetTable, user, *, reason: str, version: int | None) -> Tar
         )
         notifications.reopened(locked, user, reason)
     return locked
-
-
-# ---------------------------------------------------------------- comments
-
-FIELD_LABELS = {
-    "title": "表名",
-    "project": "项目名称与编码",
-    "project_purpose": "资金用途",
-    "mission": "年度履职目标",
-    "goal": "年度总体目标",
-    "budget": "预算情况",
-    "spending_plan": "资金支出计划",
-}
-
-
-@dataclass
-class Place:
-    """A place in a table a comment can point at, as the table is now."""
-
-    key: str  # "table", "field:goal", "task:<row id>", "indicator:<row id>"
-    label: str
-    dom: str  # the element id on the table page ("" for the whole table)
-    text: str  # the content, to tell whether a comment is outdated
-
-
-def _content(value) -> str:
-    if isinstance(value, dict):
-        value = {k: v for k, v in value.items() if k != "id"}
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _field_value(data: dict, name: str):
-    project = data.get("project") or {}
-    if name == "project":
-        return {"code": project.get("code"), "name": project.get("name")}
-    if name == "project_purpose":
-        return project.get("purpose")
-    return data.get(name)
-
-
-def places(table: TargetTable, data: dict | None = None) -> dict[str, Place]:
-    """Every place of `table` in printed order (use a table from `tables_for_export()`: no extra queries)."""
-    data = data if data is not None else current_data(table)
-    layout = table.layout
-    names = ["title"]
-    if table.kind == TargetTable.Kind.PROJECT:
-        names += ["project", "project_purpose"]
-    names += [name for name in ("mission", "goal") if layout.has(name)]
-    if layout.budget_keys:
-        names.append("budget")
-    if layout.has("spending_plan"):
-        names.append("spending_plan")
-    result = {"table": Place("table", "整表", "", "")}
-    for name in names:
-        label = "绩效目标" if name == "goal" and table.kind == TargetTable.Kind.PROJECT else FIELD_LABELS[name]
-        result[f"field:{name}"] = Place(f"field:{name}", label, f"field-{name}", _content(_field_value(data, name)))
-    for kind, rows, title, word in (
-        ("task", table.tasks.all(), "name", "任务"),
-        ("indicator", table.indicators.all(), "level3", "指标"),
-    ):
-        exported = {row["id"]: row for row in data["tasks" if kind == "task" else "indicators"]}
-        for row in rows:
-            key = f"{kind}:{row.pk}"
-            result[key] = Place(
-                key,
-                f"{word} {row.position}：{getattr(row, title)}",
-                f"{kind}-{row.position}",
-                _content(exported.get(row.pk)),
-            )
-    return result
-
-
-def _commenting_snapshot(table: TargetTable) -> Snapshot | None:
-    return pending_snapshot(table) or Snapshot.objects.filter(table_id=table.pk).order_by("-number").first()
-
-
-def add_comment(table: TargetTable, user, *, anchor: str, body: str) -> Comment:
-    """A reviewer's comment on a place of the table; keeps a copy of the place's content."""
-    body = (body or "").strip()
-    if not body:
-        raise Blocked("批注内容不能为空。")
-    if not is_reviewer(user, table):
-        raise NotAllowed("只有审核人可以添加批注；填报人可以回复。")
-    place = places(table).get(anchor)
-    if place is None:
-        raise StaleTransition("批注的位置已不存在（该行可能已被删除），请刷新页面。")
-    kind, _, ref = anchor.partition(":")
-    return Comment.objects.create(
-        table_id=table.pk,
-        snapshot=_commenting_snapshot(table),
-        anchor_kind=kind,
-        anchor_field=ref if kind == Comment.Anchor.FIELD else "",
-        row_id=int(ref) if kind in (Comment.Anchor.TASK, Comment.Anchor.INDICATOR) else None,
-        row_text=place.text,
-        row_label=place.label[:300],
-        author=user,
-        body=body,
-    )
-
-
-def reply(comment: Comment, user, *, body: str) -> Comment:
-    """A reply in the thread of `comment` (by the filler or a reviewer)."""
-    body = (body or "").strip()
-    if not body:
-        raise Blocked("回复内容不能为空。")
-    parent = comment.parent or comment
-    table = parent.table
-    if not (is_filler(user, table) or is_reviewer(user, table)):
-        raise NotAllowed("您不能回复这条批注。")
-    return Comment.objects.create(
-        table_id=parent.table_id,
-        snapshot=_commenting_snapshot(table),
-        parent=parent,
-        anchor_kind=parent.anchor_kind,
-        anchor_field=parent.anchor_field,
-        row_id=parent.row_id,
-        row_label=parent.row_label,
-        author=user,
-        body=body,
-    )
-
-
-def open_threads(table: TargetTable):
-    """The comment threads of `table` not yet resolved."""
-    return Comment.objects.filter(table_id=table.pk, parent__isnull=True, resolved=False)
-
-
-def set_resolved(comment: Comment, user, *, resolved: bool) -> Comment:
-    """Mark a thread resolved (the filler fixed it, or the reviewer accepts) or open again."""
-    thread = comment.parent or comment
-    if not (is_filler(user, thread.table) or is_reviewer(user, thread.table)):
-        raise NotAllowed("您不能处理这条批注。")
-    thread.resolved = resolved
-    thread.resolved_by = user if resolved else None
-    thread.resolved_at = timezone.now() if resolved else None
-    thread.save(update_fields=["resolved", "resolved_by", "resolved_at"])
-    return thread
-
-
-def comments_by_anchor(table: TargetTable, data: dict | None = None) -> dict[str, list[Comment]]:
-    """The comment threads of `table` by place, in printed order (two queries with a prefetched table).
-
-    Keys are `Place.key`s: "table", "field:goal", "task:<row id>", "indicator:<row id>"
-    (row ids, so a thread follows its row when rows move). Each thread is a
-    top-level `Comment` with these attributes added:
-
-    - `thread_replies`: its replies, oldest first;
-    - `place`: the `Place` now (None when the row was deleted);
-    - `outdated`: the place changed since the comment was written;
-    - `row_deleted`: the row is gone (`row_label` still says where it was).
-
-    The editor can show a row's threads with
-    ``{% include "review/_row_comments.html" with threads=row_threads %}``.
-    """
-    current = places(table, data)
-    comments = list(
-        Comment.objects.filter(table_id=table.pk).select_related("author", "resolved_by").order_by("created_at", "id")
-    )
-    threads: dict[int, Comment] = {}
-    for comment in comments:
-        if comment.parent_id is None:
-            comment.thread_replies = []
-            place = current.get(comment.anchor_key)
-            comment.place = place
-            comment.row_deleted = place is None
-            comment.outdated = (
-                place is not None and comment.anchor_kind != Comment.Anchor.TABLE and (place.text != comment.row_text)
-            )
-            threads[comment.pk] = comment
-    for comment in comments:
-        if comment.parent_id in threads:
-            threads[comment.parent_id].thread_replies.append(comment)
-    grouped: dict[str, list[Comment]] = {key: [] for key in current}
-    for thread in threads.values():
-        grouped.setdefault(thread.anchor_key, []).append(thread)
-    return {key: found for key, found in grouped.items() if found}
 
 
 # ---------------------------------------------------------------- for the printed PDF
@@ -722,30 +491,21 @@ def approval_meta(snapshot: Snapshot) -> dict:
 
 
 __all__ = [
+    "Approval",
     "Blocked",
     "NotAllowed",
     "StaleTransition",
     "TransitionError",
-    "add_comment",
     "approval_meta",
     "approve",
     "approved_snapshot",
-    "available_actions",
-    "comments_by_anchor",
     "fingerprint",
     "forward",
-    "is_filler",
-    "is_reviewer",
     "mark_opened",
     "open_threads",
     "pending_snapshot",
-    "places",
     "reopen",
-    "reply",
     "return_table",
-    "review_levels",
-    "reviewer_stages",
-    "set_resolved",
     "stages_for",
     "submit",
     "withdraw",

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from indicators.catalog import COMMON_INDICATORS, last_year_values, name_key, suggest
 from indicators.models import CatalogEntry, Indicator
+from tables import permissions
 from tables.editor import editing
 from tables.editor.editing import Conflict, row_fingerprint
 from tables.models import Layout, Round, TargetTable, Task
@@ -917,9 +918,9 @@ def test_shift_year_moves_only_dates_of_the_old_year():
 
 
 def test_fillable_organisations_follow_the_filler_role(world):
-    assert list(editing.fillable_organisations(world.filler_a)) == [world.org_a]
-    assert not editing.fillable_organisations(world.reviewer_a).exists()
-    assert editing.fillable_organisations(world.admin).count() == 3
+    assert list(permissions.fillable_organisations(world.filler_a)) == [world.org_a]
+    assert not permissions.fillable_organisations(world.reviewer_a).exists()
+    assert permissions.fillable_organisations(world.admin).count() == 3
 
 
 def test_task_factory_rows_keep_their_amount_scale(world):
@@ -933,11 +934,11 @@ def test_task_factory_rows_keep_their_amount_scale(world):
 
 def returned(world) -> TargetTable:
     """table_a submitted once and returned: editable again, and every edit is now logged."""
-    from tables.review import workflow
+    from tables.review import comments, workflow
 
     table = world.table_a
     snapshot = workflow.submit(table, world.filler_a)
-    workflow.add_comment(table, world.reviewer_a, anchor="table", body="请修改")
+    comments.add_comment(table, world.reviewer_a, anchor="table", body="请修改")
     workflow.return_table(table, world.reviewer_a, snapshot_number=snapshot.number, reason="退回修改")
     table.refresh_from_db()
     return table
@@ -1040,13 +1041,13 @@ def test_step_five_withholds_submit_while_errors_remain(client, world):
 
 
 def test_the_filler_sees_comments_next_to_the_rows_in_the_editor(client, world):
-    from tables.review import workflow
+    from tables.review import comments, workflow
 
     table = world.table_a
     row = first_indicator(table)
     snapshot = workflow.submit(table, world.filler_a)
-    workflow.add_comment(table, world.reviewer_a, anchor=f"indicator:{row.pk}", body="目标值偏低，请核实")
-    workflow.add_comment(table, world.reviewer_a, anchor="field:goal", body="总体目标请写具体")
+    comments.add_comment(table, world.reviewer_a, anchor=f"indicator:{row.pk}", body="目标值偏低，请核实")
+    comments.add_comment(table, world.reviewer_a, anchor="field:goal", body="总体目标请写具体")
     workflow.return_table(table, world.reviewer_a, snapshot_number=snapshot.number, reason="请修改")
     client.force_login(world.filler_a)
 
@@ -1072,12 +1073,12 @@ def test_the_filler_sees_comments_next_to_the_rows_in_the_editor(client, world):
 
 def test_a_reply_from_the_editor_returns_to_the_editor(client, world):
     from tables.models import Comment
-    from tables.review import workflow
+    from tables.review import comments, workflow
 
     table = world.table_a
     row = first_indicator(table)
     snapshot = workflow.submit(table, world.filler_a)
-    thread = workflow.add_comment(table, world.reviewer_a, anchor=f"indicator:{row.pk}", body="请核实")
+    thread = comments.add_comment(table, world.reviewer_a, anchor=f"indicator:{row.pk}", body="请核实")
     workflow.return_table(table, world.reviewer_a, snapshot_number=snapshot.number, reason="请修改")
     client.force_login(world.filler_a)
     back = step_url(table, "indicators")

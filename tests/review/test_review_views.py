@@ -225,7 +225,10 @@ def test_a_filler_cannot_decide_and_an_outsider_does_not_see_the_table(client, w
 def test_reopen_from_the_table_page_keeps_the_approved_version_downloadable(client, world):
     snapshot = submitted(world)
     workflow.approve(
-        world.table_a, world.reviewer_a, snapshot_number=1, opinion="同意", checklist=ALL_PASS, published=True
+        world.table_a,
+        world.reviewer_a,
+        workflow.Approval(opinion="同意", checklist=ALL_PASS, published=True),
+        snapshot_number=1,
     )
     client.force_login(world.reviewer_a)
     table = TargetTable.objects.get(pk=world.table_a.pk)
@@ -246,11 +249,13 @@ def test_the_approved_pdf_prints_the_opinion_the_checklist_and_the_grade(client,
     workflow.approve(
         world.table_a,
         world.reviewer_a,
+        workflow.Approval(
+            opinion="目标明确，同意批复。",
+            checklist={**ALL_PASS, "feasibility": (False, "个别指标偏高")},
+            grade="优",
+            published=True,
+        ),
         snapshot_number=1,
-        opinion="目标明确，同意批复。",
-        checklist={**ALL_PASS, "feasibility": (False, "个别指标偏高")},
-        grade="优",
-        published=True,
     )
     client.force_login(world.filler_a)
     response = client.get(reverse("review-snapshot-pdf", args=[snapshot.pk]))
@@ -336,7 +341,10 @@ def test_the_table_can_be_compared_with_the_previous_years_approved_table(client
     last_year = table_with_rows(world.org_a, indicators=4, year=2025)
     snapshot = workflow.submit(last_year, world.filler_a)
     workflow.approve(
-        last_year, world.reviewer_a, snapshot_number=snapshot.number, opinion="同意", checklist=ALL_PASS, published=True
+        last_year,
+        world.reviewer_a,
+        workflow.Approval(opinion="同意", checklist=ALL_PASS, published=True),
+        snapshot_number=snapshot.number,
     )
     client.force_login(world.filler_a)
     page = client.get(world.table_a.get_absolute_url()).content.decode()

@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection, connections
 
+from tables import permissions
 from tables.imports.accounts import AccountsImportError, import_accounts
 from tables.models import (
     AuditEntry,
@@ -27,7 +28,7 @@ from tables.models import (
     Stage,
     TargetTable,
 )
-from tables.review import workflow
+from tables.review import comments, workflow
 from tables.review.diff import diff_tables
 from tables.review.notifications import send_reminders
 from tests.factories import MembershipFactory, layout
@@ -53,7 +54,7 @@ def fresh(table: TargetTable) -> TargetTable:
 def approve(table, user, number=None, **kwargs):
     options = {"opinion": "同意批复。", "checklist": ALL_PASS, "grade": "良", "published": True}
     options.update(kwargs)
-    return workflow.approve(table, user, snapshot_number=number, **options)
+    return workflow.approve(table, user, workflow.Approval(**options), snapshot_number=number)
 
 
 def first_indicator(table):
@@ -62,7 +63,7 @@ def first_indicator(table):
 
 def comment_on_indicator(table, user, position=1, body="请核实指标值。"):
     row = table.indicators.get(position=position)
-    return workflow.add_comment(table, user, anchor=f"indicator:{row.pk}", body=body)
+    return comments.add_comment(table, user, anchor=f"indicator:{row.pk}", body=body)
 
 
 def two_level_round(world) -> Round:
@@ -168,7 +169,7 @@ def test_withdrawal_is_refused_once_the_reviewer_opened_the_submission(world):
 
 def test_withdrawing_a_resubmission_goes_back_to_returned(world):
     first = workflow.submit(world.table_a, world.filler_a)
-    workflow.add_comment(world.table_a, world.reviewer_a, anchor="table", body="请补充。")
+    comments.add_comment(world.table_a, world.reviewer_a, anchor="table", body="请补充。")
     workflow.return_table(world.table_a, world.reviewer_a, snapshot_number=first.number, reason="内容不全")
     second = workflow.submit(world.table_a, world.filler_a)
     workflow.withdraw(world.table_a, world.filler_a, snapshot_number=second.number)
@@ -269,8 +270,8 @@ def test_a_units_table_in_a_two_level_round_goes_to_its_department_first(world):
     snapshot = workflow.submit(table, filler)
     assert snapshot.stage == Stage.DEPARTMENT
     table = fresh(table)
-    assert workflow.available_actions(table, dept, snapshot) >= {"forward", "return"}
-    assert "approve" not in workflow.available_actions(table, world.reviewer_a, snapshot)
+    assert permissions.available_actions(table, dept, snapshot) >= {"forward", "return"}
+    assert "approve" not in permissions.available_actions(table, world.reviewer_a, snapshot)
     with pytest.raises(workflow.Blocked, match="主管部门审核环节"):
         approve(table, world.reviewer_a, snapshot.number)
     with pytest.raises(workflow.NotAllowed):
@@ -293,11 +294,11 @@ def test_each_level_can_return_to_the_filler(world):
     filler = MembershipFactory(organisation=world.unit_a, role=Membership.Role.FILLER).user
     table = fresh(world.table_unit_a)
     first = workflow.submit(table, filler)
-    workflow.add_comment(table, dept, anchor="field:goal", body="目标太笼统")
+    comments.add_comment(table, dept, anchor="field:goal", body="目标太笼统")
     workflow.return_table(table, dept, snapshot_number=first.number, reason="主管部门退回")
     second = workflow.submit(table, filler)
     workflow.forward(table, dept, snapshot_number=second.number)
-    workflow.add_comment(table, world.reviewer_a, anchor="table", body="预算与任务不符")
+    comments.add_comment(table, world.reviewer_a, anchor="table", body="预算与任务不符")
     workflow.return_table(table, world.reviewer_a, snapshot_number=second.number, reason="财政退回")
     stages = list(ReviewDecision.objects.filter(action="return").values_list("stage", flat=True))
     assert stages == ["department", "finance"] and fresh(table).status == Status.RETURNED
@@ -369,8 +370,8 @@ def test_comments_follow_their_row_and_show_as_outdated_when_it_changed(world):
     table = world.table_a
     workflow.submit(table, world.filler_a)
     thread = comment_on_indicator(table, world.reviewer_a, position=2, body="偏低")
-    workflow.reply(thread, world.filler_a, body="已调整")
-    grouped = workflow.comments_by_anchor(fresh(table))
+    comments.reply(thread, world.filler_a, body="已调整")
+    grouped = comments.comments_by_anchor(fresh(table))
     [found] = grouped[f"indicator:{thread.row_id}"]
     assert found.place.dom == "indicator-2" and not found.outdated
     assert [r.body for r in found.thread_replies] == ["已调整"]
@@ -380,23 +381,23 @@ def test_comments_follow_their_row_and_show_as_outdated_when_it_changed(world):
     rows[0].save()
     rows[1].value = "≥99%"
     rows[1].save()
-    [found] = workflow.comments_by_anchor(fresh(table))[f"indicator:{thread.row_id}"]
+    [found] = comments.comments_by_anchor(fresh(table))[f"indicator:{thread.row_id}"]
     assert found.place.dom == "indicator-1" and found.outdated
 
     rows[1].delete()
-    [found] = workflow.comments_by_anchor(fresh(table))[f"indicator:{thread.row_id}"]
+    [found] = comments.comments_by_anchor(fresh(table))[f"indicator:{thread.row_id}"]
     assert found.row_deleted and found.row_label.startswith("指标 2：")
 
 
 def test_only_reviewers_start_threads_and_fillers_reply_and_resolve(world):
     with pytest.raises(workflow.NotAllowed):
-        workflow.add_comment(world.table_a, world.filler_a, anchor="table", body="?")
-    thread = workflow.add_comment(world.table_a, world.reviewer_a, anchor="field:goal", body="目标不具体")
+        comments.add_comment(world.table_a, world.filler_a, anchor="table", body="?")
+    thread = comments.add_comment(world.table_a, world.reviewer_a, anchor="field:goal", body="目标不具体")
     with pytest.raises(workflow.NotAllowed):
-        workflow.reply(thread, world.filler_b, body="…")
+        comments.reply(thread, world.filler_b, body="…")
     with pytest.raises(workflow.StaleTransition):
-        workflow.add_comment(world.table_a, world.reviewer_a, anchor="indicator:999999", body="?")
-    workflow.set_resolved(thread, world.filler_a, resolved=True)
+        comments.add_comment(world.table_a, world.reviewer_a, anchor="indicator:999999", body="?")
+    comments.set_resolved(thread, world.filler_a, resolved=True)
     thread.refresh_from_db()
     assert thread.resolved and thread.resolved_by == world.filler_a
     assert thread.anchor_key == "field:goal"
@@ -619,7 +620,7 @@ def _race(monkeypatch, *moves) -> list:
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_approving_and_returning_at_once_exactly_one_wins(reference_tables, world, monkeypatch):
     snapshot = workflow.submit(world.table_a, world.filler_a)
-    workflow.add_comment(world.table_a, world.reviewer_a, anchor="table", body="请核实")
+    comments.add_comment(world.table_a, world.reviewer_a, anchor="table", body="请核实")
     results = _race(
         monkeypatch,
         lambda: approve(world.table_a, world.reviewer_a, snapshot.number),

@@ -10,11 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tables import permissions
+from tables.access import get_table_for_user
 from tables.imports.exchange import tables_for_export
 from tables.models import (
     Comment,
 )
-from tables.permissions import get_table_for_user
+from tables.review import comments as threads
 from tables.review import workflow
 from tables.review.access import _back, _errors_text
 from tables.review.forms import CommentForm, ReplyForm
@@ -28,9 +30,9 @@ from tables.review.workflow import NotAllowed, TransitionError
 def comments(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the comment threads (an htmx fragment, or a page). POST: a reviewer adds a comment."""
     table = _full_table(request, pk)
-    actions = workflow.available_actions(table, request.user, workflow.pending_snapshot(table))
+    actions = permissions.available_actions(table, request.user, workflow.pending_snapshot(table))
     data = workflow.current_data(table)
-    places = workflow.places(table, data)
+    places = threads.places(table, data)
     form = CommentForm(places=places)
     status = 200
     if request.method == "POST":
@@ -39,7 +41,7 @@ def comments(request: HttpRequest, pk: int) -> HttpResponse:
         form = CommentForm(request.POST, places=places)
         if form.is_valid():
             try:
-                workflow.add_comment(
+                threads.add_comment(
                     table, request.user, anchor=form.cleaned_data["anchor"], body=form.cleaned_data["body"]
                 )
             except TransitionError as exc:
@@ -55,7 +57,7 @@ def comments(request: HttpRequest, pk: int) -> HttpResponse:
             status = 422
     context = {
         "table": table,
-        "threads": _flat_threads(workflow.comments_by_anchor(table, data)),
+        "threads": _flat_threads(threads.comments_by_anchor(table, data)),
         "actions": actions,
         "comment_form": form,
     }
@@ -76,7 +78,7 @@ def comment_link(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(request, pk)
     thread = comment.parent or comment
     table = tables_for_export().get(pk=comment.table_id)
-    place = workflow.places(table).get(thread.anchor_key)
+    place = threads.places(table).get(thread.anchor_key)
     anchor = place.dom if place and place.dom else f"comment-{thread.pk}"
     return redirect(f"{table.get_absolute_url()}#{anchor}")
 
@@ -90,7 +92,7 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _errors_text(form))
         return _back(request, comment.table.get_absolute_url())
     try:
-        workflow.reply(comment, request.user, body=form.cleaned_data["body"])
+        threads.reply(comment, request.user, body=form.cleaned_data["body"])
     except NotAllowed as exc:
         raise PermissionDenied(str(exc)) from exc
     except TransitionError as exc:
@@ -104,7 +106,7 @@ def comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(request, pk)
     resolved = request.POST.get("resolved", "1") == "1"
     try:
-        workflow.set_resolved(comment, request.user, resolved=resolved)
+        threads.set_resolved(comment, request.user, resolved=resolved)
     except NotAllowed as exc:
         raise PermissionDenied(str(exc)) from exc
     return _back(request, f"{comment.table.get_absolute_url()}#comment-{(comment.parent or comment).pk}")

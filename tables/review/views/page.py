@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators.checks import by_severity
+from tables import permissions
+from tables.access import table_for
 from tables.checking import check_stored_table
 from tables.imports.exchange import tables_for_export
 from tables.layouts import COLUMN_LABELS
@@ -16,18 +18,16 @@ from tables.models import (
     Snapshot,
     TargetTable,
 )
-from tables.review import workflow
-from tables.review.access import _table_for
+from tables.review import comments, workflow
 from tables.review.diff import diff_tables
 from tables.review.forms import ApproveForm, CommentForm, ForwardForm, ReopenForm, ReturnForm
 from tables.review.panel import _flat_threads, _snapshots
 from tables.summary import task_totals
+from tables.views import indicator_groups
 
 
 def _official_context(table: TargetTable) -> dict:
     """The printed form's context (as on the table page)."""
-    from tables.views import indicator_groups
-
     layout = table.layout
     tasks = list(table.tasks.all())
     indicators = list(table.indicators.all())
@@ -59,9 +59,9 @@ def _default_base(pending: Snapshot | None, snapshots: list[Snapshot]) -> Snapsh
 def _review_page(request: HttpRequest, table: TargetTable, *, status: int = 200, **forms_) -> HttpResponse:
     user = request.user
     pending = workflow.pending_snapshot(table)
-    actions = workflow.available_actions(table, user, pending)
+    actions = permissions.available_actions(table, user, pending)
     data = workflow.current_data(table)
-    places = workflow.places(table, data)
+    places = comments.places(table, data)
     snapshots = _snapshots(table)
     base = _default_base(pending, snapshots)
     diff = None
@@ -69,7 +69,7 @@ def _review_page(request: HttpRequest, table: TargetTable, *, status: int = 200,
         datas = dict(Snapshot.objects.filter(pk__in=[base.pk, pending.pk]).values_list("pk", "data"))
         diff = diff_tables(datas[base.pk], datas[pending.pk])
     number = pending.number if pending else None
-    threads = _flat_threads(workflow.comments_by_anchor(table, data))
+    threads = _flat_threads(comments.comments_by_anchor(table, data))
     context = {
         **_official_context(table),
         "findings": by_severity(check_stored_table(table)),
@@ -93,7 +93,7 @@ def _review_page(request: HttpRequest, table: TargetTable, *, status: int = 200,
 
 
 def _full_table(request: HttpRequest, pk: int, need: str | None = None) -> TargetTable:
-    return _table_for(request, pk, need=need, queryset=tables_for_export().select_related("round"))
+    return table_for(request, pk, need=need, queryset=tables_for_export().select_related("round"))
 
 
 @require_GET
@@ -112,7 +112,7 @@ def review_table(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def start_review(request: HttpRequest, pk: int) -> HttpResponse:
     """开始审核: the reviewer takes the submission up; the filler can no longer withdraw it."""
-    table = _table_for(request, pk, need="reviewer")
+    table = table_for(request, pk, need="reviewer")
     if workflow.mark_opened(table, request.user):
         messages.success(request, "已开始审核，填报人不能再撤回本次提交。")
     return redirect("review-table", pk=table.pk)

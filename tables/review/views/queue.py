@@ -6,23 +6,17 @@ from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from tables.models import (
-    Organisation,
-    Round,
-    Snapshot,
-    TargetTable,
-)
+from tables import permissions
+from tables.access import require_reviewer
+from tables.models import Organisation, Round, Stage, TargetTable
 from tables.params import int_param
-from tables.permissions import visible_organisation_ids
-from tables.review import workflow
-from tables.review.access import _require_reviewer
 
 Status = TargetTable.Status
 
@@ -43,56 +37,46 @@ def _queue_filters(request: HttpRequest) -> dict[str, str]:
     return {key: request.GET.get(key, "").strip() for key in ("round", "status", "organisation", "kind", "stage")}
 
 
-@require_GET
-@login_required
-def queue(request: HttpRequest) -> HttpResponse:
-    """The reviewer's queue: tables of their organisations, oldest submission first."""
-    _require_reviewer(request)
-    user = request.user
-    org_ids = visible_organisation_ids(user)  # once: it is also the department filter's scope
-    tables = TargetTable.objects.all() if org_ids is None else TargetTable.objects.filter(organisation_id__in=org_ids)
-    filters = _queue_filters(request)
-    defaulted = not any(key in request.GET for key in (*filters, "page"))
-    if defaulted:
-        # A reviewer comes for what waits for them: submissions at their own level
-        # (any filter, 全部 included, shows more).
-        filters["status"] = Status.SUBMITTED
-        levels = workflow.review_levels(user)
-        if len(levels) == 1:
-            filters["stage"] = next(iter(levels))
-    if (round_id := int_param(request.GET, "round")) is not None:
-        tables = tables.filter(round_id=round_id)
+def _default_filters(request: HttpRequest, filters: dict[str, str]) -> bool:
+    """A reviewer comes for what waits for them: submissions at their own level (any filter, 全部
+    included, shows more). Fills `filters` in and says whether it did."""
+    if any(key in request.GET for key in (*filters, "page")):
+        return False
+    filters["status"] = Status.SUBMITTED
+    levels = permissions.review_levels(request.user)
+    if len(levels) == 1:
+        filters["stage"] = next(iter(levels))
+    return True
+
+
+def _filtered(request: HttpRequest, tables, filters: dict[str, str]):
+    """The tables narrowed by round, department (with its units) and kind: what the status counts count."""
+    tables = tables.in_round(int_param(request.GET, "round"))
     if (org_id := int_param(request.GET, "organisation")) is not None:
         tables = tables.filter(Q(organisation_id=org_id) | Q(organisation__parent_id=org_id))
     if filters["kind"] in TargetTable.Kind.values:
         tables = tables.filter(kind=filters["kind"])
-    counts = dict(tables.order_by().values_list("status").annotate(n=Count("id")))
+    return tables
+
+
+def _by_status_and_stage(tables, filters: dict[str, str]):
     if filters["status"] in Status.values:
         tables = tables.filter(status=filters["status"])
-    pending = Snapshot.objects.filter(table=OuterRef("pk"), outcome=Snapshot.Outcome.PENDING)
-    latest = Snapshot.objects.filter(table=OuterRef("pk")).order_by("-number")
-    tables = tables.annotate(
-        submitted_at=Subquery(latest.values("submitted_at")[:1]),
-        stage=Subquery(pending.values("stage")[:1]),
-        opened_at=Subquery(pending.values("opened_at")[:1]),
-    )
-    if filters["stage"] in workflow.Stage.values:
+    tables = tables.with_review_state()
+    if filters["stage"] in Stage.values:
         tables = tables.filter(stage=filters["stage"])
     # Only what a row shows: a table's budget, plan and goal columns are most of its width.
-    tables = (
+    return (
         tables.select_related("organisation", "round")
         .only(*_QUEUE_COLUMNS)
         .order_by(F("submitted_at").asc(nulls_last=True), "organisation__code", "id")
     )
-    paginator = Paginator(tables, QUEUE_PAGE_SIZE)
-    if not filters["stage"]:
-        # The counts per status already say how many rows there are: no second COUNT over the same filter.
-        status = filters["status"]
-        paginator.count = counts.get(status, 0) if status in Status.values else sum(counts.values())
-    page = paginator.get_page(request.GET.get("page"))
+
+
+def _annotate_rows(page, user) -> None:
+    """The rows' links and dates, made here: in the template they are most of the page's time."""
     today = timezone.localdate()
-    stage_labels = dict(workflow.Stage.choices)
-    # The rows' links and dates, made here: in the template they are most of the page's time.
+    stage_labels = dict(Stage.choices)
     detail_url, review_url = (reverse(name, args=[987654321]).replace("987654321", "{}") for name in _ROW_LINKS)
     for table in page:
         table.stage_label = stage_labels.get(table.stage, "")
@@ -100,9 +84,29 @@ def queue(request: HttpRequest) -> HttpResponse:
         table.detail_url = detail_url.format(table.pk)
         table.review_url = review_url.format(table.pk)
         # 审核 where the user decides now; a record to read for the others; nothing yet for a draft.
-        table.decides = table.status == Status.SUBMITTED and table.stage in workflow.reviewer_stages(user, table)
+        table.decides = table.status == Status.SUBMITTED and table.stage in permissions.reviewer_stages(user, table)
         submitted = table.submitted_at
         table.submitted_text = timezone.localtime(submitted).strftime("%Y-%m-%d %H:%M") if submitted else "—"
+
+
+@require_GET
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """The reviewer's queue: tables of their organisations, oldest submission first."""
+    require_reviewer(request)
+    user = request.user
+    org_ids = permissions.visible_organisation_ids(user)  # once: it is also the department filter's scope
+    filters = _queue_filters(request)
+    defaulted = _default_filters(request, filters)
+    tables = _filtered(request, TargetTable.objects.visible_to(user, organisation_ids=org_ids), filters)
+    counts = dict(tables.order_by().values_list("status").annotate(n=Count("id")))
+    paginator = Paginator(_by_status_and_stage(tables, filters), QUEUE_PAGE_SIZE)
+    if not filters["stage"]:
+        # The counts per status already say how many rows there are: no second COUNT over the same filter.
+        status = filters["status"]
+        paginator.count = counts.get(status, 0) if status in Status.values else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
+    _annotate_rows(page, user)
     organisations = Organisation.objects.filter(parent__isnull=True).only("pk", "code", "name")
     if org_ids is not None:
         organisations = organisations.filter(pk__in=org_ids)
@@ -112,7 +116,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rounds": Round.objects.only("pk", "title", "year"),
         "organisations": organisations,
         "kinds": TargetTable.Kind.choices,
-        "stages": workflow.Stage.choices,
+        "stages": Stage.choices,
         "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
         "total": sum(counts.values()),
         "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),

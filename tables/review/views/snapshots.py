@@ -8,7 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from tables.access import get_table_for_user, table_for
 from tables.exports.downloads import attachment, pdf_unavailable
+from tables.exports.pdf import PdfUnavailable, render_pdf
 from tables.imports.exchange import dumps
 from tables.layouts import layout_as_dict
 from tables.models import (
@@ -16,9 +18,7 @@ from tables.models import (
     TargetTable,
 )
 from tables.params import positive_int
-from tables.permissions import get_table_for_user
 from tables.review import workflow
-from tables.review.access import _table_for
 from tables.review.diff import diff_tables
 from tables.review.panel import _snapshots, workflow_previous_year
 from tables.review.views.page import _full_table
@@ -97,8 +97,6 @@ def snapshot_json(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def snapshot_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The submission as printed; an approved one carries the review marks (意见, 四性, grade)."""
-    from tables.exports.pdf import PdfUnavailable, render_pdf
-
     snapshot = _snapshot_for(request, pk)
     layout = layout_as_dict(snapshot.table.layout)
     try:
@@ -111,7 +109,7 @@ def snapshot_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def audit(request: HttpRequest, pk: int) -> HttpResponse:
-    table = _table_for(request, pk)
+    table = table_for(request, pk)
     entries = table.audit_entries.select_related("user").order_by("-at", "-id")
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(request, "review/audit.html", {"table": table, "page": page})

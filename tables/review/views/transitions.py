@@ -8,11 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from tables.access import table_for
 from tables.models import (
     ReviewDecision,
 )
 from tables.review import workflow
-from tables.review.access import _back, _errors_text, _refused, _table_for
+from tables.review.access import _back, _errors_text, _refused
 from tables.review.forms import ApproveForm, ForwardForm, ReopenForm, ReturnForm, SnapshotForm, SubmitForm
 from tables.review.views.page import _full_table, _review_page
 from tables.review.workflow import Blocked, TransitionError
@@ -21,7 +22,7 @@ from tables.review.workflow import Blocked, TransitionError
 @require_POST
 @login_required
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    table = _table_for(request, pk, need="filler")
+    table = table_for(request, pk, need="filler")
     form = SubmitForm(request.POST)
     if not form.is_valid():
         messages.error(request, _errors_text(form))
@@ -42,7 +43,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    table = _table_for(request, pk, need="filler")
+    table = table_for(request, pk, need="filler")
     form = SnapshotForm(request.POST)
     number = form.cleaned_data["snapshot"] if form.is_valid() else None
     try:
@@ -55,7 +56,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _decide(request: HttpRequest, pk: int, form_class, form_name: str, act, success) -> HttpResponse:
     """Run `act(table, form)`; `success` is the message, or a function of what `act` returned."""
-    table = _table_for(request, pk, need="reviewer")
+    table = table_for(request, pk, need="reviewer")
     form = form_class(request.POST)
     if not form.is_valid():
         return _review_page(request, _full_table(request, pk), status=422, **{form_name: form})
@@ -97,16 +98,14 @@ def return_(request: HttpRequest, pk: int) -> HttpResponse:
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     def act(table, form):
         data = form.cleaned_data
-        return workflow.approve(
-            table,
-            request.user,
-            snapshot_number=data["snapshot"],
+        approval = workflow.Approval(
             opinion=data["opinion"],
             checklist=form.checklist(),
             grade=data["grade"],
             published=data["published"] == "1",
             unpublished_reason=data["unpublished_reason"],
         )
+        return workflow.approve(table, request.user, approval, snapshot_number=data["snapshot"])
 
     def success(decision: ReviewDecision) -> str:
         closed = decision.closed_threads
@@ -118,7 +117,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    table = _table_for(request, pk, need="reviewer")
+    table = table_for(request, pk, need="reviewer")
     form = ReopenForm(request.POST)
     if not form.is_valid():
         messages.error(request, _errors_text(form))
