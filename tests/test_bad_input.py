@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 from indicators.models import Indicator
 from indicators.values import KINDS, clean, is_duration, is_percent, is_placeholder, parse_value, with_comparator
 from tables.editor.display import describe_value, parse_html
-from tables.editor.editing import parse_task_rows
+from tables.editor.pasted_tasks import parse_task_rows
 from tables.exports import render_xlsx
 from tables.imports import text as textimport
 from tables.imports.accounts import ORG_SHEET, USER_SHEET, template_workbook
@@ -791,7 +791,7 @@ def test_text_in_gbk_or_utf16_with_a_bom_is_decoded_not_refused(tmp_path, filler
 
 @pytest.mark.django_db
 def test_a_project_given_as_a_list_is_refused_on_the_web_with_its_path(filler, world):
-    """`editing.import_exchange` reads `project.code` before validating; the shape check runs first."""
+    """`starting.import_exchange` reads `project.code` before validating; the shape check runs first."""
     project_round = round_for(2027, "hebei-2023-project")
     data = {"format": "target-table/1", "kind": "project", "year": 2027, "project": ["P1"], "indicators": []}
     upload = SimpleUploadedFile("项目.json", _json(data), "application/json")

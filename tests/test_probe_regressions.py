@@ -402,7 +402,7 @@ def test_an_undo_past_the_limit_is_refused(world, settings):
 
 
 def test_a_copy_or_import_past_the_limit_is_refused(world, settings):
-    from tables.editor.editing import StartError, copy_table
+    from tables.editor.starting import StartError, copy_table
     from tables.imports.exchange import ExchangeError, export_table, import_document, tables_for_export
     from tables.models import Round
     from tests.factories import layout

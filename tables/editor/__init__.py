@@ -1,6 +1,6 @@
 """The step-by-step editor: start a table, five steps, htmx row editing, paste, suggestions, catalog.
 
-Views translate between HTTP and `tables.editing`; they hold no domain
+Views translate between HTTP and `editing.py` / `starting.py`; they hold no domain
 logic. The htmx contract (see STYLE.md and tables/middleware.py):
 
 * a cell or form autosave (`hx-swap="none"`) answers with out-of-band
@@ -15,10 +15,12 @@ logic. The htmx contract (see STYLE.md and tables/middleware.py):
   channel the page takes it from), and `HX-Trigger` the events
   `editor:saved` / `editor:written` / `editor:focus` (ASCII JSON).
 
-The package: `views.py` (starting a table, the steps, suggestions, the
-catalog), `rows.py` (a row's autosave, insert, delete, move, undo, paste),
+The package: `views.py` (the start page, the steps, suggestions, the
+catalog), `rows.py` (the row endpoints: autosave, insert, delete, move, undo, paste),
 `responses.py` (the htmx answers), `context.py` (what a step's page shows),
 `display.py` (rows and value parses drawn for the grid), `steps.py` (the five
 steps and their findings), `access.py` (loading a table for a view), `forms.py`,
-`editing.py` (the domain writes) and `urls.py`.
+`editing.py` (the domain writes: a row's autosave and every other edit),
+`starting.py` (starting a table), `pasted_tasks.py` (task rows pasted into
+step 2) and `urls.py`.
 """

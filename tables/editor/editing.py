@@ -1,7 +1,9 @@
-"""Editing a target table: saves with optimistic locking, row operations, starting a table.
+"""Editing a target table: saves with optimistic locking, a row's autosave and the other row operations.
 
 Domain logic only: it takes domain objects and plain values, returns results
-and raises `EditError`s; the views in `tables/editor/` translate HTTP.
+and raises `EditError`s; the views in `tables/editor/` translate HTTP. A row's
+autosave is `save_row`; starting a table is in `starting.py`, task rows pasted
+into step 2 are read by `pasted_tasks.py`.
 
 Optimistic locking, in two layers:
 
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -38,9 +39,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from indicators.models import Indicator
-from indicators.values import parse_value
 from tables.fields import format_amount, parse_amount
-from tables.imports.exchange import TABLE_FORMAT, ExchangeError, export_table, import_document, tables_for_export
 from tables.limits import too_many_rows
 from tables.models import AuditEntry, Organisation, Round, Snapshot, TargetTable, Task, one
 from tables.permissions import fillable_organisations
@@ -235,7 +234,8 @@ def _header_text(name: str, value) -> str:
     return text_of(value)
 
 
-def _user(user):
+def acting_user(user):
+    """The user to record as the author: None for an anonymous one (a demo or a script)."""
     return user if user is not None and user.is_authenticated else None
 
 
@@ -253,7 +253,7 @@ def save_fields(
     """
     try:
         with transaction.atomic():
-            write = _begin_write(table.pk, _user(user), based_on)
+            write = _begin_write(table.pk, acting_user(user), based_on)
             stored = TargetTable.objects.get(pk=table.pk)
             current = values_of(stored, fields)
             if fingerprint(current) != base:
@@ -276,7 +276,7 @@ def save_fields(
 # ---------------------------------------------------------------- rows
 
 
-def _clean_row(kind: RowKind, values: dict) -> dict:
+def clean_row(kind: RowKind, values: dict) -> dict:
     """Model values for a row: amounts as Decimal, blank NOT NULL texts as ""."""
     out = {}
     for name in kind.fields:
@@ -298,9 +298,9 @@ def save_row(
 ) -> Saved:
     """Save one row's cells if the row is still as the user saw it (`base`), else raise Conflict."""
     spec = ROW_KINDS[kind]
-    values = _clean_row(spec, values)
+    values = clean_row(spec, values)
     with transaction.atomic():
-        write = _begin_write(table.pk, _user(user), based_on)
+        write = _begin_write(table.pk, acting_user(user), based_on)
         row = one(spec.queryset(table.pk).filter(pk=row_id))
         if row is None:
             raise Conflict(None, f"该{spec.label}")
@@ -343,9 +343,9 @@ def insert_rows(
 ) -> Saved:
     """Insert rows after the row `after_id`, at `position`, or at the end."""
     spec = ROW_KINDS[kind]
-    cleaned = [_clean_row(spec, row) for row in rows]
+    cleaned = [clean_row(spec, row) for row in rows]
     with transaction.atomic():
-        write = _begin_write(table.pk, _user(user), based_on)
+        write = _begin_write(table.pk, acting_user(user), based_on)
         qs = spec.queryset(table.pk)
         end = (qs.aggregate(m=Max("position"))["m"] or 0) + 1
         # Positions run 1…n without gaps (delete and move keep them so): end - 1 rows are there.
@@ -381,7 +381,7 @@ def delete_row(
     """Delete a row the user saw as `base`; `snapshot` lets `restore_row` undo it."""
     spec = ROW_KINDS[kind]
     with transaction.atomic():
-        write = _begin_write(table.pk, _user(user), based_on)
+        write = _begin_write(table.pk, acting_user(user), based_on)
         qs = spec.queryset(table.pk)
         row = one(qs.filter(pk=row_id))
         if row is None:
@@ -414,11 +414,11 @@ def restore_row(table: TargetTable, snapshot: dict, *, based_on: int | None = No
     if task_id and Task.objects.filter(pk=task_id, table_id=table.pk).exists():
         values["task_id"] = task_id
     spec = ROW_KINDS[kind]
-    row = _clean_row(spec, values)
+    row = clean_row(spec, values)
     if "task_id" in values:
         row["task_id"] = values["task_id"]
     with transaction.atomic():
-        write = _begin_write(table.pk, _user(user), based_on)
+        write = _begin_write(table.pk, acting_user(user), based_on)
         qs = spec.queryset(table.pk)
         # Checked after _begin_write took the table's lock: two replays at once cannot both pass.
         row_id = snapshot.get("id")
@@ -443,7 +443,7 @@ def move_row(
     """Swap a row with its neighbour above (`up`) or below (`down`)."""
     spec = ROW_KINDS[kind]
     with transaction.atomic():
-        write = _begin_write(table.pk, _user(user), based_on)
+        write = _begin_write(table.pk, acting_user(user), based_on)
         qs = spec.queryset(table.pk)
         row = one(qs.filter(pk=row_id))
         if row is None:
@@ -464,238 +464,9 @@ def move_row(
     return Saved(write.version, write.elsewhere, row)
 
 
-# ---------------------------------------------------------------- pasted task rows
+# ---------------------------------------------------------------- who may start a table, and from what
 
 
-def parse_task_rows(text: str, *, with_amounts: bool) -> tuple[list[dict], list[tuple[int, str, str]]]:
-    """Task rows pasted from a spreadsheet: 任务名称, 主要内容[, 总额, 财政拨款, 其他资金].
-
-    Returns (rows, problems) with problems as `(line, text, reason)` like the indicator parser.
-    """
-    from tables.imports.text import split_rows
-
-    rows: list[dict] = []
-    problems: list[tuple[int, str, str]] = []
-    for row in split_rows(text):
-        cells = [c.strip() for c in row.cells]
-        while cells and not cells[-1]:
-            cells.pop()
-        if not any(cells):
-            continue
-        if cells[0] in ("年度主要任务", "主要任务"):
-            cells = cells[1:]
-        while cells and not cells[0]:
-            cells = cells[1:]  # the merged 年度主要任务 label column, blank on every row but one
-        if not cells or (cells[0] == "任务名称" and any(c in ("主要内容", "总额", "财政拨款") for c in cells)):
-            continue  # a header row
-        if cells[0] in ("金额合计", "合计"):
-            problems.append((row.line, row.text, "合计行由系统计算，未导入"))
-            continue
-        names = ("name", "content", "total", "fiscal", "other") if with_amounts else ("name", "content")
-        if len(cells) > len(names):
-            problems.append((row.line, row.text, f"多出的单元格未导入：{'、'.join(cells[len(names) :])}"))
-        values: dict = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(names)}
-        bad = False
-        for name in ("name", "content"):
-            limit = Task._meta.get_field(name).max_length
-            if limit and len(values[name]) > limit:
-                label = Task._meta.get_field(name).verbose_name
-                problems.append(
-                    (row.line, row.text, f"“{label}”过长（{len(values[name])} 个字，最多 {limit} 个字），未导入")
-                )
-                bad = True
-        for name in ("total", "fiscal", "other"):
-            if name in values:
-                try:
-                    values[name] = parse_amount(values[name])
-                except ValueError as exc:
-                    problems.append((row.line, row.text, str(exc)))
-                    bad = True
-        if not values["name"]:
-            problems.append((row.line, row.text, "找不到任务名称，未导入"))
-            continue
-        if not bad:
-            rows.append(values)
-    return rows, problems
-
-
-# ---------------------------------------------------------------- starting a table
-
-
-class StartError(EditError):
-    """A table could not be started; `existing` is the table already there, if that is why."""
-
-    def __init__(self, message: str, existing: TargetTable | None = None):
-        super().__init__(message)
-        self.existing = existing
-
-
-def existing_table(round_: Round, organisation: Organisation, project_code: str = "") -> TargetTable | None:
-    qs = TargetTable.objects.filter(organisation=organisation, year=round_.year, kind=round_.layout.kind)
-    if round_.layout.kind == TargetTable.Kind.PROJECT:
-        qs = qs.filter(project_code=project_code)
-    return qs.first()
-
-
-def _refuse_existing(round_: Round, organisation: Organisation, project_code: str = "") -> None:
-    found = existing_table(round_, organisation, project_code)
-    if found is not None:
-        what = f"项目“{project_code}”的" if round_.layout.kind == TargetTable.Kind.PROJECT else ""
-        raise StartError(f"{organisation.name}{round_.year}年已有{what}绩效目标表，请直接编辑它。", found)
-
-
-def start_blank(
-    round_: Round, organisation: Organisation, *, user=None, project_code: str = "", project_name: str = ""
-) -> TargetTable:
-    """A new empty table of the round's layout."""
-    data = {"project": {"code": project_code, "name": project_name, "purpose": ""}}
-    table, _ = create_from_data(data, round_=round_, organisation=organisation, user=user, source="新建")
-    return table
-
-
-def create_from_data(
-    data: dict, *, round_: Round, organisation: Organisation, user=None, source: str = ""
-) -> tuple[TargetTable, list[str]]:
-    """Create a table from an exchange dict, leniently (for pasted text and copies).
-
-    Organisation, year and layout come from the caller, not from the data;
-    the checks report what is wrong with the content. Amounts that are not
-    numbers are left blank and listed in the returned problems.
-    """
-    layout = round_.layout
-    project = data.get("project") or {}
-    project_code = (project.get("code") or "").strip() if layout.kind == TargetTable.Kind.PROJECT else ""
-    _refuse_existing(round_, organisation, project_code)
-    for kind in ("tasks", "indicators"):
-        if refusal := too_many_rows(kind, len(data.get(kind) or [])):
-            raise StartError(refusal)
-    problems: list[str] = []
-
-    def amount(raw, where: str):
-        try:
-            return parse_amount(raw)
-        except ValueError as exc:
-            problems.append(f"{where}：{exc}，未导入")
-            return None
-
-    fields = {
-        "title": (data.get("title") or "").strip() or layout.title,
-        "mission": data.get("mission") or None,
-        "goal": data.get("goal") or None,
-        "source": source or (data.get("source") or ""),
-    }
-    if layout.kind == TargetTable.Kind.PROJECT:
-        fields.update(
-            project_code=project_code,
-            project_name=(project.get("name") or "").strip(),
-            project_purpose=(project.get("purpose") or "").strip(),
-        )
-    for key, raw in (data.get("budget") or {}).items():
-        if key in TargetTable.BUDGET_KEYS:
-            fields[f"budget_{key}"] = amount(raw, f"预算 {key}")
-    for month, raw in (data.get("spending_plan") or {}).items():
-        if month in TargetTable.PLAN_MONTHS:
-            fields[f"plan_{month}"] = amount(raw, f"{int(month)}月底支出计划")
-    user = _user(user)
-    try:
-        with transaction.atomic():
-            table = TargetTable.objects.create(
-                organisation=organisation,
-                year=round_.year,
-                round=round_,
-                layout=layout,
-                kind=layout.kind,
-                created_by=user,
-                updated_by=user,
-                **fields,
-            )
-            tasks = []
-            for i, row in enumerate(data.get("tasks") or [], start=1):
-                tasks.append(
-                    Task(
-                        table=table,
-                        position=i,
-                        name=(row.get("name") or "").strip(),
-                        content=(row.get("content") or "").strip(),
-                        **{k: amount(row.get(k), f"第{i}项任务") for k in ("total", "fiscal", "other")},
-                    )
-                )
-            Task.objects.bulk_create(tasks)
-            indicators = []
-            for i, row in enumerate(data.get("indicators") or [], start=1):
-                values = {name: row.get(name) for name in INDICATOR_FIELDS}
-                indicators.append(Indicator(table=table, position=i, **_clean_row(ROW_KINDS["indicators"], values)))
-            Indicator.objects.bulk_create(indicators)
-    except IntegrityError as exc:
-        raise StartError(f"{organisation.name}{round_.year}年已有这张绩效目标表。") from exc
-    return table, problems
-
-
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?=年|-|/|\.)")
-
-
-def shift_year(value: str, old: int, new: int) -> str:
-    """`2022年11月25日` → `2023年11月25日` when the value is a date in year `old`; other values unchanged."""
-    parsed = parse_value(value)
-    if parsed.kind != "date" or parsed.date is None or parsed.date.year != old:
-        return value
-    return _YEAR.sub(lambda m: str(new) if int(m.group(1)) == old else m.group(1), value, count=1)
-
-
-def copy_table(source: TargetTable, round_: Round, *, user=None) -> TargetTable:
-    """A new table for `round_` with everything of `source`: header, budget, tasks, indicators.
-
-    Dates in the indicator values that name the source's year move to the new year.
-    """
-    if source.kind != round_.layout.kind:
-        raise StartError(
-            f"来源表是{source.get_kind_display()}表，所选批次“{round_}”是{round_.layout.get_kind_display()}表。"
-        )
-    source = tables_for_export().get(pk=source.pk)
-    data = export_table(source)
-    data["budget"] = {k: format_amount(getattr(source, f"budget_{k}")) for k in TargetTable.BUDGET_KEYS}
-    data["spending_plan"] = {m: format_amount(getattr(source, f"plan_{m}")) for m in TargetTable.PLAN_MONTHS}
-    for row in data["indicators"]:
-        row["value"] = shift_year(row["value"], source.year, round_.year)
-    table, _ = create_from_data(
-        data, round_=round_, organisation=source.organisation, user=user, source=f"复制自{source.year}年"
-    )
-    return table
-
-
-def import_exchange(
-    data: object, *, round_: Round, organisation: Organisation, user=None, name: str = ""
-) -> TargetTable:
-    """Import one `target-table/1` document as a new table of `organisation` in `round_`.
-
-    The document's organisation, year and layout are replaced by the chosen
-    ones: a filler imports into their own organisation whatever the file says.
-    """
-    if not isinstance(data, dict) or data.get("format") != TABLE_FORMAT:
-        raise StartError("只能导入单张绩效目标表（target-table/1 格式），不能导入整本册子。")
-    layout = round_.layout
-    if data.get("kind") != layout.kind:
-        raise StartError(f"文件中的表不是{layout.get_kind_display()}表，与所选批次“{round_}”的表样不符。")
-    project_code = ((data.get("project") or {}).get("code") or "") if layout.kind == TargetTable.Kind.PROJECT else ""
-    _refuse_existing(round_, organisation, project_code)
-    data = {
-        **data,
-        "organization": {"code": organisation.code, "name": organisation.name},
-        "year": round_.year,
-        "layout": layout.code,
-        "title": data.get("title") or layout.title,
-    }
-    try:
-        with transaction.atomic():
-            result = import_document(data, name, user=_user(user))
-            table = result.tables[0]
-            if table.organisation_id != organisation.pk or not result.created:
-                raise StartError("导入的表无法对应到所选部门（单位），未导入。")
-    except ExchangeError as exc:
-        raise StartError(str(exc)) from exc
-    except IntegrityError as exc:
-        raise StartError(f"{organisation.name}{round_.year}年已有这张绩效目标表。") from exc
-    return table
 
 
 def copy_sources(user, organisation_ids=None):

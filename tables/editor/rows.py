@@ -20,6 +20,7 @@ from tables.editor.access import _int, _kind
 from tables.editor.context import _step_context
 from tables.editor.editing import ROW_KINDS, Conflict, EditError, NotEditable, TooManyRows
 from tables.editor.forms import IndicatorRowForm, PasteRowsForm, TaskRowForm
+from tables.editor.pasted_tasks import parse_task_rows
 from tables.editor.responses import _conflict_response, _grid_response, _posted, _reload, _trigger, _with_saved_row
 from tables.models import TargetTable
 
@@ -251,7 +252,7 @@ def paste_rows(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         )
         rows, problems = result.rows, result.problems
     else:
-        rows, problems = editing.parse_task_rows(text, with_amounts=table.layout.has("task_amounts"))
+        rows, problems = parse_task_rows(text, with_amounts=table.layout.has("task_amounts"))
     saved = None
     refused = ""
     if rows:

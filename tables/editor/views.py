@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,13 +15,14 @@ from indicators.models import CatalogEntry, Indicator
 from indicators.values import parse_value
 from tables import permissions
 from tables.access import editor_table, get_table_for_user, require
-from tables.editor import editing
+from tables.editor import editing, starting
 from tables.editor.access import _int
 from tables.editor.context import _form_base, _forms_for, _step_context
 from tables.editor.display import describe_value, parse_html
-from tables.editor.editing import Conflict, EditError, NotEditable, StartError
+from tables.editor.editing import Conflict, EditError, NotEditable
 from tables.editor.forms import BlankStartForm, CopyStartForm, ImportStartForm, PasteStartForm
 from tables.editor.responses import _reload, _trigger
+from tables.editor.starting import StartError, Unconfirmed
 from tables.editor.steps import STEP_LABELS, STEPS
 from tables.models import TargetTable
 
@@ -38,6 +36,29 @@ def start(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("您没有填报权限，不能新建绩效目标表。")
     sources = editing.copy_sources(request.user)
     mode = request.POST.get("mode", "") if request.method == "POST" else request.GET.get("mode", "blank")
+    forms = _start_forms(request, mode, orgs, sources)
+    context = {"forms": forms, "mode": mode if mode in forms else "blank", "problems": [], "existing": None}
+    if request.method == "GET":
+        return render(request, "editor/start.html", context)
+    if mode not in forms:
+        return HttpResponseBadRequest("未知的新建方式")
+    form = forms[mode]
+    if not form.is_valid():
+        return render(request, "editor/start.html", context, status=422)
+    try:
+        table = _STARTERS[mode](request, form.cleaned_data)
+    except Unconfirmed as exc:
+        context["problems"] = exc.problems
+        return render(request, "editor/start.html", context, status=200)
+    except StartError as exc:
+        form.add_error(None, str(exc))
+        context["existing"] = exc.existing
+        return render(request, "editor/start.html", context, status=422)
+    return redirect("editor-step", pk=table.pk, step="basic")
+
+
+def _start_forms(request: HttpRequest, mode: str, orgs, sources) -> dict:
+    """The four ways' forms; only the chosen one is bound to what was posted."""
     data = request.POST if request.method == "POST" else None
     forms = {
         "blank": BlankStartForm(data if mode == "blank" else None, prefix="blank", organisations=orgs),
@@ -57,89 +78,51 @@ def start(request: HttpRequest) -> HttpResponse:
         if orgs.count() == 1:
             for key in ("blank", "import", "paste"):
                 forms[key].initial["organisation"] = orgs.first().pk
-    context = {"forms": forms, "mode": mode if mode in forms else "blank", "problems": [], "existing": None}
-    if request.method == "GET":
-        return render(request, "editor/start.html", context)
-    if mode not in forms:
-        return HttpResponseBadRequest("未知的新建方式")
-    form = forms[mode]
-    if not form.is_valid():
-        return render(request, "editor/start.html", context, status=422)
-    data = form.cleaned_data
-    try:
-        if mode == "blank":
-            table = editing.start_blank(
-                data["round"],
-                data["organisation"],
-                user=request.user,
-                project_code=data["project_code"].strip(),
-                project_name=data["project_name"].strip(),
-            )
-            messages.success(request, "已新建绩效目标表。")
-        elif mode == "copy":
-            table = editing.copy_table(data["source"], data["round"], user=request.user)
-            messages.success(request, f"已从{data['source'].year}年的表复制全部内容，请逐项核对更新。")
-        elif mode == "import":
-            table = _import_upload(data, request.user)
-            messages.success(request, "已导入文件。")
-        else:
-            result = _paste_table(data, request.user)
-            if isinstance(result, list):  # problems to confirm first
-                context["problems"] = result
-                return render(request, "editor/start.html", context, status=200)
-            table, problems = result
-            messages.success(request, "已从粘贴的文本新建绩效目标表。")
-            for problem in problems:
-                messages.warning(request, problem)
-    except StartError as exc:
-        form.add_error(None, str(exc))
-        context["existing"] = exc.existing
-        return render(request, "editor/start.html", context, status=422)
-    return redirect("editor-step", pk=table.pk, step="basic")
+    return forms
 
 
-def _import_upload(data: dict, user) -> TargetTable:
-    from tables.imports.dispatch import ImportFailed, check_size, read_document
-
-    upload = data["file"]
-    suffix = Path(upload.name).suffix.lower()
-    try:
-        check_size(upload.size, upload.name)  # before copying it: Django accepts any size of file
-    except ImportFailed as exc:
-        raise StartError(str(exc)) from exc
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        with path.open("wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-        try:
-            document, problems = read_document(path, name=upload.name)
-        except ImportFailed as exc:
-            raise StartError(str(exc)) from exc
-    if problems:
-        raise StartError("文件中有无法识别的内容：" + "；".join(problems[:10]))
-    return editing.import_exchange(
-        document, round_=data["round"], organisation=data["organisation"], user=user, name=upload.name
+def _start_blank(request: HttpRequest, data: dict) -> TargetTable:
+    table = starting.start_blank(
+        data["round"],
+        data["organisation"],
+        user=request.user,
+        project_code=data["project_code"].strip(),
+        project_name=data["project_name"].strip(),
     )
+    messages.success(request, "已新建绩效目标表。")
+    return table
 
 
-def _paste_table(data: dict, user):
-    """Problems to confirm (a list of lines), or (table, notes) once created."""
-    from tables.imports.text import parse_table_text
+def _start_copy(request: HttpRequest, data: dict) -> TargetTable:
+    table = starting.copy_table(data["source"], data["round"], user=request.user)
+    messages.success(request, f"已从{data['source'].year}年的表复制全部内容，请逐项核对更新。")
+    return table
 
-    round_ = data["round"]
-    if round_.layout.kind != TargetTable.Kind.DEPARTMENT:
-        raise StartError("粘贴整张表目前只支持部门（单位）整体表；项目支出表请新建后在“绩效指标”步骤粘贴指标行。")
-    parsed = parse_table_text(data["text"], source="粘贴的文本")
-    problems = [f"第 {line} 行“{text.strip()[:60]}”：{reason}" for line, text, reason in parsed.problems]
-    if not parsed.data.get("indicators") and not parsed.data.get("tasks") and not parsed.data.get("goal"):
-        raise StartError("没有从粘贴的文本中识别出任务、目标或指标。" + ("；".join(problems[:5])))
-    if problems and not data.get("confirm"):
-        return problems
-    table, notes = editing.create_from_data(
-        parsed.data, round_=round_, organisation=data["organisation"], user=user, source="粘贴的文本"
+
+def _start_import(request: HttpRequest, data: dict) -> TargetTable:
+    table = starting.import_upload(
+        data["file"], round_=data["round"], organisation=data["organisation"], user=request.user
     )
-    return table, [f"未导入：{p}" for p in problems] + notes
+    messages.success(request, "已导入文件。")
+    return table
+
+
+def _start_paste(request: HttpRequest, data: dict) -> TargetTable:
+    table, notes = starting.start_from_text(
+        data["text"],
+        round_=data["round"],
+        organisation=data["organisation"],
+        user=request.user,
+        confirmed=bool(data.get("confirm")),
+    )
+    messages.success(request, "已从粘贴的文本新建绩效目标表。")
+    for note in notes:
+        messages.warning(request, note)
+    return table
+
+
+# How each of the start page's forms starts a table (its `mode`).
+_STARTERS = {"blank": _start_blank, "copy": _start_copy, "import": _start_import, "paste": _start_paste}
 
 
 # ---------------------------------------------------------------- steps
@@ -179,9 +162,7 @@ def _save_step_form(request: HttpRequest, table: TargetTable, step: str) -> Http
         return HttpResponse("这一步没有可保存的表单", status=405)
     base = request.POST.get("overwrite_base") or request.POST.get("base", "")
     based_on = _int(request.POST.get("version"))
-    key = f"form-{step}"
-    conflict = error = None
-    saved = None
+    conflict = saved = None
     if form.is_valid():
         try:
             saved = editing.save_fields(
@@ -192,47 +173,47 @@ def _save_step_form(request: HttpRequest, table: TargetTable, step: str) -> Http
         except Conflict as exc:
             conflict = exc
         except EditError as exc:
-            error = str(exc)
-            form.add_error(None, error)
+            form.add_error(None, str(exc))
     fresh = _reload(table)
     if saved is not None:
-        if not request.htmx:
-            messages.success(request, "已保存。")
-            following = {s: STEPS[i + 1][0] for i, (s, _) in enumerate(STEPS[:-1])}
-            return redirect("editor-step", pk=table.pk, step=following[step] if request.POST.get("next") else step)
-        context = _step_context(request, fresh, True, step, oob=True, form=form, form_base=_form_base(form, fresh))
-        body = render_to_string("editor/parts.html#form-saved", context, request=request)
-        response = HttpResponse(body)
-        response["X-Table-Version"] = str(saved.version)
-        if step == "basic" and any(
-            getattr(table, name) != getattr(fresh, name) for name in ("organisation_id", "round_id", "title")
-        ):
-            response["HX-Refresh"] = "true"  # the page header names them
-        return _trigger(
-            response,
-            {
-                "editor:saved": {
-                    "key": key,
-                    "base": context["form_base"],
-                    "changedElsewhere": saved.changed_elsewhere,
-                }
-            },
-        )
+        return _step_form_saved(request, table, fresh, step, form, saved)
+    return _step_form_failed(request, fresh, step, form, base, conflict)
+
+
+def _step_form_saved(
+    request: HttpRequest, table: TargetTable, fresh: TargetTable, step: str, form, saved: editing.Saved
+) -> HttpResponse:
+    """The step goes on (the next step, without htmx), or answers with the new base out of band."""
+    if not request.htmx:
+        messages.success(request, "已保存。")
+        following = {s: STEPS[i + 1][0] for i, (s, _) in enumerate(STEPS[:-1])}
+        return redirect("editor-step", pk=table.pk, step=following[step] if request.POST.get("next") else step)
+    context = _step_context(request, fresh, True, step, oob=True, form=form, form_base=_form_base(form, fresh))
+    body = render_to_string("editor/parts.html#form-saved", context, request=request)
+    response = HttpResponse(body)
+    response["X-Table-Version"] = str(saved.version)
+    if step == "basic" and any(
+        getattr(table, name) != getattr(fresh, name) for name in ("organisation_id", "round_id", "title")
+    ):
+        response["HX-Refresh"] = "true"  # the page header names them
+    return _trigger(
+        response,
+        {
+            "editor:saved": {
+                "key": f"form-{step}",
+                "base": context["form_base"],
+                "changedElsewhere": saved.changed_elsewhere,
+            }
+        },
+    )
+
+
+def _step_form_failed(
+    request: HttpRequest, fresh: TargetTable, step: str, form, base: str, conflict: Conflict | None
+) -> HttpResponse:
+    """The form again with its errors (422), or with the newer values beside the user's (409)."""
     status = 409 if conflict is not None else 422
-    diffs = []
-    if conflict is not None:
-        labels = {name: form.fields[name].label for name in form.fields}
-        for name in form.model_fields:
-            field_name = name[:-3] if name.endswith("_id") else name
-            current = conflict.current.get(name, "")
-            mine = request.POST.get(field_name, "")
-            if str(current) != str(mine):
-                shown = current
-                if field_name in ("organisation", "round") and current:
-                    shown = str(form.fields[field_name].queryset.filter(pk=current).first() or current)
-                diffs.append(
-                    (labels.get(field_name, field_name), shown or "（空）", _choice_text(form, field_name, mine))
-                )
+    diffs = _conflict_diffs(request, form, conflict) if conflict is not None else []
     context = _step_context(
         request,
         fresh,
@@ -246,8 +227,24 @@ def _save_step_form(request: HttpRequest, table: TargetTable, step: str) -> Http
     )
     if request.htmx:
         body = render_to_string("editor/parts.html#form-failed", context, request=request)
-        return _trigger(HttpResponse(body, status=status), {"editor:failed": {"key": key}})
+        return _trigger(HttpResponse(body, status=status), {"editor:failed": {"key": f"form-{step}"}})
     return render(request, f"editor/step_{step}.html", {**context, "oob": False}, status=status)
+
+
+def _conflict_diffs(request: HttpRequest, form, conflict: Conflict) -> list[tuple[str, str, str]]:
+    """(label, stored, mine) for each field whose stored value differs from what the user sent."""
+    labels = {name: form.fields[name].label for name in form.fields}
+    diffs = []
+    for name in form.model_fields:
+        field_name = name[:-3] if name.endswith("_id") else name
+        current = conflict.current.get(name, "")
+        mine = request.POST.get(field_name, "")
+        if str(current) != str(mine):
+            shown = current
+            if field_name in ("organisation", "round") and current:
+                shown = str(form.fields[field_name].queryset.filter(pk=current).first() or current)
+            diffs.append((labels.get(field_name, field_name), shown or "（空）", _choice_text(form, field_name, mine)))
+    return diffs
 
 
 def _choice_text(form, name: str, raw: str) -> str:

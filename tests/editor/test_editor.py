@@ -13,7 +13,7 @@ from django.urls import reverse
 from indicators.catalog import COMMON_INDICATORS, last_year_values, name_key, suggest
 from indicators.models import CatalogEntry, Indicator
 from tables import permissions
-from tables.editor import editing
+from tables.editor import editing, starting
 from tables.editor.editing import Conflict, row_fingerprint
 from tables.models import Layout, Round, TargetTable, Task
 from tests.conftest import PERSONAS, SEEDS, load_expected, log_in
@@ -911,10 +911,10 @@ def test_shifting_positions_never_breaks_the_unique_constraint(world):
 
 
 def test_shift_year_moves_only_dates_of_the_old_year():
-    assert editing.shift_year("2022年11月25日", 2022, 2023) == "2023年11月25日"
-    assert editing.shift_year("≤2022年底", 2022, 2023) == "≤2023年底"
-    assert editing.shift_year("≥2022人", 2022, 2023) == "≥2022人"
-    assert editing.shift_year("2021年底", 2022, 2023) == "2021年底"
+    assert starting.shift_year("2022年11月25日", 2022, 2023) == "2023年11月25日"
+    assert starting.shift_year("≤2022年底", 2022, 2023) == "≤2023年底"
+    assert starting.shift_year("≥2022人", 2022, 2023) == "≥2022人"
+    assert starting.shift_year("2021年底", 2022, 2023) == "2021年底"
 
 
 def test_fillable_organisations_follow_the_filler_role(world):

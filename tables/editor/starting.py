@@ -1,0 +1,291 @@
+"""Starting a table: blank, copied from an earlier year, imported from a file, or from pasted text.
+
+Domain logic only, like `editing.py`: each way takes the chosen round and
+organisation, creates the table in one transaction and raises `StartError`
+(with the table already there, when that is why) if it cannot. The `start`
+view in `views.py` only picks the form and translates the result.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+
+from indicators.models import Indicator
+from indicators.values import parse_value
+from tables.editor.editing import INDICATOR_FIELDS, ROW_KINDS, EditError, acting_user, clean_row
+from tables.fields import format_amount, parse_amount
+from tables.imports.dispatch import ImportFailed, check_size, read_document
+from tables.imports.exchange import TABLE_FORMAT, ExchangeError, export_table, import_document, tables_for_export
+from tables.imports.text import parse_table_text
+from tables.limits import too_many_rows
+from tables.models import Layout, Organisation, Round, TargetTable, Task
+
+
+class StartError(EditError):
+    """A table could not be started; `existing` is the table already there, if that is why."""
+
+    def __init__(self, message: str, existing: TargetTable | None = None):
+        super().__init__(message)
+        self.existing = existing
+
+
+class Unconfirmed(Exception):
+    """Pasted text with lines that were not understood: nothing is created until the user confirms.
+
+    `problems` lists those lines, one sentence each.
+    """
+
+    def __init__(self, problems: list[str]):
+        super().__init__("；".join(problems))
+        self.problems = problems
+
+
+def existing_table(round_: Round, organisation: Organisation, project_code: str = "") -> TargetTable | None:
+    qs = TargetTable.objects.filter(organisation=organisation, year=round_.year, kind=round_.layout.kind)
+    if round_.layout.kind == TargetTable.Kind.PROJECT:
+        qs = qs.filter(project_code=project_code)
+    return qs.first()
+
+
+def _refuse_existing(round_: Round, organisation: Organisation, project_code: str = "") -> None:
+    found = existing_table(round_, organisation, project_code)
+    if found is not None:
+        what = f"项目“{project_code}”的" if round_.layout.kind == TargetTable.Kind.PROJECT else ""
+        raise StartError(f"{organisation.name}{round_.year}年已有{what}绩效目标表，请直接编辑它。", found)
+
+
+# ---------------------------------------------------------------- blank
+
+
+def start_blank(
+    round_: Round, organisation: Organisation, *, user=None, project_code: str = "", project_name: str = ""
+) -> TargetTable:
+    """A new empty table of the round's layout."""
+    data = {"project": {"code": project_code, "name": project_name, "purpose": ""}}
+    table, _ = create_from_data(data, round_=round_, organisation=organisation, user=user, source="新建")
+    return table
+
+
+# ---------------------------------------------------------------- from an exchange dict (copies, pasted text)
+
+
+class _Amounts:
+    """Amounts read leniently: one that is not a number is left blank and its place noted."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def read(self, raw, where: str):
+        try:
+            return parse_amount(raw)
+        except ValueError as exc:
+            self.problems.append(f"{where}：{exc}，未导入")
+            return None
+
+
+def create_from_data(
+    data: dict, *, round_: Round, organisation: Organisation, user=None, source: str = ""
+) -> tuple[TargetTable, list[str]]:
+    """Create a table from an exchange dict, leniently (for pasted text and copies).
+
+    Organisation, year and layout come from the caller, not from the data;
+    the checks report what is wrong with the content. Amounts that are not
+    numbers are left blank and listed in the returned problems.
+    """
+    layout = round_.layout
+    project = data.get("project") or {}
+    project_code = (project.get("code") or "").strip() if layout.kind == TargetTable.Kind.PROJECT else ""
+    _refuse_existing(round_, organisation, project_code)
+    for kind in ("tasks", "indicators"):
+        if refusal := too_many_rows(kind, len(data.get(kind) or [])):
+            raise StartError(refusal)
+    amounts = _Amounts()
+    fields = _header_fields(data, layout, project_code, source, amounts)
+    user = acting_user(user)
+    try:
+        with transaction.atomic():
+            table = TargetTable.objects.create(
+                organisation=organisation,
+                year=round_.year,
+                round=round_,
+                layout=layout,
+                kind=layout.kind,
+                created_by=user,
+                updated_by=user,
+                **fields,
+            )
+            Task.objects.bulk_create(_tasks(table, data.get("tasks") or [], amounts))
+            Indicator.objects.bulk_create(_indicators(table, data.get("indicators") or []))
+    except IntegrityError as exc:
+        raise StartError(f"{organisation.name}{round_.year}年已有这张绩效目标表。") from exc
+    return table, amounts.problems
+
+
+def _header_fields(data: dict, layout: Layout, project_code: str, source: str, amounts: _Amounts) -> dict:
+    """The table's own fields: title, texts, project, budget and spending plan."""
+    fields = {
+        "title": (data.get("title") or "").strip() or layout.title,
+        "mission": data.get("mission") or None,
+        "goal": data.get("goal") or None,
+        "source": source or (data.get("source") or ""),
+    }
+    if layout.kind == TargetTable.Kind.PROJECT:
+        project = data.get("project") or {}
+        fields.update(
+            project_code=project_code,
+            project_name=(project.get("name") or "").strip(),
+            project_purpose=(project.get("purpose") or "").strip(),
+        )
+    for key, raw in (data.get("budget") or {}).items():
+        if key in TargetTable.BUDGET_KEYS:
+            fields[f"budget_{key}"] = amounts.read(raw, f"预算 {key}")
+    for month, raw in (data.get("spending_plan") or {}).items():
+        if month in TargetTable.PLAN_MONTHS:
+            fields[f"plan_{month}"] = amounts.read(raw, f"{int(month)}月底支出计划")
+    return fields
+
+
+def _tasks(table: TargetTable, rows: list[dict], amounts: _Amounts) -> list[Task]:
+    tasks = []
+    for i, row in enumerate(rows, start=1):
+        tasks.append(
+            Task(
+                table=table,
+                position=i,
+                name=(row.get("name") or "").strip(),
+                content=(row.get("content") or "").strip(),
+                **{k: amounts.read(row.get(k), f"第{i}项任务") for k in ("total", "fiscal", "other")},
+            )
+        )
+    return tasks
+
+
+def _indicators(table: TargetTable, rows: list[dict]) -> list[Indicator]:
+    spec = ROW_KINDS["indicators"]
+    return [
+        Indicator(table=table, position=i, **clean_row(spec, {name: row.get(name) for name in INDICATOR_FIELDS}))
+        for i, row in enumerate(rows, start=1)
+    ]
+
+
+# ---------------------------------------------------------------- copied from an earlier year
+
+
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?=年|-|/|\.)")
+
+
+def shift_year(value: str, old: int, new: int) -> str:
+    """`2022年11月25日` → `2023年11月25日` when the value is a date in year `old`; other values unchanged."""
+    parsed = parse_value(value)
+    if parsed.kind != "date" or parsed.date is None or parsed.date.year != old:
+        return value
+    return _YEAR.sub(lambda m: str(new) if int(m.group(1)) == old else m.group(1), value, count=1)
+
+
+def copy_table(source: TargetTable, round_: Round, *, user=None) -> TargetTable:
+    """A new table for `round_` with everything of `source`: header, budget, tasks, indicators.
+
+    Dates in the indicator values that name the source's year move to the new year.
+    """
+    if source.kind != round_.layout.kind:
+        raise StartError(
+            f"来源表是{source.get_kind_display()}表，所选批次“{round_}”是{round_.layout.get_kind_display()}表。"
+        )
+    source = tables_for_export().get(pk=source.pk)
+    data = export_table(source)
+    data["budget"] = {k: format_amount(getattr(source, f"budget_{k}")) for k in TargetTable.BUDGET_KEYS}
+    data["spending_plan"] = {m: format_amount(getattr(source, f"plan_{m}")) for m in TargetTable.PLAN_MONTHS}
+    for row in data["indicators"]:
+        row["value"] = shift_year(row["value"], source.year, round_.year)
+    table, _ = create_from_data(
+        data, round_=round_, organisation=source.organisation, user=user, source=f"复制自{source.year}年"
+    )
+    return table
+
+
+# ---------------------------------------------------------------- imported from a file
+
+
+def import_upload(upload: UploadedFile, *, round_: Round, organisation: Organisation, user=None) -> TargetTable:
+    """A file of any kind the importer reads (exchange JSON, the official xlsx, text) as a new table."""
+    suffix = Path(upload.name).suffix.lower()
+    try:
+        check_size(upload.size, upload.name)  # before copying it: Django accepts any size of file
+    except ImportFailed as exc:
+        raise StartError(str(exc)) from exc
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        with path.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        try:
+            document, problems = read_document(path, name=upload.name)
+        except ImportFailed as exc:
+            raise StartError(str(exc)) from exc
+    if problems:
+        raise StartError("文件中有无法识别的内容：" + "；".join(problems[:10]))
+    return import_exchange(document, round_=round_, organisation=organisation, user=user, name=upload.name)
+
+
+def import_exchange(
+    data: object, *, round_: Round, organisation: Organisation, user=None, name: str = ""
+) -> TargetTable:
+    """Import one `target-table/1` document as a new table of `organisation` in `round_`.
+
+    The document's organisation, year and layout are replaced by the chosen
+    ones: a filler imports into their own organisation whatever the file says.
+    """
+    if not isinstance(data, dict) or data.get("format") != TABLE_FORMAT:
+        raise StartError("只能导入单张绩效目标表（target-table/1 格式），不能导入整本册子。")
+    layout = round_.layout
+    if data.get("kind") != layout.kind:
+        raise StartError(f"文件中的表不是{layout.get_kind_display()}表，与所选批次“{round_}”的表样不符。")
+    project_code = ((data.get("project") or {}).get("code") or "") if layout.kind == TargetTable.Kind.PROJECT else ""
+    _refuse_existing(round_, organisation, project_code)
+    data = {
+        **data,
+        "organization": {"code": organisation.code, "name": organisation.name},
+        "year": round_.year,
+        "layout": layout.code,
+        "title": data.get("title") or layout.title,
+    }
+    try:
+        with transaction.atomic():
+            result = import_document(data, name, user=acting_user(user))
+            table = result.tables[0]
+            if table.organisation_id != organisation.pk or not result.created:
+                raise StartError("导入的表无法对应到所选部门（单位），未导入。")
+    except ExchangeError as exc:
+        raise StartError(str(exc)) from exc
+    except IntegrityError as exc:
+        raise StartError(f"{organisation.name}{round_.year}年已有这张绩效目标表。") from exc
+    return table
+
+
+# ---------------------------------------------------------------- from pasted text
+
+
+def start_from_text(
+    text: str, *, round_: Round, organisation: Organisation, user=None, confirmed: bool = False
+) -> tuple[TargetTable, list[str]]:
+    """A whole table pasted as text (department tables only): the table and notes on what was left out.
+
+    Raises `Unconfirmed` with the lines that were not understood, until `confirmed`.
+    """
+    if round_.layout.kind != TargetTable.Kind.DEPARTMENT:
+        raise StartError("粘贴整张表目前只支持部门（单位）整体表；项目支出表请新建后在“绩效指标”步骤粘贴指标行。")
+    parsed = parse_table_text(text, source="粘贴的文本")
+    problems = [f"第 {line} 行“{raw.strip()[:60]}”：{reason}" for line, raw, reason in parsed.problems]
+    if not parsed.data.get("indicators") and not parsed.data.get("tasks") and not parsed.data.get("goal"):
+        raise StartError("没有从粘贴的文本中识别出任务、目标或指标。" + ("；".join(problems[:5])))
+    if problems and not confirmed:
+        raise Unconfirmed(problems)
+    table, notes = create_from_data(
+        parsed.data, round_=round_, organisation=organisation, user=user, source="粘贴的文本"
+    )
+    return table, [f"未导入：{p}" for p in problems] + notes
