@@ -9,12 +9,12 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from tables.editor.access import _load_table
+from tables.access import load_table
 from tables.editor.context import _step_context
 from tables.editor.display import findings_data, findings_html
 from tables.editor.steps import FindingView
 from tables.models import TargetTable
-from tables.review import workflow
+from tables.review import comments, workflow
 from tests.factories import IndicatorFactory, TableFactory, layout
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def normalised(html: str) -> str:
 def _grid(table: TargetTable, user, *, can_edit: bool, role: str) -> tuple[dict, object]:
     request = RequestFactory().get("/")
     request.user = user
-    table = _load_table(table.pk, full=True)
+    table = load_table(table.pk, full=True)
     table.editor_role = role
     return _step_context(request, table, can_edit, "indicators"), request
 
@@ -70,7 +70,7 @@ def test_a_row_with_comments_is_drawn_alike_with_its_badge(world):
     table = world.table_a
     row = table.indicators.order_by("position").first()
     snapshot = workflow.submit(table, world.filler_a)
-    workflow.add_comment(table, world.reviewer_a, anchor=f"indicator:{row.pk}", body="请核实")
+    comments.add_comment(table, world.reviewer_a, anchor=f"indicator:{row.pk}", body="请核实")
     workflow.return_table(table, world.reviewer_a, snapshot_number=snapshot.number, reason="请修改")
     context, request = _grid(table, world.filler_a, can_edit=True, role="filler")
     [commented] = [view for view in context["rows"] if view.threads]
