@@ -269,7 +269,7 @@ _WHOLE_TEXT: tuple[Callable[[str, str], ParsedValue | None], ...] = (
 # ---- after a comparator (or none): a date, words, a range or comparator + number + unit
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: that would slow each parse of an uncached value by a tenth
 class _Reading:
     """A value partly read: the comparator (and `约`) taken off the front, the rest still to read."""
 
@@ -340,7 +340,7 @@ def _comparator_behind(r: _Reading) -> _Reading | ParsedValue:
             return ParsedValue(r.raw, "unparseable", error=f"比较符“{comparator}”与“{sm.group(0)}”矛盾")
         comparator = comparator or word_cmp
         body = body[: sm.start()]
-    return replace(r, body=body, approx=approx, comparator=comparator)
+    return _Reading(r.raw, r.text, body, comparator, r.symbol, approx)
 
 
 def _range(r: _Reading) -> ParsedValue | None:
