@@ -211,7 +211,16 @@ def _play_story() -> None:
     # Read after the memberships exist: the permission helpers cache them on the user object.
     reviewer = get_user_model().objects.get(username="reviewer")
     department_reviewer = get_user_model().objects.filter(username="dept_reviewer").first()
+    _play_single_level(reviewer)
+    unit_table = story_table(AT_DEPARTMENT)
+    if unit_table is None or department_reviewer is None or unit_table.round is None:
+        return
+    _play_two_levels(reviewer, department_reviewer, unit_table.round)
+    _export_approved(story_table(APPROVED))
 
+
+def _play_single_level(reviewer) -> None:
+    """新疆's round: returned with comments, resubmitted after a fix, approved; 河南's: approved."""
     # A single-level round (新疆): returned with comments, resubmitted after a fix, approved.
     if table := _unplayed(RETURNED):
         _submit(table, filler_of(table))
@@ -264,11 +273,9 @@ def _play_story() -> None:
         _submit(table, filler_of(table))
         _approve(table, reviewer, "目标与部门职责相符，同意批复。", "良")
 
-    # The round of 唐山市丰润区财政局's units: 主管部门审核, then 财政审核.
-    unit_table = story_table(AT_DEPARTMENT)
-    if unit_table is None or department_reviewer is None or unit_table.round is None:
-        return
-    round_ = unit_table.round
+
+def _play_two_levels(reviewer, department_reviewer, round_) -> None:
+    """The round of 唐山市丰润区财政局's units: 主管部门审核, then 财政审核."""
     if not Snapshot.objects.filter(table__round=round_).exists():
         round_.review_levels = 2
         round_.save(update_fields=["review_levels"])
@@ -301,8 +308,6 @@ def _play_story() -> None:
     if table := _unplayed(FORWARDED_OTHER_UNIT):
         _submit(table, filler_of(table), "工期完工时间按合同约定的完工率考核。")
         _forward(table, department_reviewer, "同意报送。")
-
-    _export_approved(story_table(APPROVED))
 
 
 def _export_approved(approved: TargetTable | None) -> None:

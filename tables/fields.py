@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -23,30 +24,9 @@ def parse_amount(raw: object) -> Decimal | None:
 
     Raises ValueError with a Chinese message for anything that is not a number.
     """
-    if raw is None:
+    value = _decimal(raw)
+    if value is None:
         return None
-    if isinstance(raw, Decimal):
-        value = raw
-    elif isinstance(raw, bool):
-        raise ValueError("金额不能是真/假值")
-    elif isinstance(raw, int):
-        value = Decimal(raw)
-    elif isinstance(raw, float):
-        # Spreadsheet cells arrive as floats; repr gives the shortest exact text.
-        value = Decimal(repr(raw))
-    elif isinstance(raw, str):
-        text = raw.strip().translate(_FULLWIDTH)
-        text = text.replace(",", "").replace("，", "").replace(" ", "")
-        if text.endswith("万元"):
-            text = text[:-2]
-        if text == "":
-            return None
-        try:
-            value = Decimal(text)
-        except InvalidOperation as exc:
-            raise ValueError(f"“{raw}”不是有效的金额（应为数字，单位万元）") from exc
-    else:
-        raise ValueError(f"“{raw}”不是有效的金额")
     if not value.is_finite():
         raise ValueError(f"“{raw}”不是有效的金额")
     digits = len(value.as_tuple().digits)
@@ -59,6 +39,35 @@ def parse_amount(raw: object) -> Decimal | None:
     ):
         raise ValueError(f"“{raw}”位数过多（最多{MAX_AMOUNT_DIGITS}位）")
     return value
+
+
+def _decimal(raw: object) -> Decimal | None:
+    """The number in a value of any type a form, a spreadsheet or JSON gives; None when blank."""
+    if raw is None or isinstance(raw, Decimal):
+        return raw
+    if isinstance(raw, bool):
+        raise ValueError("金额不能是真/假值")
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        # Spreadsheet cells arrive as floats; repr gives the shortest exact text.
+        return Decimal(repr(raw))
+    if isinstance(raw, str):
+        return _decimal_text(raw)
+    raise ValueError(f"“{raw}”不是有效的金额")
+
+
+def _decimal_text(raw: str) -> Decimal | None:
+    text = raw.strip().translate(_FULLWIDTH)
+    text = text.replace(",", "").replace("，", "").replace(" ", "")
+    if text.endswith("万元"):
+        text = text[:-2]
+    if text == "":
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(f"“{raw}”不是有效的金额（应为数字，单位万元）") from exc
 
 
 def format_amount(value: Decimal | None) -> str | None:
@@ -110,8 +119,6 @@ class AmountField(models.CharField):
         return format_amount(value)
 
     def formfield(self, **kwargs):
-        from django import forms
-
         defaults = {"form_class": forms.DecimalField, "max_digits": MAX_AMOUNT_DIGITS, "decimal_places": 6}
         defaults.update(kwargs)
         return models.Field.formfield(self, **defaults)

@@ -8,10 +8,14 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.views.defaults import bad_request as django_bad_request
 
 from tables.passwords import SESSION_KEY as PASSWORD_CHANGE_SESSION_KEY
 from tables.throttle import is_trusted_proxy
@@ -138,8 +142,6 @@ class DatabaseUnavailableMiddleware:
     """
 
     def __init__(self, get_response):
-        from django.core.signals import got_request_exception
-
         self.get_response = get_response
         got_request_exception.connect(_note_database_error, dispatch_uid="tables.database_unavailable")
 
@@ -159,8 +161,6 @@ class DatabaseUnavailableMiddleware:
 def _is_database_error(exception: BaseException | None) -> bool:
     """Whether a lost database is behind `exception`, also where Django re-raised it as something else
     (a session save cut off by the database becomes SessionInterrupted, answered 400)."""
-    from django.db import InterfaceError, OperationalError
-
     seen = 0
     while exception is not None and seen < 10:
         if isinstance(exception, (OperationalError, InterfaceError)):
@@ -176,8 +176,6 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     SuspiciousOperation that Django answers 400 ("the session was deleted") without telling any
     middleware; the user would be told their request was malformed while the database restarts.
     """
-    from django.views.defaults import bad_request as django_bad_request
-
     if _is_database_error(exception):
         return _unavailable()
     return django_bad_request(request, exception)
@@ -190,9 +188,6 @@ def _note_database_error(sender, request: HttpRequest | None = None, **kwargs) -
 
 
 def _unavailable() -> HttpResponse:
-    from django.db import connections
-    from django.template.loader import render_to_string
-
     for connection in connections.all(initialized_only=True):
         connection.close_if_unusable_or_obsolete()
     response = HttpResponse(render_to_string("503.html"), status=503)

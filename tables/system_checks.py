@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from django.conf import settings
 from django.core import checks
 
 from tables.exports.fonts import missing_message, missing_packages
@@ -38,8 +39,6 @@ def print_support_deploy(app_configs=None, **kwargs) -> list[checks.CheckMessage
 @checks.register(checks.Tags.security, deploy=True)
 def testing_is_off(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """TESTING=1 swaps in a published SECRET_KEY, MD5 password hashes and a per-process throttle cache."""
-    from django.conf import settings
-
     if not settings.TESTING:
         return []
     return [
@@ -54,8 +53,6 @@ def testing_is_off(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 @checks.register(checks.Tags.security, deploy=True)
 def trusted_proxies_are_specific(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Trusting every address would let any client choose its own address and scheme."""
-    from django.conf import settings
-
     return [
         checks.Error(
             f"TRUSTED_PROXIES 含 {network}：任何人都能伪造 X-Forwarded-For 和 X-Forwarded-Proto。",
@@ -70,8 +67,6 @@ def trusted_proxies_are_specific(app_configs=None, **kwargs) -> list[checks.Chec
 @checks.register(checks.Tags.security, deploy=True)
 def site_url_is_set(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Without SITE_URL the links in notification e-mails are bare paths that no mail client can open."""
-    from django.conf import settings
-
     if settings.SITE_URL:
         return []
     return [

@@ -21,10 +21,12 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
 
+import django
+from django.apps import apps
 from xlsxwriter.exceptions import FileCreateError
 
 from tables.exports.downloads import safe_filename
-from tables.exports.pdf import require_print_support
+from tables.exports.pdf import render_pdf, require_print_support
 from tables.exports.printed import build_table, layout_for
 from tables.exports.xlsx import TableWorkbook, _add_booklet, table_footer
 
@@ -35,16 +37,11 @@ Item = tuple[str, dict, dict, dict | None]  # (filename stem, data, layout, meta
 
 
 def _init_worker() -> None:
-    import django
-    from django.apps import apps
-
     if not apps.ready:
         django.setup()
 
 
 def _render_pdf(data: dict, layout: dict, meta: dict | None) -> bytes:
-    from tables.exports.pdf import render_pdf
-
     return render_pdf(data, layout, meta=meta)
 
 
@@ -131,44 +128,55 @@ def write_bulk_zip(
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
     os.close(fd)
-    count = 0
     try:
         with tempfile.TemporaryDirectory(prefix="bulk-xlsx-") as tmpdir:
             book_path = Path(tmpdir) / "book.xlsx"
             book = TableWorkbook(str(book_path), content="bulk", tmpdir=tmpdir)
-            taken: set[str] = set()
-            failures: list[str] = []
             with zipfile.ZipFile(tmp_name, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-                for (stem, data, layout, meta), pdf in _rendered(items, workers):
-                    name = _safe_stem(stem, taken)
-                    try:
-                        if isinstance(pdf, Exception):
-                            raise pdf
-                        _add_sheets(book, name, data, layout, meta)
-                    except FATAL:
-                        raise
-                    except Exception as exc:
-                        if failed is None:
-                            raise
-                        failed(stem, exc)
-                        failures.append(f"{stem}：{failure_reason(exc)}")
-                    else:
-                        # PDFs are compressed already; storing them saves time for nothing lost.
-                        zf.writestr(f"{name}.pdf", pdf, compress_type=zipfile.ZIP_STORED)
-                        count += 1
-                    if progress:
-                        progress(count + len(failures), name)
-                if failures:
-                    zf.writestr(FAILURES_NAME, "以下各表未能导出：\n" + "\n".join(failures) + "\n")
-                try:
-                    book.close()
-                except FileCreateError as exc:  # xlsxwriter wraps the OSError (a full disk, say): pass it on
-                    if exc.args and isinstance(exc.args[0], OSError):
-                        raise exc.args[0] from exc
-                    raise
+                count = _write_tables(zf, book, _rendered(items, workers), progress, failed)
+                _close_book(book)
                 zf.write(book_path, WORKBOOK_NAME)
         os.replace(tmp_name, out_path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return count
+
+
+def _write_tables(zf: zipfile.ZipFile, book: TableWorkbook, rendered, progress, failed) -> int:
+    """Each table's PDF into the zip and its sheets into the workbook; with `failed`, a table that
+    fails is reported and listed in FAILURES_NAME. Returns the number of tables written."""
+    taken: set[str] = set()
+    failures: list[str] = []
+    count = 0
+    for (stem, data, layout, meta), pdf in rendered:
+        name = _safe_stem(stem, taken)
+        try:
+            if isinstance(pdf, Exception):
+                raise pdf
+            _add_sheets(book, name, data, layout, meta)
+        except FATAL:
+            raise
+        except Exception as exc:
+            if failed is None:
+                raise
+            failed(stem, exc)
+            failures.append(f"{stem}：{failure_reason(exc)}")
+        else:
+            # PDFs are compressed already; storing them saves time for nothing lost.
+            zf.writestr(f"{name}.pdf", pdf, compress_type=zipfile.ZIP_STORED)
+            count += 1
+        if progress:
+            progress(count + len(failures), name)
+    if failures:
+        zf.writestr(FAILURES_NAME, "以下各表未能导出：\n" + "\n".join(failures) + "\n")
+    return count
+
+
+def _close_book(book: TableWorkbook) -> None:
+    try:
+        book.close()
+    except FileCreateError as exc:  # xlsxwriter wraps the OSError (a full disk, say): pass it on
+        if exc.args and isinstance(exc.args[0], OSError):
+            raise exc.args[0] from exc
+        raise

@@ -40,6 +40,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+from cffi import FFI
+
 log = logging.getLogger(__name__)
 
 NOTO_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk", "/usr/share/fonts/google-noto-cjk")
@@ -173,6 +175,7 @@ def _source(filename: str, family: str) -> tuple[Path, int] | None:
     path = _font_file(filename)
     if path is None:
         return None
+    # fontTools (~55 ms to import) is needed only to cut the fonts, once per machine: not at start-up.
     from fontTools.ttLib import TTCollection
 
     collection = TTCollection(str(path), lazy=True)
@@ -195,8 +198,6 @@ def _cache_dir() -> Path:
 
 
 def _subset(path: Path, index: int, out: Path, ranges: list[tuple[int, int]]) -> None:
-    from cffi import FFI
-
     ffi = FFI()
     ffi.cdef(_CDEF)
     hb = ffi.dlopen("libharfbuzz.so.0")

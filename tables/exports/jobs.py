@@ -29,7 +29,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
-from tables.exports.bulk import failure_reason
+from tables.exports.bulk import failure_reason, write_bulk_zip
 from tables.exports.pdf import PdfUnavailable
 from tables.exports.service import file_stem, table_meta
 from tables.imports.exchange import export_table, tables_for_export
@@ -144,18 +144,9 @@ def _items(job: ExportJob, ids: list[int]):
 
 def execute(job_id: str) -> None:
     """Run one job to completion (the task body; also callable directly)."""
-    with transaction.atomic():
-        # Two workers picking up the same job (a requeue racing a slow worker): one runs it.
-        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
-            return
-        if job.status == ExportJob.Status.RUNNING and job.updated_at > timezone.now() - STALE_AFTER:
-            return
-        job.status = ExportJob.Status.RUNNING
-        job.attempts += 1
-        job.done = 0
-        job.save(update_fields=["status", "attempts", "done", "updated_at"])
-
+    job = _claim(job_id)
+    if job is None:
+        return
     ids = list(tables_for_job(job).values_list("pk", flat=True))
     ExportJob.objects.filter(pk=job.pk).update(total=len(ids), updated_at=timezone.now())
 
@@ -169,17 +160,7 @@ def execute(job_id: str) -> None:
         failures.append({"table": stem, "reason": failure_reason(exc)})
 
     try:
-        from tables.exports import write_bulk_zip
-
-        if not ids:
-            raise ValueError("没有符合条件的表（默认只导出已批复的表）")
-        target = export_dir() / f"{job.pk}.zip"
-        # A worker killed mid-export (this job's earlier attempt) leaves its half-written zip.
-        for part in target.parent.glob(f".{target.name}.*.part"):
-            part.unlink(missing_ok=True)
-        # One table renders in this process: starting worker processes would cost more than it.
-        workers = 1 if len(ids) == 1 else None
-        written = write_bulk_zip(_items(job, ids), target, progress=progress, failed=failed, workers=workers)
+        target, written = _write_zip(job, ids, progress, failed)
     except PdfUnavailable as exc:
         logger.error("bulk export %s refused: %s", job.pk, exc)
         _fail(job, str(exc))
@@ -205,6 +186,35 @@ def execute(job_id: str) -> None:
         updated_at=timezone.now(),
     )
     _tell_the_requester(job)
+
+
+def _claim(job_id: str) -> ExportJob | None:
+    """The job marked running for this worker, or None when it is finished or another worker runs it."""
+    with transaction.atomic():
+        # Two workers picking up the same job (a requeue racing a slow worker): one runs it.
+        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
+            return None
+        if job.status == ExportJob.Status.RUNNING and job.updated_at > timezone.now() - STALE_AFTER:
+            return None
+        job.status = ExportJob.Status.RUNNING
+        job.attempts += 1
+        job.done = 0
+        job.save(update_fields=["status", "attempts", "done", "updated_at"])
+    return job
+
+
+def _write_zip(job: ExportJob, ids: list, progress, failed) -> tuple[Path, int]:
+    """The job's zip written to the export folder: its path and the number of tables in it."""
+    if not ids:
+        raise ValueError("没有符合条件的表（默认只导出已批复的表）")
+    target = export_dir() / f"{job.pk}.zip"
+    # A worker killed mid-export (this job's earlier attempt) leaves its half-written zip.
+    for part in target.parent.glob(f".{target.name}.*.part"):
+        part.unlink(missing_ok=True)
+    # One table renders in this process: starting worker processes would cost more than it.
+    workers = 1 if len(ids) == 1 else None
+    return target, write_bulk_zip(_items(job, ids), target, progress=progress, failed=failed, workers=workers)
 
 
 def write_error_message(exc: OSError) -> str:

@@ -25,6 +25,7 @@ from django.utils.safestring import mark_safe
 from tables.exports.fonts import font_face_css, missing_message, missing_packages
 from tables.exports.printed import (
     CONTENT_H,
+    STYLES,
     PrintedTable,
     build_table,
     is_approved,
@@ -155,8 +156,6 @@ def _grid_markup(views: list[_TableView]) -> str:
 
 def _style_css() -> str:
     """Cell classes from printed.STYLES, so the PDF and the workbook share one definition."""
-    from tables.exports.printed import STYLES
-
     rules = []
     for name, style in STYLES.items():
         family = SANS if style.font == "sans" else SERIF

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from tables.exports.pdf import render_booklet_pdf, render_pdf
+from tables.exports.xlsx import render_xlsx
 from tables.imports.exchange import booklet_tables, export_booklet, export_table
 from tables.layouts import layout_as_dict
 from tables.models import Layout, OverallGoal, TargetTable
@@ -28,14 +30,10 @@ def table_meta(table: TargetTable) -> dict:
 
 
 def table_pdf(table: TargetTable) -> bytes:
-    from tables.exports import render_pdf
-
     return render_pdf(export_table(table), layout_as_dict(table.layout), meta=table_meta(table))
 
 
 def table_xlsx(table: TargetTable) -> bytes:
-    from tables.exports import render_xlsx
-
     return render_xlsx(export_table(table), layout_as_dict(table.layout), meta=table_meta(table))
 
 
@@ -45,8 +43,6 @@ def booklet_data(overall: OverallGoal, user=None) -> dict:
 
 
 def booklet_pdf(overall: OverallGoal, user=None) -> bytes:
-    from tables.exports import render_booklet_pdf
-
     meta = {"status": "draft", "date": timezone.localdate().strftime("%Y年%m月")}
     tables = list(booklet_tables(overall, user))
     if tables and all(t.status == TargetTable.Status.APPROVED for t in tables):
@@ -55,8 +51,6 @@ def booklet_pdf(overall: OverallGoal, user=None) -> bytes:
 
 
 def booklet_xlsx(overall: OverallGoal, user=None) -> bytes:
-    from tables.exports import render_xlsx
-
     return render_xlsx(booklet_data(overall, user), layouts_map())
 
 

@@ -40,6 +40,7 @@ from tables.exports.printed import (
     signature_line,
     title_height,
 )
+from tables.layouts import LAYOUTS_BY_CODE
 
 META_SHEET = "_meta"
 META_FORMAT = "target-xlsx/1"
@@ -61,6 +62,7 @@ def append_text_row(sheet, values: list) -> None:
     """Append a row of user values to an openpyxl sheet the way the table exports write text:
     strings stay strings (never formulas; the quote prefix keeps them so when edited in Excel or
     WPS) and characters an xlsx cannot hold (old data's control characters) are dropped."""
+    # openpyxl (~0.2 s to import) loads only where a sheet is read or written with it, as elsewhere.
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
@@ -183,36 +185,45 @@ class TableWorkbook:
         return name
 
     def _write(self, ws, table: PrintedTable, footer: list[str]) -> None:
-        n = table.ncols
         for c, width in enumerate(table.widths):
             ws.set_column(c, c, mm_to_width(width))
         merges: list[list[int]] = []
+        offset = self._write_head(ws, table, merges)
+        row = self._write_grid(ws, table, offset, merges)
+        row = self._write_footer(ws, table, footer, row, merges)
+        add_merges(ws, merges)
+        self._page_setup(ws, table, offset, row)
+
+    def _band(self, ws, row: int, text: str, style: str, first: int, last: int, merges: list[list[int]]) -> None:
+        """A line of text across columns first..last (merged): the title, the notes, the signature."""
+        if text:
+            ws.write_string(row, first, text, self.fmt(style))
+        else:
+            ws.write_blank(row, first, None, self.fmt(style))
+        for c in range(first + 1, last + 1):
+            ws.write_blank(row, c, None, self.fmt(style))
+        if last > first:
+            merges.append([row, first, row, last])
+
+    def _write_head(self, ws, table: PrintedTable, merges: list[list[int]]) -> int:
+        """Title, subtitle and the notes line above the grid; returns the grid's first row."""
+        n = table.ncols
         row = 0
-
-        def band(text: str, style: str, first: int = 0, last: int = n - 1) -> None:
-            if text:
-                ws.write_string(row, first, text, self.fmt(style))
-            else:
-                ws.write_blank(row, first, None, self.fmt(style))
-            for c in range(first + 1, last + 1):
-                ws.write_blank(row, c, None, self.fmt(style))
-            if last > first:
-                merges.append([row, first, row, last])
-
         ws.set_row(row, mm_to_points(title_height(table.title)))
-        band(table.title, "title")
+        self._band(ws, row, table.title, "title", 0, n - 1, merges)
         row += 1
         if table.subtitle:
             ws.set_row(row, 18)
-            band(table.subtitle, "subtitle")
+            self._band(ws, row, table.subtitle, "subtitle", 0, n - 1, merges)
             row += 1
         ws.set_row(row, 18)
         half = max(n // 2 - 1, 0)
-        band(table.left_note or "", "note", 0, half)
-        band(table.unit_note or "", "note_right", half + 1, n - 1)
-        row += 1
+        self._band(ws, row, table.left_note or "", "note", 0, half, merges)
+        self._band(ws, row, table.unit_note or "", "note_right", half + 1, n - 1, merges)
+        return row + 1
 
-        offset = row
+    def _write_grid(self, ws, table: PrintedTable, offset: int, merges: list[list[int]]) -> int:
+        """The printed rows from `offset` on; returns the row after them."""
         for r, printed in enumerate(table.rows):
             ws.set_row(offset + r, mm_to_points(printed.height))
             for c, cell in enumerate(printed.cells):
@@ -225,18 +236,21 @@ class TableWorkbook:
             for c, cell in enumerate(printed.cells):
                 if cell is None:
                     ws.write_blank(offset + r, c, None, self._cover_format(table, r, c))
-        row = offset + len(table.rows)
+        return offset + len(table.rows)
 
+    def _write_footer(self, ws, table: PrintedTable, footer: list[str], row: int, merges: list[list[int]]) -> int:
+        """The signature and review lines a row below the grid; returns the row after them."""
         lines = [line for line in footer if line]
         if lines:
             row += 1
             for line in lines:
                 ws.set_row(row, mm_to_points(max(line_mm() + 2, 7)))
-                band(line, "sign")
+                self._band(ws, row, line, "sign", 0, table.ncols - 1, merges)
                 row += 1
+        return row
 
-        add_merges(ws, merges)
-
+    @staticmethod
+    def _page_setup(ws, table: PrintedTable, offset: int, end: int) -> None:
         headers = table.header_rows()
         ws.set_landscape()
         ws.set_paper(9)  # A4
@@ -246,7 +260,7 @@ class TableWorkbook:
         ws.set_footer("&C第 &P 页 共 &N 页")
         if headers:
             ws.repeat_rows(offset + headers[0], offset + headers[-1])
-        ws.print_area(0, 0, row - 1, n - 1)
+        ws.print_area(0, 0, end - 1, table.ncols - 1)
         ws.hide_gridlines(2)
 
     def _cover_format(self, table: PrintedTable, r: int, c: int):
@@ -334,8 +348,6 @@ def render_xlsx(data: dict, layout: dict, *, meta: dict | None = None) -> bytes:
 def blank_template(layout) -> bytes:
     """The empty official form of a layout (a code or a layout dict), to fill in by hand."""
     if isinstance(layout, str):
-        from tables.layouts import LAYOUTS_BY_CODE
-
         layout = LAYOUTS_BY_CODE[layout]
     data = {
         "format": "target-table/1",

@@ -5,8 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from tables.exports.downloads import safe_filename
-from tables.exports.pdf import PdfUnavailable, require_print_support
+from tables.exports.pdf import PdfUnavailable, render_pdf, require_print_support
 from tables.exports.service import layouts_map
+from tables.exports.xlsx import render_xlsx
 from tables.imports.exchange import booklet_tables, dumps, export_booklet, export_table, tables_for_export
 from tables.models import OverallGoal
 
@@ -61,8 +62,6 @@ class Command(BaseCommand):
         if format == "json":
             (out / f"{stem}.json").write_text(dumps(data), encoding="utf-8")
             return 1
-        from tables.exports import render_pdf, render_xlsx
-
         if format == "xlsx":
             (out / f"{stem}.xlsx").write_bytes(render_xlsx(data, self.layouts))
         else:

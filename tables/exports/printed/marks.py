@@ -1,0 +1,90 @@
+"""What is printed under the grid: the signature line and the review marks (from `meta`)."""
+
+from __future__ import annotations
+
+from tables.exports.printed.model import clean_text
+
+STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "returned": "已退回", "approved": "已批复"}
+
+
+def _date_text(value) -> str:
+    if not value:
+        return ""
+    if hasattr(value, "year") and hasattr(value, "month") and hasattr(value, "day"):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return clean_text(value)
+
+
+def signature_fields(data: dict, meta: dict | None) -> list[tuple[str, str]]:
+    """填报单位（盖章）、单位负责人、填报人、联系电话、填报日期, filled from meta where known."""
+    meta = meta or {}
+    org = (data.get("organization") or {}).get("name") or ""
+    return [
+        ("填报单位（盖章）", clean_text(meta.get("organization") or org)),
+        ("单位负责人", clean_text(meta.get("unit_head"))),
+        ("填报人", clean_text(meta.get("filler"))),
+        ("联系电话", clean_text(meta.get("phone"))),
+        ("填报日期", _date_text(meta.get("filled_at"))),
+    ]
+
+
+def signature_line(data: dict, meta: dict | None) -> str:
+    return "    ".join(f"{label}：{value or '　' * 4}" for label, value in signature_fields(data, meta))
+
+
+def is_approved(meta: dict | None) -> bool:
+    return bool(meta) and meta.get("status") == "approved"
+
+
+def review_marks(meta: dict | None) -> dict | None:
+    """The approval mark and review notes, or None when there is nothing to print.
+
+    meta keys read: status, status_label, reviewer, approved_at, opinion,
+    grade, checklist ({"完整性": True, …} or [{"name", "passed", "note"}, …]).
+    """
+    if not meta:
+        return None
+    status = meta.get("status") or "draft"
+    checklist = meta.get("checklist") or []
+    if isinstance(checklist, dict):
+        checklist = [{"name": k, "passed": v} for k, v in checklist.items()]
+    items = []
+    for item in checklist:
+        passed = item.get("passed")
+        mark = "✓" if passed is True else ("✗" if passed is False else clean_text(passed))
+        items.append({"name": clean_text(item.get("name")), "mark": mark, "note": clean_text(item.get("note"))})
+    marks = {
+        "status": status,
+        "status_label": clean_text(meta.get("status_label") or STATUS_LABELS.get(status, status)),
+        "reviewer": clean_text(meta.get("reviewer")),
+        "date": _date_text(meta.get("approved_at") or meta.get("reviewed_at")),
+        "opinion": clean_text(meta.get("opinion")),
+        "grade": clean_text(meta.get("grade")),
+        "checklist": items,
+        "approved": status == "approved",
+    }
+    if not (marks["approved"] or marks["opinion"] or items or marks["reviewer"]):
+        return None
+    return marks
+
+
+def review_lines(meta: dict | None) -> list[str]:
+    """The review marks as plain lines (the workbook prints these under the signature)."""
+    marks = review_marks(meta)
+    if not marks:
+        return []
+    lines = [f"审核状态：{marks['status_label']}"
+             + (f"    审核人：{marks['reviewer']}" if marks["reviewer"] else "")
+             + (f"    审核日期：{marks['date']}" if marks["date"] else "")]  # fmt: skip
+    if marks["checklist"]:
+        lines.append(
+            "四性审核："
+            + "；".join(
+                f"{i['name']}{i['mark']}{('（' + i['note'] + '）') if i['note'] else ''}" for i in marks["checklist"]
+            )
+        )
+    if marks["grade"]:
+        lines.append(f"审核等级：{marks['grade']}")
+    if marks["opinion"]:
+        lines.append(f"审核意见：{marks['opinion']}")
+    return lines
