@@ -20,7 +20,7 @@ from tables.models.review import (
     SnapshotQuerySet,
     Stage,
 )
-from tables.models.tables import OverallGoal, SubGoal, TargetTable, TargetTableQuerySet, Task
+from tables.models.tables import OverallGoal, ScheduleItem, SubGoal, TargetTable, TargetTableQuerySet, Task
 
 __all__ = [
     "AuditEntry",
@@ -39,6 +39,7 @@ __all__ = [
     "ReviewDuty",
     "Round",
     "RoundOrganisation",
+    "ScheduleItem",
     "Snapshot",
     "SnapshotQuerySet",
     "Stage",
