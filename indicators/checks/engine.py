@@ -304,6 +304,9 @@ class Context:
             return "绩效目标"
         if field.startswith("budget_"):
             return self.budget_label(field[len("budget_") :])
+        for line in self.layout.get("header") or []:  # the label the form prints, when the layout gives one
+            if line.get("key") == field and line.get("label"):
+                return line["label"]
         return _FIELD_LABELS.get(field, field)
 
 
@@ -337,12 +340,17 @@ def _pct(value: Decimal | float) -> str:
 def check_table(data: dict, *, layout: dict, scheme_tree: dict[str, list[str]], params: dict) -> list[Finding]:
     """All findings for one exchange-format table, errors first, then in the order of the table."""
     ctx = Context(data, layout, scheme_tree, params)
+    # A layout says which checks apply on its form, and how hard: {code: "error"|"warning"|"info"|"off"}.
+    settings = layout.get("checks") or {}
     findings: list[tuple[tuple, Finding]] = []
     for index, r in enumerate(RULES.values()):
+        severity = settings.get(r.code, r.severity)
+        if severity not in _SEVERITY_RANK:
+            continue
         for location, message in r.func(ctx):
-            finding = Finding(r.code, r.severity, message, location)
+            finding = Finding(r.code, severity, message, location)
             key = (
-                _SEVERITY_RANK[r.severity],
+                _SEVERITY_RANK[severity],
                 _SCOPE_RANK[location["scope"]],
                 location.get("position") or 0,
                 index,
@@ -369,6 +377,6 @@ def document_tables(data: dict) -> list[tuple[str, dict]]:
     fmt = data.get("format")
     if fmt == "target-booklet/1":
         return [(f"#{i}", t) for i, t in enumerate(data.get("projects") or [], start=1)]
-    if fmt == "target-table/1":
+    if fmt in ("target-table/1", "target-table/2"):
         return [("", data)]
-    raise ValueError(f"格式应为“target-table/1”或“target-booklet/1”，实际为“{fmt}”")
+    raise ValueError(f"格式应为“target-table/2”“target-table/1”或“target-booklet/1”，实际为“{fmt}”")

@@ -7,8 +7,13 @@ from indicators.checks.engine import _REQUIRED_BY_BLOCK, ERROR, WARNING, Context
 
 @rule("header.required", ERROR, "表头必填项")
 def _header_required(ctx: Context):
-    fields = ctx.options.get("required_fields")
-    if fields is None:
+    header = ctx.layout.get("header")
+    fields = [line["key"] for line in header if line.get("required")] if header else ctx.options.get("required_fields")
+    if header:
+        fields.append("title")
+        if "budget" in ctx.blocks and "total" in ctx.budget_keys:
+            fields.append("budget_total")
+    elif fields is None:
         fields = ["organization", "title"]
         for block in ctx.blocks:
             fields += _REQUIRED_BY_BLOCK.get(block, [])
@@ -16,16 +21,18 @@ def _header_required(ctx: Context):
             fields.append("budget_total")
     data = ctx.data
     project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    organization = data.get("organization") if isinstance(data.get("organization"), dict) else {}
+    department = data.get("department") if isinstance(data.get("department"), dict) else {}
     values = {
-        "organization": (data.get("organization") or {}).get("name")
-        if isinstance(data.get("organization"), dict)
-        else None,
+        "organization": organization.get("name"),
+        "organization_code": organization.get("code"),
+        "department_name": department.get("name"),
+        "department_code": department.get("code"),
         "title": data.get("title"),
         "mission": data.get("mission"),
         "goal": data.get("goal"),
-        "project_code": project.get("code"),
-        "project_name": project.get("name"),
-        "project_purpose": project.get("purpose"),
+        "long_term_goal": data.get("long_term_goal"),
+        **{f"project_{key}": value for key, value in project.items()},
     }
     for f in fields:
         if f.startswith("budget_"):
