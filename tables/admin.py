@@ -96,7 +96,8 @@ class TargetTableAdmin(admin.ModelAdmin):
     list_display = ["title", "organisation", "year", "kind", "status", "version"]
     list_filter = ["year", "kind", "status", "layout"]
     search_fields = ["title", "organisation__name", "project_code"]
-    readonly_fields = ["status", "version", "created_at", "updated_at", "created_by", "updated_by"]
+    # The 审核意见 rows printed on the form are shown, not edited here: a JSON box would save "[]" as a change.
+    readonly_fields = ["status", "version", "created_at", "updated_at", "created_by", "updated_by", "opinions"]
     inlines = [TaskInline]
 
     def has_change_permission(self, request, obj=None) -> bool:
