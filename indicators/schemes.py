@@ -77,7 +77,7 @@ SCHEMES: list[dict] = [
         },
     },
     {
-        "code": "fin2015-hubei",
+        "code": "fin2015-hubei-hunan",
         "name": "2015年指标体系（湖北、湖南表样：环境效益指标、社会公众或服务对象满意度指标）",
         # The 财预〔2015〕88号 tree as Hubei's and Hunan's forms print it: 效益 has 环境效益指标
         # beside 生态效益指标, and satisfaction is 社会公众或服务对象满意度指标.

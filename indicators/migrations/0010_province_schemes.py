@@ -9,7 +9,7 @@ from django.db import migrations
 
 from indicators.schemes import SCHEMES
 
-CODES = ["fin2015-hubei", "sichuan2021", "ndrc", "pre2015-graded", "flat"]
+CODES = ["fin2015-hubei-hunan", "sichuan2021", "ndrc", "pre2015-graded", "flat"]
 
 
 def load(apps, schema_editor):
