@@ -63,6 +63,11 @@ LAYOUTS: list[dict] = [
         "options": {
             "budget_labels": {},
         },
+        # The header lines the checks required before layouts had header lines, with the same labels.
+        "header": [
+            {"key": "organization", "label": "部门（单位）名称", "required": True},
+            {"key": "goal", "label": "年度总体目标", "required": True},
+        ],
     },
     {
         "code": "henan-2023-dept",
@@ -86,6 +91,10 @@ LAYOUTS: list[dict] = [
             # 资金来源 and 资金结构 each add up to the total.
             "budget_sums": [["fiscal", "special_account", "unit_funds"], ["basic", "project"]],
         },
+        "header": [
+            {"key": "organization", "label": "部门（单位）名称", "required": True},
+            {"key": "mission", "label": "年度履职目标", "required": True},
+        ],
     },
     {
         "code": "hebei-2023-project",
@@ -100,6 +109,12 @@ LAYOUTS: list[dict] = [
             "budget_labels": {"total": "预算数", "fiscal": "财政资金", "other": "其他资金"},
             "budget_sums": [["fiscal", "other"]],
         },
+        "header": [
+            {"key": "organization", "label": "部门（单位）名称", "required": True},
+            {"key": "project_code", "label": "项目编码", "required": True},
+            {"key": "project_name", "label": "项目名称", "required": True},
+            {"key": "goal", "label": "绩效目标", "required": True},
+        ],
     },
 ]
 

@@ -190,6 +190,12 @@ class Row:
     description: str
     weight: object = None
     id: int | None = None
+    # The record's fields (indicators/record.py): "annual" / "long_term", 正向 / 反向, 定量 / 定性,
+    # and a form's per-column targets ({column heading: cell}).
+    period: str = "annual"
+    direction: str = ""
+    value_type: str = ""
+    column_values: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -259,6 +265,10 @@ class Context:
                     description=_text(raw.get("description")),
                     weight=raw.get("weight", raw.get("score")),
                     id=raw.get("id"),
+                    period=_text(raw.get("period")) or "annual",
+                    direction=_text(raw.get("direction")),
+                    value_type=_text(raw.get("value_type")),
+                    column_values=raw["values"] if isinstance(raw.get("values"), dict) else {},
                 )
             )
 
