@@ -30,7 +30,7 @@ def _quantitative_parts(ctx: Context):
         )
 
 
-@rule("value.direction_conflict", ERROR, "指标方向与比较符相反")
+@rule("value.direction_conflict", WARNING, "指标方向与比较符相反")
 def _direction_conflict(ctx: Context):
     for row in ctx.rows:
         sign = row.value.comparator

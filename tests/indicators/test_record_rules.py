@@ -47,14 +47,14 @@ def test_a_quantitative_number_without_a_unit_is_reported_once():
 
 def test_a_backward_indicator_with_a_lower_bound_is_flagged():
     data = with_row(department(), ind("安全事故发生起数", "≥1起", direction="反向"))
-    assert ("value.direction_conflict", ERROR) in _last_row(data)
+    assert ("value.direction_conflict", WARNING) in _last_row(data)
     assert "指标方向为“反向”，指标值却用“≥”（≥1起）；反向指标应使用“≤”或“<”" in _message(
         data, "value.direction_conflict"
     )
 
 
 def test_a_forward_indicator_with_an_upper_bound_is_flagged():
-    assert ("value.direction_conflict", ERROR) in _row("培训人数", "≤100人", "数量指标", direction="正向")
+    assert ("value.direction_conflict", WARNING) in _row("培训人数", "≤100人", "数量指标", direction="正向")
 
 
 def test_a_direction_that_agrees_with_the_sign_is_fine():
