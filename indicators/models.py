@@ -7,7 +7,12 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from indicators import record
 from indicators.fields import NameField
+
+VALUE_TYPE_CHOICES = [(t, t) for t in record.VALUE_TYPES]
+DIRECTION_CHOICES = [(d, d) for d in record.DIRECTIONS]
+PERIOD_CHOICES = list(record.PERIODS.items())
 
 
 class Scheme(models.Model):
@@ -116,6 +121,25 @@ class Indicator(models.Model):
     value = models.CharField("指标值", max_length=300, help_text="按填写原样保存")
     basis = models.CharField("指标值确定依据", max_length=300, null=True, blank=True)
     note = models.TextField("指标值说明", null=True, blank=True)
+
+    # The full record (`indicators/record.py`): the parts of `value` a split form prints apart, always
+    # derived from `value` (or `value` rebuilt from them), and the columns other provinces' forms add.
+    comparator = models.CharField("计算符号", max_length=10, blank=True, default="")
+    number = models.DecimalField(
+        "指标值（数值）",
+        max_digits=record.NUMBER_MAX_DIGITS,
+        decimal_places=record.NUMBER_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+    )
+    unit = models.CharField("计量单位", max_length=40, blank=True, default="")
+    value_type = models.CharField("指标值类型", max_length=10, blank=True, default="", choices=VALUE_TYPE_CHOICES)
+    direction = models.CharField("指标方向", max_length=10, blank=True, default="", choices=DIRECTION_CHOICES)
+    weight = models.DecimalField("分值", max_digits=8, decimal_places=2, null=True, blank=True)
+    explanation = models.TextField("指标解释", null=True, blank=True)
+    scoring = models.TextField("评（扣）分标准", null=True, blank=True)
+    core = models.BooleanField("核心指标", null=True, blank=True)
+    period = models.CharField("期限", max_length=20, default=record.ANNUAL, choices=PERIOD_CHOICES)
 
     class Meta:
         verbose_name = "绩效指标"

@@ -76,6 +76,49 @@ SCHEMES: list[dict] = [
             "效益指标": ["履职效益", "满意度"],
         },
     },
+    {
+        "code": "fin2015-hubei-hunan",
+        "name": "2015年指标体系（湖北、湖南表样：环境效益指标、社会公众或服务对象满意度指标）",
+        # The 财预〔2015〕88号 tree as Hubei's and Hunan's forms print it: 效益 has 环境效益指标
+        # beside 生态效益指标, and satisfaction is 社会公众或服务对象满意度指标.
+        "params": {"spending_plan_floors": {"06": 40, "10": 75}},
+        "tree": {
+            "产出指标": ["数量指标", "质量指标", "时效指标", "成本指标"],
+            "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "环境效益指标", "可持续影响指标"],
+            "满意度指标": ["服务对象满意度指标", "社会公众或服务对象满意度指标", "满意度指标"],
+        },
+    },
+    {
+        "code": "sichuan2021",
+        "name": "四川项目支出指标体系（项目完成·项目效益·满意度）",
+        "params": {"required_level1": ["项目完成指标", "项目效益指标", "满意度指标"]},
+        "tree": {
+            "项目完成指标": ["数量指标", "质量指标", "时效指标", "成本指标"],
+            "项目效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"],
+            "满意度指标": ["满意度指标", "服务对象满意度指标"],
+        },
+    },
+    {
+        "code": "ndrc",
+        "name": "中央预算内投资计划绩效指标体系（实施效果指标）",
+        # One 一级, 实施效果指标; what the 2015 tree calls 一级 is its 二级. No 数量/质量 level.
+        "params": {"required_level1": ["实施效果指标"], "quantity_level2": []},
+        "tree": {"实施效果指标": ["产出指标", "效益指标", "满意度指标"]},
+    },
+    {
+        "code": "pre2015-graded",
+        "name": "分级目标指标体系（产出指标·效果指标，无二级）",
+        # Transfer-payment tables before 2015: 绩效指标分类 is 产出指标 or 效果指标 and there is no 二级.
+        "params": {"required_level1": ["产出指标", "效果指标"]},
+        "tree": {"产出指标": [], "效果指标": []},
+    },
+    {
+        "code": "flat",
+        "name": "无分类指标（只有指标名称）",
+        # Forms that print 指标名称 only (重庆 部门整体): no 一级/二级 to require or to check.
+        "params": {"required_level1": []},
+        "tree": {},
+    },
 ]
 
 

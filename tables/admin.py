@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import F
 
+from tables.layout_spec import validate
 from tables.models import (
     AuditEntry,
     Layout,
@@ -26,8 +28,28 @@ class OrganisationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+class LayoutForm(forms.ModelForm):
+    """The admin's layout form refuses a record the editor, prints and checks could not follow."""
+
+    class Meta:
+        model = Layout
+        fields = [
+            "code", "name", "kind", "scheme", "title", "blocks", "budget_keys", "columns", "options",
+            "header", "column_labels", "periods", "footer", "opinion_rows", "checks",
+        ]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        scheme = data.get("scheme")
+        spec = {**data, "code": data.get("code") or "", "scheme": scheme.code if scheme else ""}
+        for problem in validate(spec):
+            self.add_error(None, problem)
+        return data
+
+
 @admin.register(Layout)
 class LayoutAdmin(admin.ModelAdmin):
+    form = LayoutForm
     list_display = ["code", "name", "kind", "scheme"]
 
 
@@ -74,7 +96,8 @@ class TargetTableAdmin(admin.ModelAdmin):
     list_display = ["title", "organisation", "year", "kind", "status", "version"]
     list_filter = ["year", "kind", "status", "layout"]
     search_fields = ["title", "organisation__name", "project_code"]
-    readonly_fields = ["status", "version", "created_at", "updated_at", "created_by", "updated_by"]
+    # The 审核意见 rows printed on the form are shown, not edited here: a JSON box would save "[]" as a change.
+    readonly_fields = ["status", "version", "created_at", "updated_at", "created_by", "updated_by", "opinions"]
     inlines = [TaskInline]
 
     def has_change_permission(self, request, obj=None) -> bool:

@@ -17,6 +17,16 @@ COLUMN_LABELS: dict[str, str] = {
     "value": "指标值",
     "basis": "指标值确定依据",
     "note": "指标值说明",
+    # The full record's columns (`indicators/record.py`), printed by other provinces' forms.
+    "comparator": "计算符号",
+    "number": "目标值",
+    "unit": "计量单位",
+    "value_type": "指标值类型",
+    "direction": "指标方向",
+    "weight": "分值",
+    "explanation": "指标解释",
+    "scoring": "评（扣）分标准",
+    "core": "是否核心指标",
 }
 
 BUDGET_LABELS: dict[str, str] = {
@@ -27,6 +37,16 @@ BUDGET_LABELS: dict[str, str] = {
     "other": "其他资金",
     "basic": "基本支出",
     "project": "项目支出",
+    "long_term_total": "中期资金总额",
+    "central": "中央补助资金",
+    "local": "地方资金",
+    "provincial": "省级资金",
+    "city": "市级资金",
+    "county": "区县级资金",
+    "general_budget": "一般公共预算",
+    "fund_budget": "政府性基金预算",
+    "state_capital": "国有资本经营预算",
+    "own_funds": "自有资金",
 }
 
 LAYOUTS: list[dict] = [
@@ -43,6 +63,11 @@ LAYOUTS: list[dict] = [
         "options": {
             "budget_labels": {},
         },
+        # The header lines the checks required before layouts had header lines, with the same labels.
+        "header": [
+            {"key": "organization", "label": "部门（单位）名称", "required": True},
+            {"key": "goal", "label": "年度总体目标", "required": True},
+        ],
     },
     {
         "code": "henan-2023-dept",
@@ -66,6 +91,10 @@ LAYOUTS: list[dict] = [
             # 资金来源 and 资金结构 each add up to the total.
             "budget_sums": [["fiscal", "special_account", "unit_funds"], ["basic", "project"]],
         },
+        "header": [
+            {"key": "organization", "label": "部门（单位）名称", "required": True},
+            {"key": "mission", "label": "年度履职目标", "required": True},
+        ],
     },
     {
         "code": "hebei-2023-project",
@@ -80,6 +109,12 @@ LAYOUTS: list[dict] = [
             "budget_labels": {"total": "预算数", "fiscal": "财政资金", "other": "其他资金"},
             "budget_sums": [["fiscal", "other"]],
         },
+        "header": [
+            {"key": "organization", "label": "部门（单位）名称", "required": True},
+            {"key": "project_code", "label": "项目编码", "required": True},
+            {"key": "project_name", "label": "项目名称", "required": True},
+            {"key": "goal", "label": "绩效目标", "required": True},
+        ],
     },
 ]
 
@@ -123,4 +158,10 @@ def layout_as_dict(layout) -> dict:
         "budget_keys": list(layout.budget_keys or []),
         "columns": list(layout.columns or []),
         "options": {**(layout.options or {}), "budget_labels": budget_labels(layout)},
+        "header": list(layout.header or []),
+        "column_labels": dict(layout.column_labels or {}),
+        "periods": list(layout.periods or []),
+        "footer": list(layout.footer or []),
+        "opinion_rows": list(layout.opinion_rows or []),
+        "checks": dict(layout.checks or {}),
     }

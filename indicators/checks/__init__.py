@@ -55,6 +55,7 @@ from indicators.checks import weights  # noqa: F401
 from indicators.checks import categories  # noqa: F401
 from indicators.checks import rows  # noqa: F401
 from indicators.checks import indicator_values  # noqa: F401
+from indicators.checks import record_rules  # noqa: F401
 # isort: on
 
 __all__ = [

@@ -11,10 +11,13 @@ def _level1_of(ctx: Context, level2: str) -> list[str]:
 
 @rule("category.empty", ERROR, "一级或二级指标为空")
 def _category_empty(ctx: Context):
+    # A form that prints no 一级 (or no 二级) column has nothing there to fill.
+    level1 = "level1" in ctx.columns or not ctx.columns
+    level2 = "level2" in ctx.columns or not ctx.columns
     for row in ctx.rows:
-        if not row.level1:
+        if level1 and not row.level1:
             yield row.at("level1"), f"{row.label}：一级指标为空，请选择。"
-        if not row.level2:
+        if level2 and not row.level2:
             yield row.at("level2"), f"{row.label}：二级指标为空，请选择。"
 
 

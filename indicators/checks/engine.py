@@ -181,6 +181,12 @@ class Row:
     description: str
     weight: object = None
     id: int | None = None
+    # The record's fields (indicators/record.py): "annual" / "long_term", 正向 / 反向, 定量 / 定性,
+    # and a form's per-column targets ({column heading: cell}).
+    period: str = "annual"
+    direction: str = ""
+    value_type: str = ""
+    column_values: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -250,6 +256,10 @@ class Context:
                     description=_text(raw.get("description")),
                     weight=raw.get("weight", raw.get("score")),
                     id=raw.get("id"),
+                    period=_text(raw.get("period")) or "annual",
+                    direction=_text(raw.get("direction")),
+                    value_type=_text(raw.get("value_type")),
+                    column_values=raw["values"] if isinstance(raw.get("values"), dict) else {},
                 )
             )
 
@@ -296,6 +306,9 @@ class Context:
             return "绩效目标"
         if field.startswith("budget_"):
             return self.budget_label(field[len("budget_") :])
+        for line in self.layout.get("header") or []:  # the label the form prints, when the layout gives one
+            if line.get("key") == field and line.get("label"):
+                return line["label"]
         return _FIELD_LABELS.get(field, field)
 
 
@@ -329,12 +342,17 @@ def _pct(value: Decimal | float) -> str:
 def check_table(data: dict, *, layout: dict, scheme_tree: dict[str, list[str]], params: dict) -> list[Finding]:
     """All findings for one exchange-format table, errors first, then in the order of the table."""
     ctx = Context(data, layout, scheme_tree, params)
+    # A layout says which checks apply on its form, and how hard: {code: "error"|"warning"|"info"|"off"}.
+    settings = layout.get("checks") or {}
     findings: list[tuple[tuple, Finding]] = []
     for index, r in enumerate(RULES.values()):
+        severity = settings.get(r.code, r.severity)
+        if severity not in _SEVERITY_RANK:
+            continue
         for location, message in r.func(ctx):
-            finding = Finding(r.code, r.severity, message, location)
+            finding = Finding(r.code, severity, message, location)
             key = (
-                _SEVERITY_RANK[r.severity],
+                _SEVERITY_RANK[severity],
                 _SCOPE_RANK[location["scope"]],
                 location.get("position") or 0,
                 index,
@@ -361,6 +379,6 @@ def document_tables(data: dict) -> list[tuple[str, dict]]:
     fmt = data.get("format")
     if fmt == "target-booklet/1":
         return [(f"#{i}", t) for i, t in enumerate(data.get("projects") or [], start=1)]
-    if fmt == "target-table/1":
+    if fmt in ("target-table/1", "target-table/2"):
         return [("", data)]
-    raise ValueError(f"格式应为“target-table/1”或“target-booklet/1”，实际为“{fmt}”")
+    raise ValueError(f"格式应为“target-table/2”“target-table/1”或“target-booklet/1”，实际为“{fmt}”")

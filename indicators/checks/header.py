@@ -5,27 +5,44 @@ from __future__ import annotations
 from indicators.checks.engine import _REQUIRED_BY_BLOCK, ERROR, WARNING, Context, _text, at_table, rule
 
 
-@rule("header.required", ERROR, "表头必填项")
-def _header_required(ctx: Context):
+def _required_fields(ctx: Context) -> list[str]:
+    """The header fields this table must fill: the layout's `required_fields` option, else its required
+    header lines (with the title, and the total where it prints one), else what its blocks imply."""
     fields = ctx.options.get("required_fields")
-    if fields is None:
+    if fields is not None:
+        return list(fields)
+    header = ctx.layout.get("header")
+    if header:
+        fields = [line["key"] for line in header if line.get("required")]
+        # The title right after the unit's name, where the lines derived from blocks put it.
+        at = 1 if fields[:1] == ["organization"] else 0
+        fields[at:at] = ["title"]
+    else:
         fields = ["organization", "title"]
         for block in ctx.blocks:
             fields += _REQUIRED_BY_BLOCK.get(block, [])
-        if "budget" in ctx.blocks and "total" in ctx.budget_keys:
-            fields.append("budget_total")
+    if "budget" in ctx.blocks and "total" in ctx.budget_keys:
+        fields.append("budget_total")
+    return fields
+
+
+@rule("header.required", ERROR, "表头必填项")
+def _header_required(ctx: Context):
+    fields = _required_fields(ctx)
     data = ctx.data
     project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    organization = data.get("organization") if isinstance(data.get("organization"), dict) else {}
+    department = data.get("department") if isinstance(data.get("department"), dict) else {}
     values = {
-        "organization": (data.get("organization") or {}).get("name")
-        if isinstance(data.get("organization"), dict)
-        else None,
+        "organization": organization.get("name"),
+        "organization_code": organization.get("code"),
+        "department_name": department.get("name"),
+        "department_code": department.get("code"),
         "title": data.get("title"),
         "mission": data.get("mission"),
         "goal": data.get("goal"),
-        "project_code": project.get("code"),
-        "project_name": project.get("name"),
-        "project_purpose": project.get("purpose"),
+        "long_term_goal": data.get("long_term_goal"),
+        **{f"project_{key}": value for key, value in project.items()},
     }
     for f in fields:
         if f.startswith("budget_"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from indicators.checks.engine import (
@@ -46,6 +47,25 @@ _LOOSE_LIMIT = re.compile(r"(?:故障|差错|错误|失误|出错|投诉|不合�
 _RE_TRAILING_PAREN = re.compile(r"[（(][^)）]*[)）]$")
 _UP = ("≥", ">")
 _DOWN = ("≤", "<")
+_DATE_NAME = re.compile(r"时间|日期|时效|时限|期限")
+# Excel counts days from 1899-12-30; 20000–60000 is 1954–2064, the dates a target table names.
+_EXCEL_EPOCH = date(1899, 12, 30)
+_EXCEL_SERIALS = (20000, 60000)
+
+
+def excel_date(ctx: Context, row: Row) -> date | None:
+    """The date a bare number in a time indicator stands for (`44561` → 2021-12-31), else None.
+
+    A date cell pasted from Excel as a number arrives as its serial (`44,561`).
+    """
+    v = row.value
+    if v.kind != "quantity" or v.comparator or v.unit or v.number is None or v.number != int(v.number):
+        return None
+    if not (ctx.is_timeliness(row) or _DATE_NAME.search(row.level3)):
+        return None
+    if not _EXCEL_SERIALS[0] <= v.number <= _EXCEL_SERIALS[1]:
+        return None
+    return _EXCEL_EPOCH + timedelta(days=int(v.number))
 
 
 @dataclass(frozen=True)
@@ -109,9 +129,13 @@ def _unparseable(ctx: Context):
 
 @rule("value.unit_missing", ERROR, "定量指标缺少计量单位")
 def _unit_missing(ctx: Context):
+    unit_in_name = ctx.options.get("unit_in_name")
     for row in ctx.rows:
         v = row.value
-        if v.is_quantitative and not v.unit:
+        # Some forms put the unit in the 三级 name (`实施营造林总面积(亩)`) and a bare number in the value.
+        if v.is_quantitative and not v.unit and not (unit_in_name and _RE_TRAILING_PAREN.search(row.level3)):
+            if excel_date(ctx, row) is not None:
+                continue  # a date pasted as its Excel serial: value.excel_date says which date
             yield (
                 row.at("value"),
                 (f"{row.label}：指标值“{row.value_text}”缺少计量单位，请补充（如“%”“个”“人次”“万元”）。"),
@@ -253,11 +277,14 @@ def _task_for(ctx: Context, row: Row) -> TaskRow | None:
 
 @rule("value.cost_exceeds_budget", ERROR, "成本指标超过预算")
 def _cost_exceeds_budget(ctx: Context):
-    total, total_label = ctx.table_total()
+    annual = ctx.table_total()
+    # A long-term cost is measured against the period's total (中期资金总额), never the year's.
+    long_term = ctx.budget.get("long_term_total"), ctx.budget_label("long_term_total")
     for row in ctx.rows:
         v = row.value
         if not ctx.is_cost(row) or v.comparator in _UP:
             continue
+        total, total_label = long_term if row.period == "long_term" else annual
         amount = v.amount_in_wan("number_high" if v.kind == "range" else "number")
         if amount is None:
             continue
@@ -291,6 +318,8 @@ def _cost_quantity(ctx: Context):
     counts: dict[str, list[Row]] = {}
     for row in ctx.rows:
         v = row.value
+        if row.period == "long_term":
+            continue  # the year's total buys the year's quantities
         if ctx.is_cost(row) and v.is_money_per_unit and "/" not in v.per_unit and v.comparator not in _UP:
             rates.setdefault(v.per_unit, []).append(row)
         elif row.level2 in ctx.quantity_level2 and v.kind == "quantity" and v.unit and v.comparator not in _DOWN:

@@ -16,8 +16,13 @@ def _level3_empty(ctx: Context):
 @rule("indicator.value_empty", ERROR, "指标值为空")
 def _value_empty(ctx: Context):
     for row in ctx.rows:
-        if row.value.kind == "empty":
+        if row.value.kind == "empty" and not _all_columns_filled(row):
             yield row.at("value"), f"{row.label}：未填写指标值，请填写，如“≥95%”“=10个”“2024年12月底前”。"
+
+
+def _all_columns_filled(row: Row) -> bool:
+    """A form with one target column per sub-project leaves the shared value empty when they differ."""
+    return bool(row.column_values) and all(_norm(str(v or "")) for v in row.column_values.values())
 
 
 @rule("indicator.placeholder", ERROR, "只填了占位符")
@@ -35,7 +40,8 @@ def _duplicate(ctx: Context):
     for row in ctx.rows:
         if not row.level3:
             continue
-        key = (row.level1, row.level2, _norm(row.level3), row.value.normalized)
+        # A long-term and an annual indicator may share a name and a value (中期 beside 年度).
+        key = (row.period, row.level1, row.level2, _norm(row.level3), row.value.normalized)
         if key in seen:
             yield row.at("level3"), f"{row.label}：与第{seen[key].position}行完全重复，请删除其中一行。"
         else:
@@ -49,7 +55,7 @@ def _duplicate_name(ctx: Context):
     for row in ctx.rows:
         if not row.level3:
             continue
-        name = _norm(row.level3)
+        name = (row.period, _norm(row.level3))
         key = (row.level1, row.level2, name, row.value.normalized)
         if name in seen and key not in exact:
             first = seen[name]

@@ -36,7 +36,7 @@ def _weights_invalid(ctx: Context):
             yield row.at("weight"), f"{row.label}：权重{_pct(value)}为负数。"
 
 
-@rule("weights.sum", ERROR, "权重合计不是100")
+@rule("weights.sum", ERROR, "权重合计与表样规定不符")
 def _weights_sum(ctx: Context):
     if not _weight_column(ctx) or not ctx.rows:
         return
@@ -44,7 +44,8 @@ def _weights_sum(ctx: Context):
     if not all(ok and v is not None for _, v, ok in weights):
         return
     total = sum((v for _, v, _ in weights), Decimal(0))
-    expected = Decimal(str(ctx.params["weight_total"]))
+    # The layout's total (90 on forms that keep 10 for 预算执行率), else the scheme's.
+    expected = Decimal(str(ctx.options.get("weight_total", ctx.params["weight_total"])))
     if total != expected:
         yield at_table("weights"), f"各指标权重合计{_pct(total)}，应为{_pct(expected)}。"
     bands = ctx.options.get("weight_bands") or {}

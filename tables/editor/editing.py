@@ -467,8 +467,6 @@ def move_row(
 # ---------------------------------------------------------------- who may start a table, and from what
 
 
-
-
 def copy_sources(user, organisation_ids=None):
     """Tables a user may copy from: those of organisations they fill, newest first."""
     qs = TargetTable.objects.filter(organisation__in=fillable_organisations(user))

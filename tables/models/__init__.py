@@ -30,7 +30,7 @@ from tables.models.review import (
     SnapshotQuerySet,
     Stage,
 )
-from tables.models.tables import OverallGoal, SubGoal, TargetTable, TargetTableQuerySet, Task
+from tables.models.tables import OverallGoal, ScheduleItem, SubGoal, TargetTable, TargetTableQuerySet, Task
 
 __all__ = [
     "AuditEntry",
@@ -52,6 +52,7 @@ __all__ = [
     "Roles",
     "Round",
     "RoundOrganisation",
+    "ScheduleItem",
     "Snapshot",
     "SnapshotQuerySet",
     "Stage",

@@ -142,6 +142,16 @@ class Layout(models.Model):
     budget_keys = models.JSONField("预算字段", default=list, blank=True)
     columns = models.JSONField("指标列", default=list)
     options = models.JSONField("其他设置", default=dict, blank=True)
+    # What the printed form declares (`tables/layouts.py` names every key and checks a record):
+    # header lines [{"key", "label", "required"}], indicator column labels {key: label}, the periods
+    # whose indicators stand side by side (["long_term", "annual"]), footer lines [{"key", "label"}],
+    # the 审核意见 rows printed under the grid, and the checks' severities on this form {code: severity|"off"}.
+    header = models.JSONField("表头项目", default=list, blank=True)
+    column_labels = models.JSONField("指标列名称", default=dict, blank=True)
+    periods = models.JSONField("指标期限", default=list, blank=True)
+    footer = models.JSONField("表尾项目", default=list, blank=True)
+    opinion_rows = models.JSONField("审核意见栏", default=list, blank=True)
+    checks = models.JSONField("审核规则", default=dict, blank=True)
 
     class Meta:
         verbose_name = "表样"

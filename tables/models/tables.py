@@ -91,6 +91,17 @@ class TargetTable(models.Model):
     budget_other = AmountField("其他资金（万元）")
     budget_basic = AmountField("基本支出（万元）")
     budget_project = AmountField("项目支出（万元）")
+    # Lines other provinces' forms print (target-table/2), each only where a layout prints it.
+    budget_long_term_total = AmountField("中期资金总额（万元）")
+    budget_central = AmountField("中央补助资金（万元）")
+    budget_local = AmountField("地方资金（万元）")
+    budget_provincial = AmountField("省级资金（万元）")
+    budget_city = AmountField("市级资金（万元）")
+    budget_county = AmountField("区县级资金（万元）")
+    budget_general_budget = AmountField("一般公共预算（万元）")
+    budget_fund_budget = AmountField("政府性基金预算（万元）")
+    budget_state_capital = AmountField("国有资本经营预算（万元）")
+    budget_own_funds = AmountField("自有资金（万元）")
 
     plan_03 = AmountField("3月底累计支出（%）")
     plan_06 = AmountField("6月底累计支出（%）")
@@ -100,6 +111,24 @@ class TargetTable(models.Model):
     project_code = NameField("项目编码", max_length=60, blank=True, default="")
     project_name = NameField("项目名称", max_length=300, blank=True, default="")
     project_purpose = models.TextField("资金用途", blank=True, default="")
+    project_attribute = NameField("项目属性", max_length=60, blank=True, default="")
+    project_category = NameField("项目类别", max_length=100, blank=True, default="")
+    project_start = NameField("项目开始时间", max_length=40, blank=True, default="")
+    project_end = NameField("项目结束时间", max_length=40, blank=True, default="")
+    project_manager = NameField("项目负责人", max_length=60, blank=True, default="")
+    project_phone = NameField("项目负责人电话", max_length=60, blank=True, default="")
+    # 主管部门 as printed, where the table's organisation is the 实施单位 (the organisation tree may not hold it).
+    department_code = NameField("主管部门编码", max_length=60, blank=True, default="")
+    department_name = NameField("主管部门", max_length=200, blank=True, default="")
+    long_term_goal = models.TextField("中期（长期）目标", null=True, blank=True)
+
+    # The footer a form prints under the grid.
+    filled_by = NameField("填表人", max_length=60, blank=True, default="")
+    filler_phone = NameField("联系电话", max_length=60, blank=True, default="")
+    filled_on = NameField("填报日期", max_length=40, blank=True, default="")
+    responsible = NameField("单位负责人", max_length=60, blank=True, default="")
+    # 审核意见 rows as printed on the form: [{"by": "主管部门", "text": "同意"}, …].
+    opinions = models.JSONField("审核意见（表内）", default=list, blank=True)
 
     position = models.PositiveIntegerField("册内顺序", default=0)
     source = models.CharField("来源", max_length=200, blank=True, default="")
@@ -127,7 +156,11 @@ class TargetTable(models.Model):
 
     objects = TargetTableQuerySet.as_manager()
 
-    BUDGET_KEYS = ("total", "fiscal", "special_account", "unit_funds", "other", "basic", "project")
+    BUDGET_KEYS = (
+        "total", "fiscal", "special_account", "unit_funds", "other", "basic", "project",
+        "long_term_total", "central", "local", "provincial", "city", "county",
+        "general_budget", "fund_budget", "state_capital", "own_funds",
+    )  # fmt: skip
     PLAN_MONTHS = ("03", "06", "10", "12")
 
     class Meta:
@@ -188,6 +221,27 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ScheduleItem(models.Model):
+    """A 项目实施进度计划 row: what is done, from when to when (as printed)."""
+
+    table = models.ForeignKey(TargetTable, verbose_name="绩效目标表", on_delete=models.CASCADE, related_name="schedule")
+    position = models.PositiveIntegerField("顺序")
+    content = models.TextField("实施内容")
+    start = NameField("开始时间", max_length=40, blank=True, default="")
+    end = NameField("完成时间", max_length=40, blank=True, default="")
+
+    class Meta:
+        verbose_name = "项目实施进度计划"
+        verbose_name_plural = "项目实施进度计划"
+        ordering = ["table", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "position"], name="tables_schedule_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.content[:40]
 
 
 class OverallGoal(models.Model):

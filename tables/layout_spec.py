@@ -1,0 +1,210 @@
+"""What a layout record may declare, how one is checked, and its JSON form.
+
+A layout (`tables.models.Layout`) is one province's printed form as data: the header
+lines it prints (with their printed labels, order and required flags), its budget
+block, its indicator columns (labels, order, whether 中期 and 年度 stand side by side),
+its footer and 审核意见 rows, and the checks that apply with their severities. The
+editor, the prints, the checks and the importers read these; a new province is a new
+record (admin, `manage.py layouts import FILE`, or a data migration), never code.
+
+The JSON form (`layout_to_json` / `layout_from_json`) is what `manage.py layouts`
+exports and imports: `{"format": "target-layout/1", "code", "name", "kind", "scheme",
+"title", "blocks", "budget_keys", "columns", "options", "header", "column_labels",
+"periods", "footer", "opinion_rows", "checks"}`.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from indicators.checks import RULES, SEVERITIES
+from indicators.models import Scheme
+from indicators.record import ANNUAL, PERIODS
+from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
+from tables.models import Layout
+
+FORMAT = "target-layout/1"
+
+# Header lines a form can print → the label used when a layout gives none.
+HEADER_FIELDS: dict[str, str] = {
+    "organization": "部门（单位）名称",
+    "organization_code": "单位编码",
+    "department_name": "主管部门",
+    "department_code": "主管部门编码",
+    "project_name": "项目名称",
+    "project_code": "项目编码",
+    "project_purpose": "资金用途",
+    "project_attribute": "项目属性",
+    "project_category": "项目类别",
+    "project_start": "项目开始时间",
+    "project_end": "项目结束时间",
+    "project_manager": "项目负责人",
+    "project_phone": "联系电话",
+    "mission": "年度履职目标",
+    "long_term_goal": "中期目标",
+    "goal": "年度目标",
+}
+
+# Footer lines under the grid → default label.
+FOOTER_FIELDS: dict[str, str] = {
+    "filled_by": "填表人",
+    "filler_phone": "联系电话",
+    "filled_on": "填报日期",
+    "responsible": "单位负责人",
+}
+
+BLOCKS = (
+    "mission",
+    "tasks",
+    "task_amounts",
+    "budget",
+    "goal",
+    "long_term_goal",
+    "spending_plan",
+    "project",
+    "schedule",
+)
+CHECK_SETTINGS = (*SEVERITIES, "off")
+
+_LIST_KEYS = ("blocks", "budget_keys", "columns", "header", "periods", "footer", "opinion_rows")
+_DICT_KEYS = ("options", "column_labels", "checks")
+
+
+def validate(spec: dict, *, schemes: set[str] | None = None) -> list[str]:
+    """What is wrong with a layout record, each message naming the place (empty when it is sound)."""
+    problems: list[str] = []
+    if not isinstance(spec, dict):
+        return ["表样应为一个 JSON 对象。"]
+    for key in ("code", "name", "kind", "scheme", "title"):
+        if not isinstance(spec.get(key), str) or not spec[key].strip():
+            problems.append(f"表样缺少“{key}”。")
+    if spec.get("kind") not in (None, "department", "project"):
+        problems.append(f"kind 应为 department 或 project，实际为“{spec.get('kind')}”。")
+    if schemes is not None and spec.get("scheme") and spec["scheme"] not in schemes:
+        problems.append(f"指标体系“{spec['scheme']}”不存在。")
+    shape: list[str] = []  # the parts below read lists and objects: a wrong shape stops here
+    for key in _LIST_KEYS:
+        if not isinstance(spec.get(key, []), list):
+            shape.append(f"“{key}”应为列表。")
+    for key in _DICT_KEYS:
+        if not isinstance(spec.get(key, {}), dict):
+            shape.append(f"“{key}”应为对象。")
+    if shape:
+        return problems + shape
+    problems += _unknown("blocks", spec.get("blocks", []), BLOCKS)
+    problems += _unknown("budget_keys", spec.get("budget_keys", []), BUDGET_LABELS)
+    problems += _unknown("columns", spec.get("columns", []), COLUMN_LABELS)
+    problems += _unknown("column_labels", spec.get("column_labels", {}), COLUMN_LABELS)
+    problems += _unknown("periods", spec.get("periods", []), PERIODS)
+    problems += _lines("header", spec.get("header", []), HEADER_FIELDS)
+    problems += _lines("footer", spec.get("footer", []), FOOTER_FIELDS)
+    for i, row in enumerate(spec.get("opinion_rows", []), start=1):
+        if not isinstance(row, str) or not row.strip():
+            problems.append(f"opinion_rows 第{i}项应为审核意见栏的名称，如“主管部门审核意见”。")
+    for code, setting in spec.get("checks", {}).items():
+        if code not in RULES:
+            problems.append(f"checks 中的规则“{code}”不存在。")
+        elif setting not in CHECK_SETTINGS:
+            problems.append(f"checks 中规则“{code}”的设置应为 {' / '.join(CHECK_SETTINGS)}，实际为“{setting}”。")
+    columns = spec.get("columns", [])
+    if columns and not {"level3", "value"} <= set(columns) and "number" not in columns:
+        problems.append("columns 至少应有三级指标（level3）和指标值（value 或 number）。")
+    return problems
+
+
+def _unknown(where: str, keys, allowed) -> list[str]:
+    return [f"{where} 中的“{key}”不是可用的项目（可用：{'、'.join(allowed)}）。" for key in keys if key not in allowed]
+
+
+def _lines(where: str, rows, allowed: dict) -> list[str]:
+    problems = []
+    seen = set()
+    for i, row in enumerate(rows, start=1):
+        key = row.get("key") if isinstance(row, dict) else None
+        if key not in allowed:
+            problems.append(f"{where} 第{i}行的 key“{key}”不是可用的项目（可用：{'、'.join(allowed)}）。")
+        elif key in seen:
+            problems.append(f"{where} 第{i}行的“{key}”重复。")
+        elif "label" in row and not isinstance(row["label"], str):
+            problems.append(f"{where} 第{i}行的 label 应为文字。")
+        seen.add(key)
+    return problems
+
+
+# ---------------------------------------------------------------- reading a record
+
+
+def header_lines(layout: dict) -> list[dict]:
+    """The header lines in printed order, each `{"key", "label", "required"}` (labels defaulted)."""
+    return [
+        {
+            "key": row["key"],
+            "label": row.get("label") or HEADER_FIELDS[row["key"]],
+            "required": bool(row.get("required")),
+        }
+        for row in layout.get("header") or []
+    ]
+
+
+def footer_lines(layout: dict) -> list[dict]:
+    return [
+        {"key": row["key"], "label": row.get("label") or FOOTER_FIELDS[row["key"]]}
+        for row in layout.get("footer") or []
+    ]
+
+
+def column_label(layout: dict, key: str) -> str:
+    """A column's printed header on this form (`计量单位`, `度量单位`, … for `unit`)."""
+    return (layout.get("column_labels") or {}).get(key) or COLUMN_LABELS[key]
+
+
+def periods(layout: dict) -> list[str]:
+    """The periods whose indicators the form prints: `["annual"]`, or `["long_term", "annual"]` side by side."""
+    return list(layout.get("periods") or [ANNUAL])
+
+
+# ---------------------------------------------------------------- JSON both ways
+
+
+def layout_to_json(layout) -> dict:
+    """A stored layout as its exchange JSON."""
+    return {
+        "format": FORMAT,
+        "code": layout.code,
+        "name": layout.name,
+        "kind": layout.kind,
+        "scheme": layout.scheme.code,
+        "title": layout.title,
+        **{key: getattr(layout, key) for key in (*_LIST_KEYS, *_DICT_KEYS)},
+    }
+
+
+class LayoutError(ValueError):
+    """A layout record that can't be stored; `problems` names each place."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("；".join(problems))
+        self.problems = problems
+
+
+def layout_from_json(data: dict):
+    """Create or update the layout a JSON record describes; refuses (storing nothing) when it is unsound."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise LayoutError([f"格式应为“{FORMAT}”，实际为“{found}”。"])
+    problems = validate(data, schemes=set(Scheme.objects.values_list("code", flat=True)))
+    if problems:
+        raise LayoutError(problems)
+    with transaction.atomic():
+        layout, _ = Layout.objects.update_or_create(
+            code=data["code"],
+            defaults={
+                "name": data["name"],
+                "kind": data["kind"],
+                "scheme": Scheme.objects.get(code=data["scheme"]),
+                "title": data["title"],
+                **{key: data.get(key, []) for key in _LIST_KEYS},
+                **{key: data.get(key, {}) for key in _DICT_KEYS},
+            },
+        )
+    return layout
