@@ -94,27 +94,30 @@ def indicator_groups(indicators) -> list[dict]:
     return groups
 
 
-@require_GET
-@login_required
-def table_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    table = get_table_for_user(request.user, pk, tables_for_export().select_related("round"))
+def official_context(table: TargetTable) -> dict:
+    """The official form drawn on a page (the table page, the review page): its blocks, rows and labels."""
     layout = table.layout
     tasks = list(table.tasks.all())
     indicators = list(table.indicators.all())
-    columns = [(key, COLUMN_LABELS[key]) for key in layout.columns if key not in ("level1", "level2")]
     budget_labels = layout.budget_labels()
-    context = {
+    return {
         "table": table,
         "layout": layout,
         "tasks": tasks,
         "totals": task_totals(tasks),
         "groups": indicator_groups(indicators),
         "indicator_count": len(indicators),
-        "columns": columns,
+        "columns": [(key, COLUMN_LABELS[key]) for key in layout.columns if key not in ("level1", "level2")],
         "budget_rows": [(budget_labels[key], getattr(table, f"budget_{key}")) for key in layout.budget_keys],
         "plan": table.spending_plan() if layout.has("spending_plan") else None,
-        "findings": _findings(table),
     }
+
+
+@require_GET
+@login_required
+def table_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    table = get_table_for_user(request.user, pk, tables_for_export().select_related("round"))
+    context = {**official_context(table), "findings": _findings(table)}
     context["review"] = table_page_context(table, request.user, context["findings"])
     return render(request, "tables/table_detail.html", context)
 

@@ -144,3 +144,18 @@ def test_table_page_lists_the_findings_linking_to_their_rows(client, world):
     body = client.get(table.get_absolute_url()).content.decode()
     assert '<a href="#indicator-23">' in body and "&gt;3天" in body
     assert 'id="indicator-23"' in body
+
+
+def test_one_pagination_keeps_the_lists_filters_in_both_links():
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    page = Paginator(range(30), 10).page(2)
+    html = render_to_string(
+        "includes/pagination.html", {"page": page, "filters": {"status": "submitted", "q": "水利&农业", "kind": ""}}
+    )
+    assert 'href="?status=submitted&amp;q=%E6%B0%B4%E5%88%A9%26%E5%86%9C%E4%B8%9A&amp;page=1">上一页' in html
+    assert 'page=3">下一页' in html and "kind=" not in html
+    assert "第 2 / 3 页" in html
+    one_page = render_to_string("includes/pagination.html", {"page": Paginator(range(5), 10).page(1)})
+    assert "<nav" not in one_page  # a list that fits one page has no pagination

@@ -197,3 +197,13 @@ def test_runserver_loading_the_wsgi_module_keeps_its_development_environment(tmp
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "unset"
+
+
+def test_where_to_look_names_one_file_that_holds_each_answer():
+    """The README's "Where to look first" table: each file exists and defines the function it names."""
+    table = README.split("Where to look first:", 1)[1].split("\n\n", 2)[1]
+    rows = re.findall(r"^\| [^|]+ \| `([^`]+)` \(`(\w+)`\) \|$", table, flags=re.M)
+    assert len(rows) >= 4
+    for path, function in rows:
+        source = (ROOT / path).read_text(encoding="utf-8")
+        assert re.search(rf"^def {function}\(", source, flags=re.M), f"{path} does not define {function}"

@@ -158,4 +158,7 @@ def accounts_inactive(request: HttpRequest) -> HttpResponse:
         .order_by("username")
     )
     page = Paginator(users, 100).get_page(request.GET.get("page"))
-    return render(request, "review/accounts_inactive.html", {"page": page, "rounds": rounds, "round": round_})
+    filters = {"round": round_.pk if round_ else ""}
+    return render(
+        request, "review/accounts_inactive.html", {"page": page, "rounds": rounds, "round": round_, "filters": filters}
+    )

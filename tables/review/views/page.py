@@ -13,7 +13,6 @@ from tables import permissions
 from tables.access import table_for
 from tables.checking import check_stored_table
 from tables.imports.exchange import tables_for_export
-from tables.layouts import COLUMN_LABELS
 from tables.models import (
     Snapshot,
     TargetTable,
@@ -22,27 +21,7 @@ from tables.review import comments, workflow
 from tables.review.diff import diff_tables
 from tables.review.forms import ApproveForm, CommentForm, ForwardForm, ReopenForm, ReturnForm
 from tables.review.panel import _flat_threads, _snapshots
-from tables.summary import task_totals
-from tables.views import indicator_groups
-
-
-def _official_context(table: TargetTable) -> dict:
-    """The printed form's context (as on the table page)."""
-    layout = table.layout
-    tasks = list(table.tasks.all())
-    indicators = list(table.indicators.all())
-    budget_labels = layout.budget_labels()
-    return {
-        "table": table,
-        "layout": layout,
-        "tasks": tasks,
-        "totals": task_totals(tasks),
-        "groups": indicator_groups(indicators),
-        "indicator_count": len(indicators),
-        "columns": [(key, COLUMN_LABELS[key]) for key in layout.columns if key not in ("level1", "level2")],
-        "budget_rows": [(budget_labels[key], getattr(table, f"budget_{key}")) for key in layout.budget_keys],
-        "plan": table.spending_plan() if layout.has("spending_plan") else None,
-    }
+from tables.views import official_context
 
 
 def _default_base(pending: Snapshot | None, snapshots: list[Snapshot]) -> Snapshot | None:
@@ -71,7 +50,7 @@ def _review_page(request: HttpRequest, table: TargetTable, *, status: int = 200,
     number = pending.number if pending else None
     threads = _flat_threads(comments.comments_by_anchor(table, data))
     context = {
-        **_official_context(table),
+        **official_context(table),
         "findings": by_severity(check_stored_table(table)),
         "actions": actions,
         "pending": pending,

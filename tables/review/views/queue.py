@@ -119,7 +119,6 @@ def queue(request: HttpRequest) -> HttpResponse:
         "stages": Stage.choices,
         "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
         "total": sum(counts.values()),
-        "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
         "defaulted": defaulted,
     }
     template = "review/queue.html#queue-rows" if request.htmx else "review/queue.html"
