@@ -38,10 +38,11 @@ OPINION_ROW = 18.0  # mm: room for an opinion and a seal
 
 # ---------------------------------------------------------------------------
 # Reading the record. `tables.layout_spec` reads it the same way, but it imports the models, and the
-# printed model must load in a bulk-export worker that never sets Django up.
+# printed model is imported by a bulk-export worker before its initializer sets Django up.
 
 
 def _default_label(key: str) -> str:
+    """The label of a line the record leaves unlabelled (imported here: see above; by now Django is set up)."""
     from tables.layout_spec import FOOTER_FIELDS, HEADER_FIELDS
 
     return HEADER_FIELDS.get(key) or FOOTER_FIELDS.get(key) or key
@@ -303,18 +304,15 @@ def _blank(layout: dict, blank_rows: Callable[[dict], list[dict]]) -> list[dict]
 
 
 def _head_rows(b: _Builder, data: dict, layout: dict, frame: _Frame) -> None:
-    """The header lines in the layout's order; the budget and the other blocks before the goals."""
+    """The header lines in the layout's order; the budget, task and schedule blocks before the goals."""
     groups = header_groups(layout)
     first_goal = next((i for i, (_, keys) in enumerate(groups) if set(keys) & set(GOAL_KEYS)), len(groups))
     for label, keys in groups[:first_goal]:
         _line(b, frame, label, _joined(data, keys))
-    blocks = layout.get("blocks", [])
-    if "budget" in blocks:
-        _budget_rows(b, data, layout, frame)
-    if "tasks" in blocks:
-        _task_rows(b, data, layout, frame)
-    if "schedule" in blocks:
-        _schedule_rows(b, data, layout, frame)
+    blocks = {"budget": _budget_rows, "tasks": _task_rows, "schedule": _schedule_rows}
+    for block in layout.get("blocks", []):  # in the record's order: 鄂州's cost rows come before their 合计
+        if block in blocks:
+            blocks[block](b, data, layout, frame)
     goals = groups[first_goal:]
     i = 0
     while i < len(goals):
@@ -368,8 +366,8 @@ def _budget_rows(b: _Builder, data: dict, layout: dict, frame: _Frame) -> None:
 def _task_rows(b: _Builder, data: dict, layout: dict, frame: _Frame) -> None:
     """The task block (e.g. 鄂州's 项目预算成本构成 | 测算（公式）依据 | 金额), labels from `options.task_labels`."""
     names = {"name": "任务名称", "content": "主要内容", "total": "金额", **(layout["options"].get("task_labels") or {})}
-    cells = [(0, frame.start), *frame.thirds()[:1], (frame.thirds()[0][1], frame.thirds()[2][0]), frame.thirds()[2]]
-    spots = [cells[0], (cells[1][0], cells[2][1]), cells[3]]
+    amount = frame.thirds()[2]
+    spots = [(0, frame.start), (frame.start, amount[0]), amount]
     b.row([(x0, x1, Cell(names[k], "head")) for (x0, x1), k in zip(spots, ("name", "content", "total"), strict=True)])
     for task in data.get("tasks") or [{}]:
         b.row(
