@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.urls import reverse
 
 from tables.exports import blank_template, render_pdf, render_xlsx
 from tables.exports.printed import build_overall, build_table, is_record_layout, layout_for
@@ -169,9 +170,17 @@ def test_widths_come_from_the_layouts_options_when_given():
 def test_the_blank_template_of_a_stored_layout_follows_its_record():
     from tables.models import Layout
 
-    book = openpyxl.load_workbook(io.BytesIO(blank_template(Layout.objects.get(code="national2021-project-score"))))
-    text = squash("".join(str(c.value) for row in book["绩效目标表"].iter_rows() for c in row if c.value))
+    text = xlsx_text(blank_template(Layout.objects.get(code="national2021-project-score")))
     assert "项目支出绩效目标表" in text and "经济成本指标" in text and "是否核心指标" in text and "填表人" in text
+    assert "填报单位（盖章）" not in text  # the form's own footer, not the generic signature line
+
+
+def test_the_blank_template_download_of_a_side_by_side_layout_has_both_periods(client, world):
+    client.force_login(world.filler_a)
+    response = client.get(reverse("blank-template", args=["hubei-88-project-midterm"]))
+    assert response.status_code == 200
+    words = ["主管部门及编码", "项目起止时间", "中期目标", "长期", "年度", "当年资金总额", "数量指标"]
+    assert missing(xlsx_text(response.content), words) == []
 
 
 # ---------------------------------------------------------------------------
