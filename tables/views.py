@@ -19,7 +19,7 @@ from tables.exports.downloads import attachment, pdf_unavailable
 from tables.exports.pdf import PdfUnavailable
 from tables.exports.xlsx import blank_template as render_blank
 from tables.imports.exchange import dumps, export_table, tables_for_export
-from tables.layouts import COLUMN_LABELS, layout_as_dict
+from tables.layouts import COLUMN_LABELS
 from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
 from tables.params import int_param
 from tables.permissions import filled_organisation_ids, is_reviewer
@@ -173,7 +173,7 @@ def blank_template(request: HttpRequest, code: str) -> HttpResponse:
     layout = Layout.objects.filter(code=code).first()
     if layout is None:
         raise Http404("没有该表样")
-    return attachment(render_blank(layout_as_dict(layout)), f"{layout.name}（空白模板）.xlsx", XLSX)
+    return attachment(render_blank(layout), f"{layout.name}（空白模板）.xlsx", XLSX)
 
 
 @require_GET

@@ -92,7 +92,7 @@ def _add_sheets(book: TableWorkbook, name: str, data: dict, layout: dict, meta: 
         _add_booklet(book, data, layout, meta, prefix=f"{name}-")
     else:
         printed = build_table(data, layout_for(data, layout))  # before the sheet: a failure leaves none behind
-        book.add_table(printed, name, snapshot=data, footer=table_footer(data, meta))
+        book.add_table(printed, name, snapshot=data, footer=table_footer(data, meta, printed))
     book.seal(first_new)
 
 

@@ -112,7 +112,7 @@ class _TableView:
         self.title_mm = title_height(table.title)
         self.head_mm = table.head_height()
         self.marks = review_marks(meta)
-        self.sign = signature_fields(data, meta)
+        self.sign = signature_fields(data, meta) if table.signed else []
         self.widths = [f"{w:.2f}" for w in table.widths]
         self.colgroup = ""  # set with the pages' markup by _grid_markup
         self.paginate()

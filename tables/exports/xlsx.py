@@ -34,13 +34,14 @@ from tables.exports.printed import (
     build_overall,
     build_table,
     decimal_places,
+    is_record_layout,
     layout_for,
     line_mm,
     review_lines,
     signature_line,
     title_height,
 )
-from tables.layouts import LAYOUTS_BY_CODE
+from tables.layouts import LAYOUTS_BY_CODE, layout_as_dict
 
 META_SHEET = "_meta"
 META_FORMAT = "target-xlsx/1"
@@ -309,8 +310,10 @@ class TableWorkbook:
 # Public API
 
 
-def table_footer(data: dict, meta: dict | None) -> list[str]:
-    return [signature_line(data, meta), *review_lines(meta)]
+def table_footer(data: dict, meta: dict | None, table: PrintedTable | None = None) -> list[str]:
+    """The lines under the grid: the signature line (unless the layout prints its own footer), the review marks."""
+    signature = [signature_line(data, meta)] if table is None or table.signed else []
+    return [*signature, *review_lines(meta)]
 
 
 def _add_booklet(book: TableWorkbook, booklet: dict, layout: dict, meta: dict | None, *, prefix: str = "") -> None:
@@ -321,7 +324,7 @@ def _add_booklet(book: TableWorkbook, booklet: dict, layout: dict, meta: dict | 
         table = build_table(project, layout_for(project, layout), number=i)
         name = (project.get("project") or {}).get("name") or project.get("title") or "项目"
         book.add_table(
-            table, f"{prefix}{i}.{name}", role="project", snapshot=project, footer=table_footer(project, meta)
+            table, f"{prefix}{i}.{name}", role="project", snapshot=project, footer=table_footer(project, meta, table)
         )
 
 
@@ -332,9 +335,8 @@ def write_xlsx(target, data: dict, layout: dict, *, meta: dict | None = None) ->
         _add_booklet(book, data, layout, meta)
     else:
         book = TableWorkbook(target, content="table", layout_code=layout.get("code", ""))
-        book.add_table(
-            build_table(data, layout_for(data, layout)), "绩效目标表", snapshot=data, footer=table_footer(data, meta)
-        )
+        table = build_table(data, layout_for(data, layout))
+        book.add_table(table, "绩效目标表", snapshot=data, footer=table_footer(data, meta, table))
     book.close()
 
 
@@ -346,9 +348,14 @@ def render_xlsx(data: dict, layout: dict, *, meta: dict | None = None) -> bytes:
 
 
 def blank_template(layout) -> bytes:
-    """The empty official form of a layout (a code or a layout dict), to fill in by hand."""
+    """The empty official form of a layout (a code, a layout dict or a `Layout`), to fill in by hand."""
     if isinstance(layout, str):
         layout = LAYOUTS_BY_CODE[layout]
+    elif not isinstance(layout, dict):
+        stored = layout
+        layout = layout_as_dict(stored)
+        if is_record_layout(layout):  # its title and scheme (一级/二级 rows); the seeds' forms print as they always did
+            layout.update(title=stored.title, scheme=stored.scheme.code)
     data = {
         "format": "target-table/1",
         "kind": layout.get("kind"),
@@ -359,7 +366,8 @@ def blank_template(layout) -> bytes:
     }
     out = io.BytesIO()
     book = TableWorkbook(out, content="table", layout_code=layout.get("code", ""), template=True)
-    book.add_table(build_table(data, layout, blank=True), "绩效目标表", footer=[signature_line(data, None)])
+    table = build_table(data, layout, blank=True)
+    book.add_table(table, "绩效目标表", footer=table_footer(data, None, table))
     book.close()
     return out.getvalue()
 

@@ -7,12 +7,14 @@ PDF of the same table cannot drift apart. Pagination also lives here: the
 PDF renderer asks for page chunks, in which merged group cells cut by a page
 break are split, closed and labelled again on the new page.
 
-The model is built from an exchange dict (`target-table/1`) and a layout dict
+The model is built from an exchange dict (`target-table/1` or `/2`) and a layout dict
 (`tables.layouts`); it never touches the database.
 
-Four modules: `model` (cells, rows, styles, the text measures that size rows),
-`build` (the model of a table or booklet part 1, a builder per block), `pages`
-(pagination) and `marks` (signature line and review marks under the grid).
+Modules: `model` (cells, rows, styles, the text measures that size rows), `grid`
+(rows given as segments in mm, cut into columns), `build` (the model of a table or
+booklet part 1, a builder per block, for the seeds' hand-set forms), `record` (the
+model of a table in any other layout, every line and column from the layout record),
+`pages` (pagination) and `marks` (signature line and review marks under the grid).
 """
 
 from tables.exports.printed.build import (
@@ -20,6 +22,7 @@ from tables.exports.printed.build import (
     blank_indicators,
     build_overall,
     build_table,
+    is_record_layout,
     layout_for,
     print_options,
     track_widths,
@@ -109,6 +112,7 @@ __all__ = [
     "decimal_places",
     "head_block_height",
     "is_approved",
+    "is_record_layout",
     "layout_for",
     "line_mm",
     "page_rows",

@@ -104,6 +104,9 @@ class PrintedTable:
     widths: list[float]  # mm per grid column
     rows: list[Row]
     layout_code: str = ""
+    # Whether the generic signature line (填报单位（盖章）… 填报日期) follows the grid; a layout
+    # record prints its own footer lines and 审核意见 rows inside the grid instead.
+    signed: bool = True
 
     @property
     def ncols(self) -> int:
