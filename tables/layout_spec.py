@@ -1,5 +1,8 @@
 """What a layout record may declare, how one is checked, and its JSON form.
 
+Pure: nothing here touches the database or Django's app registry (the printed model, which a
+bulk-export worker imports before Django is set up, reads layouts through it).
+
 A layout (`tables.models.Layout`) is one province's printed form as data: the header
 lines it prints (with their printed labels, order and required flags), its budget
 block, its indicator columns (labels, order, whether 中期 and 年度 stand side by side),
@@ -7,21 +10,17 @@ its footer and 审核意见 rows, and the checks that apply with their severitie
 editor, the prints, the checks and the importers read these; a new province is a new
 record (admin, `manage.py layouts import FILE`, or a data migration), never code.
 
-The JSON form (`layout_to_json` / `layout_from_json`) is what `manage.py layouts`
-exports and imports: `{"format": "target-layout/1", "code", "name", "kind", "scheme",
+The JSON form (`layout_to_json`, and `Layout.objects.from_record` to store one) is what
+`manage.py layouts` exports and imports: `{"format": "target-layout/1", "code", "name", "kind", "scheme",
 "title", "blocks", "budget_keys", "columns", "options", "header", "column_labels",
 "periods", "footer", "opinion_rows", "checks"}`.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from indicators.checks import RULES, SEVERITIES
-from indicators.models import Scheme
 from indicators.record import ANNUAL, PERIODS
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
-from tables.models import Layout
 
 FORMAT = "target-layout/1"
 
@@ -155,7 +154,7 @@ def footer_lines(layout: dict) -> list[dict]:
 
 def column_label(layout: dict, key: str) -> str:
     """A column's printed header on this form (`计量单位`, `度量单位`, … for `unit`)."""
-    return (layout.get("column_labels") or {}).get(key) or COLUMN_LABELS[key]
+    return (layout.get("column_labels") or {}).get(key) or COLUMN_LABELS.get(key, key)
 
 
 def periods(layout: dict) -> list[str]:
@@ -187,24 +186,23 @@ class LayoutError(ValueError):
         self.problems = problems
 
 
-def layout_from_json(data: dict):
-    """Create or update the layout a JSON record describes; refuses (storing nothing) when it is unsound."""
+def check_record(data: object, schemes: set[str]) -> dict:
+    """`data` when it is a sound layout record (`schemes`: the scheme codes there are); else LayoutError."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise LayoutError([f"格式应为“{FORMAT}”，实际为“{found}”。"])
-    problems = validate(data, schemes=set(Scheme.objects.values_list("code", flat=True)))
+    problems = validate(data, schemes=schemes)
     if problems:
         raise LayoutError(problems)
-    with transaction.atomic():
-        layout, _ = Layout.objects.update_or_create(
-            code=data["code"],
-            defaults={
-                "name": data["name"],
-                "kind": data["kind"],
-                "scheme": Scheme.objects.get(code=data["scheme"]),
-                "title": data["title"],
-                **{key: data.get(key, []) for key in _LIST_KEYS},
-                **{key: data.get(key, {}) for key in _DICT_KEYS},
-            },
-        )
-    return layout
+    return data
+
+
+def record_fields(data: dict) -> dict:
+    """The stored fields a sound record sets, all but its scheme (a row the caller looks up)."""
+    return {
+        "name": data["name"],
+        "kind": data["kind"],
+        "title": data["title"],
+        **{key: data.get(key, []) for key in _LIST_KEYS},
+        **{key: data.get(key, {}) for key in _DICT_KEYS},
+    }

@@ -16,7 +16,6 @@ from tables.layout_spec import (
     LayoutError,
     column_label,
     header_lines,
-    layout_from_json,
     layout_to_json,
     periods,
     validate,
@@ -104,8 +103,8 @@ def test_a_layout_round_trips_through_the_command(tmp_path):
 
 @pytest.mark.django_db
 def test_importing_again_updates_the_record_in_place():
-    layout_from_json(SPLIT_FORM)
-    layout_from_json({**SPLIT_FORM, "name": "测试省项目支出绩效目标表（修订）"})
+    Layout.objects.from_record(SPLIT_FORM)
+    Layout.objects.from_record({**SPLIT_FORM, "name": "测试省项目支出绩效目标表（修订）"})
     assert Layout.objects.filter(code="test-split-project").count() == 1
     assert Layout.objects.get(code="test-split-project").name == "测试省项目支出绩效目标表（修订）"
 
@@ -121,7 +120,7 @@ def test_an_unsound_file_is_refused_and_nothing_is_stored(tmp_path):
     assert not Layout.objects.filter(code="test-split-project").exists()
 
     with pytest.raises(LayoutError, match="格式应为“target-layout/1”"):
-        layout_from_json({**SPLIT_FORM, "format": "target-table/2"})
+        Layout.objects.from_record({**SPLIT_FORM, "format": "target-table/2"})
     broken = tmp_path / "broken.json"
     broken.write_bytes(b"{\xff")
     with pytest.raises(CommandError, match="不是 UTF-8 的 JSON 文件"):

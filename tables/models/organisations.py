@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 
 from indicators.fields import NameField
-from tables import layouts
+from indicators.models import Scheme
+from tables import layout_spec, layouts
 
 
 def one(queryset):
@@ -120,6 +121,22 @@ class Organisation(models.Model):
         return self.parent_id is None
 
 
+class LayoutManager(models.Manager):
+    def from_record(self, data: object) -> Layout:
+        """Create or update the layout a target-layout/1 record describes (`tables/layout_spec.py`).
+
+        A record the editor, prints or checks could not follow is refused with
+        `layout_spec.LayoutError` naming each place, and nothing is stored.
+        """
+        record = layout_spec.check_record(data, set(Scheme.objects.values_list("code", flat=True)))
+        with transaction.atomic():
+            layout, _ = self.update_or_create(
+                code=record["code"],
+                defaults={**layout_spec.record_fields(record), "scheme": Scheme.objects.get(code=record["scheme"])},
+            )
+        return layout
+
+
 class Layout(models.Model):
     """An official printed form: its blocks and columns are data, not code.
 
@@ -142,7 +159,7 @@ class Layout(models.Model):
     budget_keys = models.JSONField("预算字段", default=list, blank=True)
     columns = models.JSONField("指标列", default=list)
     options = models.JSONField("其他设置", default=dict, blank=True)
-    # What the printed form declares (`tables/layouts.py` names every key and checks a record):
+    # What the printed form declares (`tables/layout_spec.py` names every key and checks a record):
     # header lines [{"key", "label", "required"}], indicator column labels {key: label}, the periods
     # whose indicators stand side by side (["long_term", "annual"]), footer lines [{"key", "label"}],
     # the 审核意见 rows printed under the grid, and the checks' severities on this form {code: severity|"off"}.
@@ -152,6 +169,8 @@ class Layout(models.Model):
     footer = models.JSONField("表尾项目", default=list, blank=True)
     opinion_rows = models.JSONField("审核意见栏", default=list, blank=True)
     checks = models.JSONField("审核规则", default=dict, blank=True)
+
+    objects = LayoutManager()
 
     class Meta:
         verbose_name = "表样"

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from indicators.record import ANNUAL, LONG_TERM
 from tables.exports.printed.grid import _Builder, _category_spans, _fit_heights
 from tables.exports.printed.model import CONTENT_W, INDICATORS, UNIT_NOTE, Cell, PrintedTable, clean_text
-from tables.layouts import COLUMN_LABELS
+from tables.layout_spec import column_label, footer_lines, header_lines, periods
 
 # Default width (mm, before scaling to the page) per indicator column kind.
 WIDTHS = {
@@ -34,40 +34,6 @@ PERIOD_LABELS = {LONG_TERM: "中期", ANNUAL: "年度"}
 FOOTER_KEYS = {"filled_by": "filler", "filler_phone": "phone", "filled_on": "date", "responsible": "responsible"}
 GOAL_KEYS = ("long_term_goal", "goal", "mission")
 OPINION_ROW = 18.0  # mm: room for an opinion and a seal
-
-
-# ---------------------------------------------------------------------------
-# Reading the record. `tables.layout_spec` reads it the same way, but it imports the models, and the
-# printed model is imported by a bulk-export worker before its initializer sets Django up.
-
-
-def _default_label(key: str) -> str:
-    """The label of a line the record leaves unlabelled (imported here: see above; by now Django is set up)."""
-    from tables.layout_spec import FOOTER_FIELDS, HEADER_FIELDS
-
-    return HEADER_FIELDS.get(key) or FOOTER_FIELDS.get(key) or key
-
-
-def header_lines(layout: dict) -> list[dict]:
-    return [
-        {"key": row["key"], "label": row.get("label") or _default_label(row["key"])}
-        for row in layout.get("header") or []
-    ]
-
-
-def footer_lines(layout: dict) -> list[dict]:
-    return [
-        {"key": row["key"], "label": row.get("label") or _default_label(row["key"])}
-        for row in layout.get("footer") or []
-    ]
-
-
-def column_label(layout: dict, key: str) -> str:
-    return (layout.get("column_labels") or {}).get(key) or COLUMN_LABELS.get(key, key)
-
-
-def periods(layout: dict) -> list[str]:
-    return list(layout.get("periods") or [ANNUAL])
 
 
 # ---------------------------------------------------------------------------

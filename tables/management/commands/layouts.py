@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tables.layout_spec import LayoutError, layout_from_json, layout_to_json
+from tables.layout_spec import LayoutError, layout_to_json
 from tables.models import Layout
 
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CommandError(f"{path.name} 不是 UTF-8 的 JSON 文件：{exc}") from exc
         try:
-            layout = layout_from_json(data)
+            layout = Layout.objects.from_record(data)
         except LayoutError as exc:
             raise CommandError(f"{path.name} 未导入：\n" + "\n".join(f"- {p}" for p in exc.problems)) from exc
         self.stdout.write(f"已导入表样“{layout.name}”（{layout.code}）")
