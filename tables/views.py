@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -19,12 +17,11 @@ from tables.exports.downloads import attachment, pdf_unavailable
 from tables.exports.pdf import PdfUnavailable
 from tables.exports.xlsx import blank_template as render_blank
 from tables.imports.exchange import dumps, export_table, tables_for_export
-from tables.layouts import COLUMN_LABELS
 from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
+from tables.official import official_context
 from tables.params import int_param
 from tables.permissions import filled_organisation_ids, is_reviewer
 from tables.review.panel import table_page_context
-from tables.summary import task_totals
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -80,37 +77,6 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     template = "tables/home.html#table-list" if request.htmx else "tables/home.html"
     return render(request, template, context)
-
-
-def indicator_groups(indicators) -> list[dict]:
-    """Indicators grouped for the printed grid: 一级 → 二级 → rows, with rowspans."""
-    groups = []
-    for level1, rows1 in groupby(indicators, key=lambda i: i.level1):
-        rows1 = list(rows1)
-        subgroups = []
-        for level2, rows2 in groupby(rows1, key=lambda i: i.level2):
-            subgroups.append({"name": level2, "rows": list(rows2)})
-        groups.append({"name": level1, "rowspan": len(rows1), "subgroups": subgroups})
-    return groups
-
-
-def official_context(table: TargetTable) -> dict:
-    """The official form drawn on a page (the table page, the review page): its blocks, rows and labels."""
-    layout = table.layout
-    tasks = list(table.tasks.all())
-    indicators = list(table.indicators.all())
-    budget_labels = layout.budget_labels()
-    return {
-        "table": table,
-        "layout": layout,
-        "tasks": tasks,
-        "totals": task_totals(tasks),
-        "groups": indicator_groups(indicators),
-        "indicator_count": len(indicators),
-        "columns": [(key, COLUMN_LABELS[key]) for key in layout.columns if key not in ("level1", "level2")],
-        "budget_rows": [(budget_labels[key], getattr(table, f"budget_{key}")) for key in layout.budget_keys],
-        "plan": table.spending_plan() if layout.has("spending_plan") else None,
-    }
 
 
 @require_GET

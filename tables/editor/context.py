@@ -15,6 +15,7 @@ from tables.editor.forms import BasicForm, BudgetForm, GoalsForm, PasteRowsForm
 from tables.editor.steps import _finding_views, _step_states
 from tables.layouts import COLUMN_LABELS
 from tables.models import TargetTable
+from tables.official import indicator_groups
 from tables.review import comments, workflow
 from tables.review.forms import SubmitForm
 from tables.summary import task_totals
@@ -98,8 +99,6 @@ def _step_context(
             paste_form=PasteRowsForm(),
         )
     elif step == "check":
-        from tables.views import indicator_groups
-
         if can_edit and "submit" in permissions.available_actions(table, request.user):
             data = workflow.current_data(table)
             context["submit_form"] = SubmitForm(initial={"fingerprint": workflow.fingerprint(data)})

@@ -17,11 +17,11 @@ from tables.models import (
     Snapshot,
     TargetTable,
 )
+from tables.official import official_context
 from tables.review import comments, workflow
 from tables.review.diff import diff_tables
 from tables.review.forms import ApproveForm, CommentForm, ForwardForm, ReopenForm, ReturnForm
 from tables.review.panel import _flat_threads, _snapshots
-from tables.views import official_context
 
 
 def _default_base(pending: Snapshot | None, snapshots: list[Snapshot]) -> Snapshot | None:
