@@ -102,7 +102,7 @@ def test_json_download_is_the_exchange_format_with_a_chinese_filename(client, wo
     assert response.status_code == 200
     assert "filename*=UTF-8''" in response["Content-Disposition"]
     data = json.loads(response.content)
-    assert data["format"] == "target-table/1" and len(data["indicators"]) == 4
+    assert data["format"] == "target-table/2" and len(data["indicators"]) == 4
 
 
 @pytest.mark.parametrize("rows", [5, 60])

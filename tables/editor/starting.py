@@ -20,7 +20,7 @@ from indicators.values import parse_value
 from tables.editor.editing import INDICATOR_FIELDS, ROW_KINDS, EditError, acting_user, clean_row
 from tables.fields import format_amount, parse_amount
 from tables.imports.dispatch import ImportFailed, check_size, read_document
-from tables.imports.exchange import TABLE_FORMAT, ExchangeError, export_table, import_document, tables_for_export
+from tables.imports.exchange import TABLE_FORMATS, ExchangeError, export_table, import_document, tables_for_export
 from tables.imports.text import parse_table_text
 from tables.limits import too_many_rows
 from tables.models import Layout, Organisation, Round, TargetTable, Task
@@ -240,7 +240,7 @@ def import_exchange(
     The document's organisation, year and layout are replaced by the chosen
     ones: a filler imports into their own organisation whatever the file says.
     """
-    if not isinstance(data, dict) or data.get("format") != TABLE_FORMAT:
+    if not isinstance(data, dict) or data.get("format") not in TABLE_FORMATS:
         raise StartError("只能导入单张绩效目标表（target-table/1 格式），不能导入整本册子。")
     layout = round_.layout
     if data.get("kind") != layout.kind:

@@ -238,7 +238,7 @@ def test_reopen_from_the_table_page_keeps_the_approved_version_downloadable(clie
     body = client.get(table.get_absolute_url()).content.decode()
     assert "当前有效的批复版本" in body and reverse("review-snapshot-pdf", args=[snapshot.pk]) in body
     download = client.get(reverse("review-snapshot-json", args=[snapshot.pk]))
-    assert download.status_code == 200 and b'"target-table/1"' in download.content and b'"id"' not in download.content
+    assert download.status_code == 200 and b'"target-table/2"' in download.content and b'"id"' not in download.content
 
 
 @pytest.mark.pdf

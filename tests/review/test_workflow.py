@@ -89,7 +89,7 @@ def test_filler_submits_a_draft_and_the_snapshot_freezes_the_table(world):
     table = fresh(world.table_a)
     assert table.status == Status.SUBMITTED and not table.is_editable
     assert snapshot.number == 1 and snapshot.revision == 1 and snapshot.outcome == Snapshot.Outcome.PENDING
-    assert snapshot.data["format"] == "target-table/1"
+    assert snapshot.data["format"] == "target-table/2"
     assert [row["id"] for row in snapshot.data["indicators"]] == list(
         table.indicators.order_by("position").values_list("pk", flat=True)
     )

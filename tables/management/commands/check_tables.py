@@ -6,11 +6,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from indicators.checks import DEFAULT_PARAMS, SEVERITIES, SEVERITY_LABELS, TableReport
-from tables.checking import check_document, check_stored_table, shipped_layout
+from indicators.checks import SEVERITIES, SEVERITY_LABELS, TableReport
+from tables.checking import check_document, check_stored_table, shipped_layout, stored_layout
 from tables.imports.dispatch import ImportFailed, read_document
 from tables.imports.exchange import tables_for_export
-from tables.layouts import layout_as_dict
 from tables.models import Layout
 
 
@@ -87,11 +86,7 @@ def _stored_or_shipped_layout():
                 layout = Layout.objects.select_related("scheme").filter(code=code).first()
             except DatabaseError:  # no database yet: check against the shipped layouts
                 layout = None
-            if layout is None:
-                cache[code] = shipped_layout(code)
-            else:
-                params = {**DEFAULT_PARAMS, **(layout.scheme.params or {})}
-                cache[code] = (layout_as_dict(layout), layout.scheme.tree(), params)
+            cache[code] = shipped_layout(code) if layout is None else stored_layout(layout)
         return cache[code]
 
     return resolve
