@@ -2,8 +2,8 @@
 
 A layout written here as `target-layout/1` JSON, for a form no code or shipped record
 knows, is enough to import a `target-table/2` table into it, check it (no error comes
-from the layout), export it and import the export back unchanged. The prints join this
-test later (the same layout and table, printed to xlsx and PDF).
+from the layout), export it and import the export back unchanged, print it to xlsx and PDF
+and draw its table page, each in the form's own words.
 """
 
 from __future__ import annotations
@@ -176,3 +176,32 @@ def test_a_new_province_is_a_new_record_and_needs_no_code(tmp_path):
     assert "错误 0" in checked.getvalue()
     call_command("import_tables", str(path), stdout=io.StringIO())
     assert TargetTable.objects.count() == 1
+
+
+def test_a_new_provinces_table_prints_and_shows_in_its_own_words(client, tmp_path):
+    """The same record prints (xlsx and PDF) and draws the table page with the form's own labels."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from tables.exports import service
+    from tests.exports.test_layout_prints import pdf_text, xlsx_text
+
+    Layout.objects.from_record(copy.deepcopy(NEW_LAYOUT))
+    data = _table()
+    data["footer"]["opinions"] = [{"by": "主管部门审核意见", "text": "同意申报"}]
+    table = tables_for_export().get(pk=import_document(data, "xinsheng.json").tables[0].pk)
+
+    labels = ["项目名称", "主管部门", "实施单位", "项目负责人", "中期目标", "年度目标", "资金总额", "其中：中央补助"]
+    labels += ["指标性质", "度量单位", "权重", "填报人", "主管部门审核意见"]
+    values = ["灌区续建配套与节水改造", "新省某县农业农村局", "新建灌溉渠道长度", "受益农户满意度", "李华", "同意申报"]
+    for text in (xlsx_text(service.table_xlsx(table)), pdf_text(service.table_pdf(table))):
+        squeezed = "".join(text.split())
+        for word in labels + values:
+            assert word in squeezed, word
+
+    admin = get_user_model().objects.create_superuser("root", password="pw-123456-x")
+    client.force_login(admin)
+    page = client.get(reverse("table-detail", args=[table.pk])).content.decode()
+    for word in [*labels, *values, "中期（长期）指标", "年度指标", "陈明"]:
+        assert word in page, word
+    assert "一级指标" in page and "项目编码" not in page.split('class="official"', 1)[1]  # no line the form lacks
