@@ -422,13 +422,17 @@ def insert_rows(
     return Saved(write.version, write.elsewhere, created[0] if created else None, rows=created)
 
 
+def with_parts(row: dict) -> dict:
+    """A new indicator row's model values with the value and its parts in agreement: a pasted or
+    copied value gets its parts, parts alone (a split form) a value."""
+    row = {name: "" for name in _INDICATOR_REQUIRED} | row
+    given = {name: row[name] for name in ("value", "comparator", "number", "unit") if row.get(name) not in ("", None)}
+    return row | record.reconcile({}, given) if given else row
+
+
 def _defaults(spec: RowKind, row: dict) -> dict:
     if spec.slug == "indicators":
-        row = {name: "" for name in _INDICATOR_REQUIRED} | row
-        given = {
-            name: row[name] for name in ("value", "comparator", "number", "unit") if row.get(name) not in ("", None)
-        }
-        return row | record.reconcile({}, given) if given else row  # a pasted value gets its parts, and parts a value
+        return with_parts(row)
     return {"name": "", "content": ""} | row
 
 
