@@ -136,10 +136,11 @@ def text_of(value: object) -> str:
 
 
 def values_of(obj: object, fields: tuple[str, ...] | list[str]) -> dict[str, str]:
-    return {
-        name: record.format_number(getattr(obj, name)) if name in _INDICATOR_NUMBERS else text_of(getattr(obj, name))
-        for name in fields
-    }
+    # Every grid row is fingerprinted on each draw: one lookup per field picks how it reads as text.
+    return {name: _AS_TEXT.get(name, text_of)(getattr(obj, name)) for name in fields}
+
+
+_AS_TEXT = {name: record.format_number for name in _INDICATOR_NUMBERS}
 
 
 def fingerprint(values: dict[str, str]) -> str:
