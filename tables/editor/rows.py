@@ -25,6 +25,7 @@ from tables.editor.editing import ROW_KINDS, Conflict, EditError, NotEditable, T
 from tables.editor.forms import IndicatorRowForm, PasteRowsForm, TaskRowForm
 from tables.editor.pasted_tasks import parse_task_rows
 from tables.editor.responses import _conflict_response, _grid_response, _posted, _reload, _trigger, _with_saved_row
+from tables.imports.text.words import INDICATOR_FIELDS as PASTED_COLUMNS
 from tables.models import TargetTable
 
 # The salt keeps its pre-package name: undo tokens already handed out stay valid.
@@ -270,7 +271,6 @@ def paste_rows(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     after = form.cleaned_data.get("after")
     qs = spec.queryset(table.pk)
     if kind == "indicators":
-        from tables.imports.text import INDICATOR_FIELDS as PASTED_COLUMNS
         from tables.imports.text import parse_indicator_rows
 
         anchor = qs.filter(pk=after).first() if after else qs.order_by("-position").first()

@@ -303,3 +303,13 @@ def test_copying_a_table_carries_the_new_header_lines_and_indicator_fields(world
     assert (row.value, row.comparator, row.number, row.unit) == ("≥120公里", "≥", Decimal("120"), "公里")
     assert (row.direction, row.weight, row.core, row.period) == ("正向", Decimal("20"), True, "long_term")
     assert list(copy.schedule.values_list("content", "start", "end")) == [("设计", "2026-01", "2026-03")]
+
+
+def test_pasting_into_a_split_layouts_grid_keeps_working_for_the_columns_the_parser_reads(client, world):
+    table = project_table(world, SPLIT)
+    log_in(client, world.filler_a)
+    text = "一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t养护里程\t≥120公里\n"
+    response = client.post(reverse("editor-paste-rows", args=[table.pk, "indicators"]), {"text": text}, headers=HTMX)
+    assert response.status_code == 200
+    [row] = table.indicators.all()
+    assert (row.level3, row.value, row.comparator, row.number, row.unit) == ("养护里程", "≥120公里", "≥", 120, "公里")
