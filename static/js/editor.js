@@ -167,8 +167,21 @@
     if (changedElsewhere) document.getElementById("changed-elsewhere")?.classList.remove("d-none");
   }
 
+  // Cells a row save re-derived (the value from its parts, or the parts from the value). A cell the
+  // user is typing in keeps what they typed: its own change saves next and derives again.
+  function showDerived(cells) {
+    for (const [id, text] of Object.entries(cells || {})) {
+      const el = document.getElementById(id);
+      if (!el) continue;
+      if (el === document.activeElement && el.value !== (el.getAttribute("value") ?? el.value)) continue;
+      el.value = text;
+      if (el.tagName === "INPUT") el.setAttribute("value", text);
+    }
+  }
+
   document.addEventListener("editor:saved", (event) => {
-    const { key, base, changedElsewhere } = event.detail || {};
+    const { key, base, changedElsewhere, cells } = event.detail || {};
+    showDerived(cells);
     if (key) {
       const holder = document.querySelector(`[data-draft-key="${CSS.escape(key)}"]`);
       const draft = readDraft(key);

@@ -9,7 +9,7 @@ from indicators.catalog import last_year_values
 from indicators.checks import SEVERITY_LABELS
 from tables import permissions
 from tables.editor import editing
-from tables.editor.display import _row_views, findings_data
+from tables.editor.display import _row_views, column_labels, findings_data, period_groups
 from tables.editor.editing import ROW_KINDS
 from tables.editor.forms import BasicForm, BudgetForm, GoalsForm, PasteRowsForm
 from tables.editor.steps import _finding_views, _step_states
@@ -80,18 +80,22 @@ def _step_context(
             task_colspan=5 + (3 if amounts else 0),
         )
     elif step == "indicators":
-        columns = [(key, COLUMN_LABELS[key]) for key in layout.columns if key not in ("level1", "level2")]
+        labels = column_labels(layout)
+        columns = [(key, labels[key]) for key in layout.columns if key not in ("level1", "level2")]
         context.update(
-            rows=_row_views(
-                table,
-                "indicators",
-                shown_indicators,
-                findings,
-                last=last_year_values(TargetTable.objects.approved_before(table)) if last_year else {},
-                can_edit=can_edit,
-                can_catalog=bool(permissions.can_catalog(request.user, table)),
-                threads=threads,
+            rows=(
+                rows := _row_views(
+                    table,
+                    "indicators",
+                    shown_indicators,
+                    findings,
+                    last=last_year_values(TargetTable.objects.approved_before(table)) if last_year else {},
+                    can_edit=can_edit,
+                    can_catalog=bool(permissions.can_catalog(request.user, table)),
+                    threads=threads,
+                )
             ),
+            period_groups=period_groups(layout, rows) if only_row is None else None,
             columns=columns,
             colspan=len(columns) + 5,
             tree=layout.scheme.tree(),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from indicators import record
 from indicators.catalog import name_key
 from indicators.values import ParsedValue, parse_value
 from tables.editor import editing
@@ -106,7 +107,7 @@ class RowView:
     base: str
     url: str
     findings: list = field(default_factory=list)
-    cells: list = field(default_factory=list)  # (key, label, text)
+    cells: list = field(default_factory=list)  # (key, label, text, <option>s of a select or "")
     parse: dict | None = None
     last: tuple | None = None
     level1_options: str = ""
@@ -116,6 +117,7 @@ class RowView:
     group_vals: str = ""
     html: str = ""
     threads: list = field(default_factory=list)  # reviewers' comment threads on this row
+    joined: str | None = None  # a split form without a 指标值 column: the value its parts make, under 目标值
 
     @property
     def comment_badge(self) -> str:
@@ -156,6 +158,63 @@ class _Options:
         return blank + items
 
 
+# The record's columns drawn as a select: their choices (blank first), as `record` names them.
+RECORD_CHOICES: dict[str, tuple[str, ...]] = {
+    "comparator": record.COMPARATORS,
+    "value_type": record.VALUE_TYPES,
+    "direction": record.DIRECTIONS,
+    "core": ("是", "否"),
+}
+
+
+@lru_cache(maxsize=256)
+def record_options(key: str, selected: str) -> str:
+    """<option>s of a record column's select; a stored text outside the choices stays selectable."""
+    names = list(RECORD_CHOICES[key])
+    if selected and selected not in names:
+        names.append(selected)
+    blank = format_html('<option value=""{}></option>', " selected" if not selected else "")
+    items = format_html_join(
+        "", '<option value="{}"{}>{}</option>', ((n, " selected" if n == selected else "", n) for n in names)
+    )
+    return blank + items
+
+
+def cell_text(row, key: str) -> str:
+    """What a grid cell shows for a column of an indicator row."""
+    value = getattr(row, key)
+    if key in ("number", "weight"):
+        return record.format_number(value)
+    if key == "core":
+        return "" if value is None else ("是" if value else "否")
+    return value or ""
+
+
+def column_labels(layout) -> dict[str, str]:
+    """The indicator columns' printed headers on this layout (`column_labels` over the defaults)."""
+    return {**COLUMN_LABELS, **(layout.column_labels or {})}
+
+
+def period_groups(layout, views: list[RowView]) -> list[dict] | None:
+    """Where 中期/长期 and 年度 indicators stand side by side: the rows of each period, in the layout's order."""
+    periods = list(layout.periods or [])
+    if len(periods) < 2:
+        return None
+    groups = []
+    for period in periods:
+        rows = [view for view in views if view.obj.period == period]
+        vals = {"period": period} | ({"after": rows[-1].obj.pk} if rows else {})
+        groups.append(
+            {
+                "period": period,
+                "label": f"{record.PERIODS[period]}指标",
+                "rows": rows,
+                "vals": json.dumps(vals, ensure_ascii=False),
+            }
+        )
+    return groups
+
+
 def _row_views(
     table: TargetTable,
     kind: str,
@@ -182,8 +241,14 @@ def _row_views(
             view.threads = threads.get(f"{anchor}:{row.pk}", [])
             views.append(view)
         return views
-    columns = [key for key in table.layout.columns if key not in ("level1", "level2")]
-    options = _Options(table.layout.scheme.tree())
+    layout = table.layout
+    columns = [key for key in layout.columns if key not in ("level1", "level2")]
+    labels = column_labels(layout)
+    options = _Options(layout.scheme.tree())
+    periods = list(layout.periods or [])
+    if len(periods) > 1:  # grouped by period first (the grid draws a group per period)
+        order = {period: i for i, period in enumerate(periods)}
+        rows = sorted(rows, key=lambda row: (order.get(row.period, len(order)), row.position))
     urls = {
         "suggest": reverse("editor-suggest", args=[table.pk]),
         "parse": reverse("editor-parse-value"),
@@ -195,23 +260,38 @@ def _row_views(
     for row in rows:
         dom = f"{spec.dom}-{row.pk}"
         view = RowView(row, dom, editing.row_fingerprint(row), f"{prefix}{row.pk}/", by_target.get(dom, []))
-        view.cells = [(key, COLUMN_LABELS[key], getattr(row, key) or "") for key in columns]
+        view.cells = [
+            (key, labels[key], text := cell_text(row, key), record_options(key, text) if key in RECORD_CHOICES else "")
+            for key in columns
+        ]
         view.parse = _describe_text(row.value)
         view.last = last.get(name_key(row.level3)) if row.level3 else None
         view.level1_options, view.level2_options = options(row.level1, row.level2)
+        if "value" not in columns:
+            view.joined = row.value or ""
         view.threads = threads.get(f"{anchor}:{row.pk}", [])
         view.html = _indicator_row(view, can_edit, can_catalog, urls)
-        group = (row.level1, row.level2)
+        group = (row.period, row.level1, row.level2) if len(periods) > 1 else (row.level1, row.level2)
         if group != previous_group:
             view.group = f"{row.level1 or '（未选一级）'} › {row.level2 or '（未选二级）'}"
             views_in_group = view
             previous_group = group
         views_in_group.group_size += 1
-        views_in_group.group_vals = json.dumps(
-            {"after": row.pk, "level1": row.level1, "level2": row.level2}, ensure_ascii=False
-        )
+        vals = {"after": row.pk, "level1": row.level1, "level2": row.level2}
+        if len(periods) > 1:  # a row added in the group is of its period
+            vals["period"] = row.period
+        views_in_group.group_vals = json.dumps(vals, ensure_ascii=False)
         views.append(view)
     return views
+
+
+def _value_notes(view: RowView) -> str:
+    """Under the value (or, on a split form, under 目标值): what the grammar read, and last year's value."""
+    last = f"上年（{view.last[0]}）：{html.escape(view.last[1])}" if view.last else ""
+    return (
+        f'<div id="{view.dom}-parse" class="parse small">{parse_html(view.parse)}</div>'
+        f'<div id="{view.dom}-last" class="last-year small">{last}</div>'
+    )
 
 
 def _indicator_row(view: RowView, can_edit: bool, can_catalog: bool, urls: dict) -> str:
@@ -242,7 +322,7 @@ def _indicator_row(view: RowView, can_edit: bool, can_catalog: bool, urls: dict)
         f'<td class="col-level2"><select name="level2" id="{dom}-level2" aria-label="二级指标"'
         f' class="form-select form-select-sm cell level2"{off}>{view.level2_options}</select></td>'
     ]
-    for key, label, text in view.cells:
+    for key, label, text, choices in view.cells:
         text = esc(text)
         if key == "level3":
             live = (
@@ -262,22 +342,32 @@ def _indicator_row(view: RowView, can_edit: bool, can_catalog: bool, urls: dict)
                 if can_edit
                 else off
             )
-            last = f"上年（{view.last[0]}）：{esc(view.last[1])}" if view.last else ""
             suspect = " is-suspect" if view.parse["error"] else ""
             cell = (
                 f'<input name="value" id="{dom}-value" value="{text}" aria-label="指标值" autocomplete="off"'
-                f' class="form-control form-control-sm cell{suspect}"{live}>'
-                f'<div id="{dom}-parse" class="parse small">{parse_html(view.parse)}</div>'
-                f'<div id="{dom}-last" class="last-year small">{last}</div>'
+                f' class="form-control form-control-sm cell{suspect}"{live}>{_value_notes(view)}'
             )
         elif key == "basis":
             cell = (
-                f'<input name="basis" id="{dom}-basis" value="{text}" aria-label="{label}" list="basis-options"'
+                f'<input name="basis" id="{dom}-basis" value="{text}" aria-label="{esc(label)}" list="basis-options"'
                 f' class="form-control form-control-sm cell"{off}>'
             )
+        elif choices:
+            cell = (
+                f'<select name="{key}" id="{dom}-{key}" aria-label="{esc(label)}"'
+                f' class="form-select form-select-sm cell"{off}>{choices}</select>'
+            )
+        elif key in ("number", "unit", "weight"):
+            numeric = ' inputmode="decimal"' if key != "unit" else ""
+            cell = (
+                f'<input name="{key}" id="{dom}-{key}" value="{text}" aria-label="{esc(label)}"{numeric}'
+                f' autocomplete="off" class="form-control form-control-sm cell"{off}>'
+            )
+            if key == "number" and view.joined is not None:
+                cell += f'<div id="{dom}-joined" class="joined small">{esc(view.joined)}</div>{_value_notes(view)}'
         else:
             cell = (
-                f'<textarea name="{key}" id="{dom}-{key}" rows="1" aria-label="{label}"'
+                f'<textarea name="{key}" id="{dom}-{key}" rows="1" aria-label="{esc(label)}"'
                 f' class="form-control form-control-sm cell"{off}>{text}</textarea>'
             )
         out.append(f'<td class="col-{key}">{cell}</td>')

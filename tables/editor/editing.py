@@ -38,6 +38,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from indicators import record
 from indicators.models import Indicator
 from tables.fields import format_amount, parse_amount
 from tables.limits import too_many_rows
@@ -46,14 +47,19 @@ from tables.permissions import fillable_organisations
 
 EDITABLE = (TargetTable.Status.DRAFT, TargetTable.Status.RETURNED)
 TASK_FIELDS = ("name", "content", "total", "fiscal", "other")
-INDICATOR_FIELDS = ("level1", "level2", "level3", "description", "value", "basis", "note")
+# The indicator record as the grid edits it: the seeds' columns, then the full record's fields.
+INDICATOR_FIELDS = ("level1", "level2", "level3", "description", "value", "basis", "note", *record.RECORD_FIELDS)
+# `value` and the parts read from it: an edit of one re-derives the others (`record.reconcile`).
+VALUE_GROUP = ("value", *record.SPLIT_FIELDS)
 AMOUNT_FIELDS = frozenset(
     {"total", "fiscal", "other"}
     | {f"budget_{k}" for k in TargetTable.BUDGET_KEYS}
     | {f"plan_{m}" for m in TargetTable.PLAN_MONTHS}
 )
 # Indicator columns that are NOT NULL in the database (blank is "").
-_INDICATOR_REQUIRED = ("level1", "level2", "level3", "value")
+_INDICATOR_REQUIRED = ("level1", "level2", "level3", "value", "comparator", "unit", "value_type", "direction")
+# Indicator numbers: stored as decimals, shown (and fingerprinted) without the column's padding zeros.
+_INDICATOR_NUMBERS = ("number", "weight")
 # Rows are moved out of the way by this much while positions shift (positions are unique per table).
 _SHIFT_OFFSET = 1_000_000
 
@@ -122,13 +128,19 @@ class Saved:
 def text_of(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # 是否核心指标
+        return "是" if value else "否"
     if isinstance(value, Decimal):
         return format_amount(value) or ""
     return str(value)
 
 
 def values_of(obj: object, fields: tuple[str, ...] | list[str]) -> dict[str, str]:
-    return {name: text_of(getattr(obj, name)) for name in fields}
+    # Every grid row is fingerprinted on each draw: one lookup per field picks how it reads as text.
+    return {name: _AS_TEXT.get(name, text_of)(getattr(obj, name)) for name in fields}
+
+
+_AS_TEXT = {name: record.format_number for name in _INDICATOR_NUMBERS}
 
 
 def fingerprint(values: dict[str, str]) -> str:
@@ -223,7 +235,14 @@ def _row_label(spec: RowKind, position: int, values: dict) -> str:
 
 
 def _summary(spec: RowKind, values: dict) -> str:
-    return "；".join(f"{_label(spec.model, k)}：{v}" for k, v in values.items() if v not in ("", None))
+    # The parts are the value read apart, and 年度 is every row's period unless it says otherwise.
+    unsaid = {*record.SPLIT_FIELDS, "period"} if spec.slug == "indicators" else set()
+    shown = {k: v for k, v in values.items() if k not in unsaid or (k == "period" and v != record.ANNUAL)}
+    return "；".join(
+        f"{_label(spec.model, k)}：{record.PERIODS.get(v, v) if k == 'period' else v}"
+        for k, v in shown.items()
+        if v not in ("", None)
+    )
 
 
 def _header_text(name: str, value) -> str:
@@ -277,7 +296,7 @@ def save_fields(
 
 
 def clean_row(kind: RowKind, values: dict) -> dict:
-    """Model values for a row: amounts as Decimal, blank NOT NULL texts as ""."""
+    """Model values for a row: amounts and indicator numbers as Decimal, blank NOT NULL texts as ""."""
     out = {}
     for name in kind.fields:
         if name not in values:
@@ -285,6 +304,12 @@ def clean_row(kind: RowKind, values: dict) -> dict:
         value = values[name]
         if name in AMOUNT_FIELDS:
             value = value if isinstance(value, Decimal) else parse_amount(value)
+        elif kind.slug == "indicators" and name in _INDICATOR_NUMBERS:
+            value = value if isinstance(value, Decimal) or value is None else _indicator_number(name, value)
+        elif kind.slug == "indicators" and name == "core":
+            value = value if isinstance(value, bool) or value is None else record.read_core(value)
+        elif kind.slug == "indicators" and name == "period":
+            value = value if value in record.PERIODS else record.ANNUAL
         else:
             value = (value or "").strip() if isinstance(value, str) or value is None else value
             if kind.slug == "indicators" and name not in _INDICATOR_REQUIRED:
@@ -293,11 +318,34 @@ def clean_row(kind: RowKind, values: dict) -> dict:
     return out
 
 
+def _indicator_number(name: str, text: object) -> Decimal | None:
+    """A typed 目标值 or 分值 (`95`, `1,000`, `10分`); "" is None; text that is no number raises ValueError."""
+    if not str(text).strip():
+        return None
+    if name == "weight":
+        number = record.read_weight(text)
+    else:
+        digits = record.join_value("", text, "")  # `1,000` → `1000`; "" when it is no number
+        number = record.split_value(digits).number if digits else None
+    if number is None:
+        raise ValueError(f"“{text}”不是数字")
+    return number
+
+
+def _reconciled(row: Indicator, values: dict, typed: dict) -> dict:
+    """`values` with the value and its parts in agreement (`record.reconcile`): an edited value re-derives
+    the parts, edited parts rebuild the value. `typed` keeps the number as typed (`95.0` stays in the value)."""
+    old = {name: getattr(row, name) for name in ("value", "comparator", "number", "unit")}
+    new = {name: typed.get(name, values[name]) for name in ("value", "comparator", "number", "unit") if name in values}
+    return values | record.reconcile(old, new)
+
+
 def save_row(
     table: TargetTable, kind: str, row_id: int, values: dict, *, base: str, based_on: int | None, user=None
 ) -> Saved:
     """Save one row's cells if the row is still as the user saw it (`base`), else raise Conflict."""
     spec = ROW_KINDS[kind]
+    typed = values
     values = clean_row(spec, values)
     with transaction.atomic():
         write = _begin_write(table.pk, acting_user(user), based_on)
@@ -308,9 +356,15 @@ def save_row(
         if fingerprint(current) != base:
             raise Conflict(current, f"该{spec.label}")
         changed = [name for name, value in values.items() if getattr(row, name) != value]
+        if kind == "indicators" and set(changed) & set(VALUE_GROUP):
+            values = _reconciled(row, values, typed)
+            changed = [name for name, value in values.items() if getattr(row, name) != value]
         where = _row_label(spec, row.position, current)
         for name in changed:
-            write.log(f"{where} {_label(spec.model, name)}", current[name], text_of(values[name]))
+            # The parts are the value read apart: one entry, the printed value's, says what changed.
+            if name not in VALUE_GROUP or name == "value" or "value" not in changed:
+                new = record.format_number(values[name]) if name in _INDICATOR_NUMBERS else text_of(values[name])
+                write.log(f"{where} {_label(spec.model, name)}", current[name], new)
             setattr(row, name, values[name])
         if changed:
             row.save(update_fields=changed)
@@ -369,9 +423,17 @@ def insert_rows(
     return Saved(write.version, write.elsewhere, created[0] if created else None, rows=created)
 
 
+def with_parts(row: dict) -> dict:
+    """A new indicator row's model values with the value and its parts in agreement: a pasted or
+    copied value gets its parts, parts alone (a split form) a value."""
+    row = {name: "" for name in _INDICATOR_REQUIRED} | row
+    given = {name: row[name] for name in ("value", "comparator", "number", "unit") if row.get(name) not in ("", None)}
+    return row | record.reconcile({}, given) if given else row
+
+
 def _defaults(spec: RowKind, row: dict) -> dict:
     if spec.slug == "indicators":
-        return {name: "" for name in _INDICATOR_REQUIRED} | row
+        return with_parts(row)
     return {"name": "", "content": ""} | row
 
 

@@ -6,8 +6,11 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
+from indicators import record
 from tables.fields import format_amount, parse_amount
+from tables.layout_spec import FOOTER_FIELDS, HEADER_FIELDS, footer_lines, header_lines
 from tables.models import Organisation, Round, TargetTable
 
 
@@ -136,8 +139,33 @@ class PasteStartForm(_RoundOrgForm):
 # ---------------------------------------------------------------- the header steps
 
 
+class MarkedField(forms.CharField):
+    """A header line the layout marks required: the form shows the mark, yet saves it empty (every
+    change autosaves the whole step); the checks report it missing (`header.required`)."""
+
+    def validate(self, value):
+        if value not in self.empty_values:
+            super().validate(value)
+
+
+# Header lines another step edits (绩效目标), and the organisation's own code (from the organisation).
+_GOAL_LINES = ("mission", "goal", "long_term_goal")
+_PROJECT_LINES = ("project_code", "project_name", "project_purpose")
+# The header lines stored as the table's own text fields.
+HEADER_LINE_FIELDS = tuple(
+    key for key in HEADER_FIELDS if key not in ("organization", "organization_code", *_GOAL_LINES)
+)
+# The label of the organisation select where the layout keeps the default wording.
+_ORGANISATION_LABEL = "部门（单位）"
+
+
 class BasicForm(forms.Form):
-    """Step 1 基本信息."""
+    """Step 1 基本信息: the unit, the round and the title, then the layout's header lines in its order,
+    with its labels and required marks, and its footer lines (填表人, 联系电话, 填报日期, 单位负责人).
+
+    A project table always has its 项目编码/项目名称/资金用途 (they name it); a layout without header
+    lines shows what the editor showed before layouts had them.
+    """
 
     organisation = forms.ModelChoiceField(label="部门（单位）", queryset=Organisation.objects.none(), empty_label=None)
     round = forms.ModelChoiceField(label="填报批次", queryset=Round.objects.none(), empty_label=None)
@@ -146,37 +174,71 @@ class BasicForm(forms.Form):
     project_name = forms.CharField(label="项目名称", max_length=300)
     project_purpose = forms.CharField(label="资金用途", widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    # Model attributes the form edits (the fingerprint of what the user saw).
-    FIELDS_DEPARTMENT = ("organisation_id", "round_id", "title")
-    FIELDS_PROJECT = ("organisation_id", "round_id", "title", "project_code", "project_name", "project_purpose")
-
     def __init__(self, *args, table: TargetTable, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.table = table
         self.fields["organisation"].queryset = organisations
         self.fields["round"].queryset = Round.objects.filter(layout__kind=table.kind).order_by("-year", "title")
-        names = ["organisation", "round", "title"]
-        if table.kind != TargetTable.Kind.PROJECT:
-            for name in ("project_code", "project_name", "project_purpose"):
+        project = table.kind == TargetTable.Kind.PROJECT
+        if not project:
+            for name in _PROJECT_LINES:
                 del self.fields[name]
-        else:
-            names += ["project_code", "project_name", "project_purpose"]
-        self.helper = _helper(*[_field_with_findings(n, _FINDING_FIELD.get(n, n)) for n in names])
+        names: list[str] = []
+        for line in header_lines({"header": table.layout.header}):
+            names += self._add_line(line, project)
+        if "organisation" not in names:
+            names[:0] = ["organisation", "round", "title"]
+        names += [name for name in _PROJECT_LINES if project and name not in names]
+        items = [_field_with_findings(n, _FINDING_FIELD.get(n, n)) for n in names]
+        footer = [
+            self._add_text(line["key"], line["label"], False) for line in footer_lines({"footer": table.layout.footer})
+        ]
+        if footer:
+            items.append(HTML('<h3 class="h6 mt-3">填报信息</h3>'))
+            items += [_field_with_findings(n) for n in footer]
+        self.model_fields = tuple(
+            "organisation_id" if n == "organisation" else "round_id" if n == "round" else n
+            for n in names + footer
+            if n != "organization_code"
+        )
+        self.helper = _helper(*items)
 
-    @property
-    def model_fields(self) -> tuple[str, ...]:
-        return self.FIELDS_PROJECT if self.table.kind == TargetTable.Kind.PROJECT else self.FIELDS_DEPARTMENT
+    def _add_line(self, line: dict, project: bool) -> list[str]:
+        """The field names one header line puts on the form."""
+        key, label = line["key"], line["label"]
+        if key == "organization":
+            if label != HEADER_FIELDS["organization"]:
+                self.fields["organisation"].label = label
+            return ["organisation", "round", "title"]
+        if key in _GOAL_LINES:
+            return []
+        if key in _PROJECT_LINES and project:
+            self.fields[key].label = label
+            return [key]
+        if key == "organization_code":  # the organisation's code: shown, chosen with the organisation
+            self.fields[key] = forms.CharField(label=label, required=False, disabled=True)
+            self.initial[key] = self.table.organisation.code
+            return [key]
+        return [self._add_text(key, label, line["required"])]
+
+    def _add_text(self, key: str, label: str, required: bool) -> str:
+        model_field = TargetTable._meta.get_field(key)
+        if isinstance(model_field, models.TextField):
+            field = (MarkedField if required else forms.CharField)(
+                label=label, required=required, widget=forms.Textarea(attrs={"rows": 3})
+            )
+        else:
+            field = (MarkedField if required else forms.CharField)(
+                label=label, required=required, max_length=model_field.max_length
+            )
+        self.fields[key] = field
+        return key
 
     @classmethod
     def initial_for(cls, table: TargetTable) -> dict:
-        return {
-            "organisation": table.organisation_id,
-            "round": table.round_id,
-            "title": table.title,
-            "project_code": table.project_code,
-            "project_name": table.project_name,
-            "project_purpose": table.project_purpose,
-        }
+        initial = {"organisation": table.organisation_id, "round": table.round_id, "title": table.title}
+        names = set(_PROJECT_LINES) | set(HEADER_LINE_FIELDS) | set(FOOTER_FIELDS)
+        return initial | {name: getattr(table, name) for name in names}
 
     def clean(self):
         data = super().clean()
@@ -198,14 +260,10 @@ class BasicForm(forms.Form):
             "round_id": data["round"].pk,
             "year": data["round"].year,
             "layout_id": data["round"].layout_id,
-            "title": data["title"].strip(),
         }
-        if self.table.kind == TargetTable.Kind.PROJECT:
-            values.update(
-                project_code=data["project_code"].strip(),
-                project_name=data["project_name"].strip(),
-                project_purpose=(data.get("project_purpose") or "").strip(),
-            )
+        for name in self.model_fields:
+            if name not in values:
+                values[name] = (data.get(name) or "").strip()
         return values
 
 
@@ -257,19 +315,26 @@ class BudgetForm(forms.Form):
 
 
 class GoalsForm(forms.Form):
-    """Step 3 绩效目标: 年度履职目标 (where the layout has it) and the goal text."""
+    """Step 3 绩效目标: 年度履职目标, 中期（长期）目标 and the goal text, where the layout has them,
+    under the layout's header labels."""
 
     mission = forms.CharField(label="年度履职目标", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    long_term_goal = forms.CharField(label="中期目标", widget=forms.Textarea(attrs={"rows": 6}), required=False)
     goal = forms.CharField(label="年度总体目标", widget=forms.Textarea(attrs={"rows": 10}), required=False)
 
     def __init__(self, *args, table: TargetTable, **kwargs):
         super().__init__(*args, **kwargs)
         layout = table.layout
+        labels = {line["key"]: line["label"] for line in header_lines({"header": layout.header})}
         names = []
         if layout.has("mission") or table.mission:
             names.append("mission")
         else:
             del self.fields["mission"]
+        if layout.has("long_term_goal") or "long_term_goal" in labels or table.long_term_goal:
+            names.append("long_term_goal")
+        else:
+            del self.fields["long_term_goal"]
         if layout.has("goal") or table.goal or not names:
             names.append("goal")
             if table.kind == TargetTable.Kind.PROJECT:
@@ -277,12 +342,15 @@ class GoalsForm(forms.Form):
                 self.fields["goal"].help_text = "分条填写，每条一行"
         else:
             del self.fields["goal"]
+        for name in names:
+            if name in labels:
+                self.fields[name].label = labels[name]
         self.model_fields = tuple(names)
         self.helper = _helper(*[_field_with_findings(n) for n in names])
 
     @classmethod
     def initial_for(cls, table: TargetTable) -> dict:
-        return {"mission": table.mission or "", "goal": table.goal or ""}
+        return {name: getattr(table, name) or "" for name in _GOAL_LINES}
 
     def model_values(self) -> dict:
         return {name: (self.cleaned_data.get(name) or "").strip() or None for name in self.model_fields}
@@ -307,6 +375,32 @@ class TaskRowForm(forms.Form):
                 del self.fields[name]
 
 
+def _choices(values) -> list[tuple[str, str]]:
+    return [("", "")] + [(v, v) for v in values]
+
+
+COMPARATOR_CHOICES = _choices(record.COMPARATORS)
+VALUE_TYPE_CHOICES = _choices(record.VALUE_TYPES)
+DIRECTION_CHOICES = _choices(record.DIRECTIONS)
+CORE_CHOICES = [("", ""), ("是", "是"), ("否", "否")]
+
+
+class RecordNumberField(forms.CharField):
+    """目标值 / 分值 as typed; refused when it is not a number (`10分`, `1,000` are)."""
+
+    def __init__(self, *, weight: bool = False, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+        self.weight = weight
+
+    def validate(self, value):
+        super().validate(value)
+        number = record.read_weight(value) if self.weight else record.join_value("", value, "")
+        if value and number in (None, ""):
+            raise ValidationError("应为数字", code="invalid")
+
+
 class IndicatorRowForm(forms.Form):
     """An indicator row; only the layout's columns are edited (others are left as stored)."""
 
@@ -317,12 +411,25 @@ class IndicatorRowForm(forms.Form):
     value = forms.CharField(label="指标值", max_length=300, required=False, strip=False)
     basis = forms.CharField(label="指标值确定依据", max_length=300, required=False)
     note = forms.CharField(label="指标值说明", required=False, widget=forms.Textarea)
+    # The full record (indicators/record.py); the grid posts the ones its layout prints.
+    comparator = forms.ChoiceField(label="计算符号", choices=COMPARATOR_CHOICES, required=False)
+    number = RecordNumberField(label="目标值")
+    unit = forms.CharField(label="计量单位", max_length=40, required=False)
+    value_type = forms.ChoiceField(label="指标值类型", choices=VALUE_TYPE_CHOICES, required=False)
+    direction = forms.ChoiceField(label="指标方向", choices=DIRECTION_CHOICES, required=False)
+    weight = RecordNumberField(label="分值", weight=True)
+    explanation = forms.CharField(label="指标解释", required=False, widget=forms.Textarea)
+    scoring = forms.CharField(label="评（扣）分标准", required=False, widget=forms.Textarea)
+    core = forms.ChoiceField(label="是否核心指标", choices=CORE_CHOICES, required=False)
 
-    def __init__(self, *args, columns: list[str], **kwargs):
+    def __init__(self, *args, columns: list[str], labels: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in list(self.fields):
-            if name not in columns and name not in ("level1", "level2", "level3", "value"):
+            if name not in columns and name not in ("level1", "level2", "level3"):
                 del self.fields[name]
+        for name, label in (labels or {}).items():  # the form's own words, in the error messages
+            if name in self.fields:
+                self.fields[name].label = label
 
 
 class PasteRowsForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,14 +15,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from indicators import record
 from tables.access import editor_table
 from tables.editor import editing
 from tables.editor.access import _int, _kind
 from tables.editor.context import _step_context
+from tables.editor.display import cell_text
 from tables.editor.editing import ROW_KINDS, Conflict, EditError, NotEditable, TooManyRows
 from tables.editor.forms import IndicatorRowForm, PasteRowsForm, TaskRowForm
 from tables.editor.pasted_tasks import parse_task_rows
 from tables.editor.responses import _conflict_response, _grid_response, _posted, _reload, _trigger, _with_saved_row
+from tables.imports.text.words import INDICATOR_FIELDS as PASTED_COLUMNS
 from tables.models import TargetTable
 
 # The salt keeps its pre-package name: undo tokens already handed out stay valid.
@@ -32,7 +36,7 @@ _UNDO_MAX_AGE = 24 * 3600
 def _row_form(table: TargetTable, kind: str, data):
     if kind == "tasks":
         return TaskRowForm(data, with_amounts=table.layout.has("task_amounts"))
-    return IndicatorRowForm(data, columns=list(table.layout.columns))
+    return IndicatorRowForm(data, columns=list(table.layout.columns), labels=table.layout.column_labels)
 
 
 @login_required
@@ -77,6 +81,8 @@ def row(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpResponse:
             "changedElsewhere": saved.changed_elsewhere,
         }
     }
+    if kind == "indicators" and (cells := _derived_cells(dom, form, saved.obj)):
+        events["editor:saved"]["cells"] = cells
     regroup = kind == "indicators" and bool({"level1", "level2"} & set(saved.changed))
     if regroup:
         # The row joined another 一级/二级 group: the grid's group headings change.
@@ -93,6 +99,28 @@ def row(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpResponse:
     response = HttpResponse(body)
     response["X-Table-Version"] = str(saved.version)
     return _trigger(response, events)
+
+
+def _derived_cells(dom: str, form: IndicatorRowForm, row) -> dict[str, str]:
+    """The cells of the row that the save re-derived (value ↔ parts), by element id, with what they now hold.
+
+    Sent in the `editor:saved` event rather than swapped: editor.js leaves a cell the user is typing in alone.
+    """
+    cells = {}
+    for name in editing.VALUE_GROUP:
+        if name in form.fields:
+            shown, sent = cell_text(row, name), form.cleaned_data.get(name) or ""
+            if shown != sent and not (name == "number" and _same_number(shown, sent)):
+                cells[f"{dom}-{name}"] = shown
+    return cells
+
+
+def _same_number(shown: str, sent: str) -> bool:
+    """`95.0` typed and `95` stored are the same number: the cell keeps what was typed."""
+    try:
+        return Decimal(shown) == Decimal(record.join_value("", sent, ""))
+    except InvalidOperation:
+        return False
 
 
 @login_required
@@ -247,9 +275,10 @@ def paste_rows(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
         anchor = qs.filter(pk=after).first() if after else qs.order_by("-position").first()
         previous = {"level1": anchor.level1, "level2": anchor.level2} if anchor else None
-        result = parse_indicator_rows(
-            text, columns=list(table.layout.columns), tree=table.layout.scheme.tree(), previous=previous
-        )
+        # The parser reads the seeds' columns (tables/imports/text/words.py); a split form's other
+        # columns are not among them yet, so a headerless paste is read by the columns it knows.
+        known = [key for key in table.layout.columns if key in PASTED_COLUMNS]
+        result = parse_indicator_rows(text, columns=known, tree=table.layout.scheme.tree(), previous=previous)
         rows, problems = result.rows, result.problems
     else:
         rows, problems = parse_task_rows(text, with_amounts=table.layout.has("task_amounts"))

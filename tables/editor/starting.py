@@ -15,15 +15,17 @@ from pathlib import Path
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
+from indicators import record
 from indicators.models import Indicator
 from indicators.values import parse_value
-from tables.editor.editing import INDICATOR_FIELDS, ROW_KINDS, EditError, acting_user, clean_row
+from tables.editor.editing import INDICATOR_FIELDS, ROW_KINDS, EditError, acting_user, clean_row, with_parts
+from tables.editor.forms import HEADER_LINE_FIELDS
 from tables.fields import format_amount, parse_amount
 from tables.imports.dispatch import ImportFailed, check_size, read_document
 from tables.imports.exchange import TABLE_FORMATS, ExchangeError, export_table, import_document, tables_for_export
 from tables.imports.text import parse_table_text
 from tables.limits import too_many_rows
-from tables.models import Layout, Organisation, Round, TargetTable, Task
+from tables.models import Layout, Organisation, Round, ScheduleItem, TargetTable, Task
 
 
 class StartError(EditError):
@@ -89,7 +91,7 @@ class _Amounts:
 
 
 def create_from_data(
-    data: dict, *, round_: Round, organisation: Organisation, user=None, source: str = ""
+    data: dict, *, round_: Round, organisation: Organisation, user=None, source: str = "", extra: dict | None = None
 ) -> tuple[TargetTable, list[str]]:
     """Create a table from an exchange dict, leniently (for pasted text and copies).
 
@@ -117,7 +119,7 @@ def create_from_data(
                 kind=layout.kind,
                 created_by=user,
                 updated_by=user,
-                **fields,
+                **fields | (extra or {}),
             )
             Task.objects.bulk_create(_tasks(table, data.get("tasks") or [], amounts))
             Indicator.objects.bulk_create(_indicators(table, data.get("indicators") or []))
@@ -168,7 +170,9 @@ def _tasks(table: TargetTable, rows: list[dict], amounts: _Amounts) -> list[Task
 def _indicators(table: TargetTable, rows: list[dict]) -> list[Indicator]:
     spec = ROW_KINDS["indicators"]
     return [
-        Indicator(table=table, position=i, **clean_row(spec, {name: row.get(name) for name in INDICATOR_FIELDS}))
+        Indicator(
+            table=table, position=i, **with_parts(clean_row(spec, {name: row.get(name) for name in INDICATOR_FIELDS}))
+        )
         for i, row in enumerate(rows, start=1)
     ]
 
@@ -176,6 +180,7 @@ def _indicators(table: TargetTable, rows: list[dict]) -> list[Indicator]:
 # ---------------------------------------------------------------- copied from an earlier year
 
 
+COPIED_FOOTER = ("filled_by", "filler_phone", "responsible")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?=年|-|/|\.)")
 
 
@@ -200,11 +205,25 @@ def copy_table(source: TargetTable, round_: Round, *, user=None) -> TargetTable:
     data = export_table(source)
     data["budget"] = {k: format_amount(getattr(source, f"budget_{k}")) for k in TargetTable.BUDGET_KEYS}
     data["spending_plan"] = {m: format_amount(getattr(source, f"plan_{m}")) for m in TargetTable.PLAN_MONTHS}
-    for row in data["indicators"]:
+    for row, indicator in zip(data["indicators"], source.indicators.all(), strict=True):
         row["value"] = shift_year(row["value"], source.year, round_.year)
-    table, _ = create_from_data(
-        data, round_=round_, organisation=source.organisation, user=user, source=f"复制自{source.year}年"
-    )
+        row.update({name: getattr(indicator, name) for name in record.EXTRA_FIELDS})  # the parts follow the value
+    # The full record's header and footer lines (the date it is filled in is this year's to say).
+    extra = {name: getattr(source, name) for name in (*HEADER_LINE_FIELDS, *COPIED_FOOTER, "long_term_goal")}
+    extra.pop("project_code", None)
+    with transaction.atomic():
+        table, _ = create_from_data(
+            data,
+            round_=round_,
+            organisation=source.organisation,
+            user=user,
+            source=f"复制自{source.year}年",
+            extra=extra,
+        )
+        ScheduleItem.objects.bulk_create(
+            ScheduleItem(table=table, position=item.position, content=item.content, start=item.start, end=item.end)
+            for item in source.schedule.all()
+        )
     return table
 
 

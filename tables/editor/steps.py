@@ -33,6 +33,7 @@ _FIELD_STEP = {
     "spending_plan": "tasks",
     "mission": "goals",
     "goal": "goals",
+    "long_term_goal": "goals",
     "indicators": "indicators",
     "weights": "indicators",
 }
@@ -114,7 +115,7 @@ def _step_states(table: TargetTable, tasks: list, indicators: list, findings: li
     empty = {
         "basic": not table.title,
         "tasks": not tasks and all(getattr(table, name) is None for name in budget_fields),
-        "goals": not (table.mission or table.goal),
+        "goals": not (table.mission or table.goal or table.long_term_goal),
         "indicators": not indicators,
         "check": False,
     }

@@ -13,9 +13,10 @@ import pytest
 from django.db import connections
 
 from indicators.models import Indicator
+from tables.editor import editing
 from tables.models import Layout, Round, TargetTable
 from tests.conftest import SEEDS, launched_chromium
-from tests.factories import IndicatorFactory, TableFactory
+from tests.factories import IndicatorFactory, TableFactory, layout
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -374,3 +375,36 @@ def test_logging_out_clears_the_unsaved_drafts(live_server, page, world):
     page.locator("form[data-clear-drafts] button[type=submit]").click()
     page.wait_for_url("**/accounts/login/**")
     assert page.evaluate(DRAFT_KEYS) == []
+
+
+def test_a_new_number_in_a_split_layout_shows_the_joined_value_after_the_autosave(live_server, page, world):
+    def split_table(code: str, project_code: str) -> tuple[TargetTable, Indicator]:
+        table = TableFactory(
+            organisation=world.org_a, kind=TargetTable.Kind.PROJECT, layout=layout(code), project_code=project_code
+        )
+        rows = [{"level1": "产出指标", "level2": "数量指标", "level3": "养护里程", "value": "≥120公里"}]
+        return table, editing.insert_rows(table, "indicators", rows).obj
+
+    # 指标性质 | 指标值 | 计量单位 and no value column: the value the parts make shows under 指标值.
+    table, row = split_table("chongqing-project-split-unit-sign", "P-1")
+    log_in(page, live_server.url, "filler_a")
+    page.goto(f"{live_server.url}/edit/{table.pk}/indicators/")
+    assert page.locator(f"#ind-{row.pk}-joined").inner_text() == "≥120公里"
+    number = page.locator(f"#ind-{row.pk}-number")
+    type_into(page, number, "135")
+    number.press("Tab")
+    saved(page)
+    page.locator(f"#ind-{row.pk}-joined", has_text="≥135公里").wait_for()
+    assert "135" in page.locator(f"#ind-{row.pk}-parse").inner_text()
+    assert Indicator.objects.get(pk=row.pk).value == "≥135公里"
+    shot(page, "split-columns")
+
+    # 单位 beside 指标值: a value typed in full puts its unit in the unit cell.
+    table, row = split_table("transfer-regional-unit", "P-2")
+    page.goto(f"{live_server.url}/edit/{table.pk}/indicators/")
+    value = page.locator(f"#ind-{row.pk}-value")
+    type_into(page, value, "≤5%")
+    value.press("Tab")
+    saved(page)
+    wait_until(lambda: page.locator(f"#ind-{row.pk}-unit").input_value() == "%")
+    assert Indicator.objects.get(pk=row.pk).unit == "%"

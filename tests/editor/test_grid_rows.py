@@ -44,6 +44,22 @@ def _table(world, code: str) -> TargetTable:
         {"level3": "", "value": ""},
         {"level3": "自定义", "value": "≤5%", "level1": "不在体系内", "level2": "也不在"},
         {"level3": "满意度", "value": "100人"},
+        # The full record's columns, where a layout prints them (issue 13).
+        {
+            "level3": "故障率",
+            "value": "≤5%",
+            "comparator": "≤",
+            "number": 5,
+            "unit": "%",
+            "value_type": "定量",
+            "direction": "反向",
+            "weight": 5,
+            "core": False,
+            "explanation": HOSTILE,
+            "scoring": HOSTILE,
+            "period": "long_term",
+        },
+        {"level3": "另一个", "value": "优", "comparator": "定性", "unit": HOSTILE, "direction": "侧向", "core": True},
     ]
     for position, values in enumerate(rows, start=1):
         IndicatorFactory(table=table, position=position, **values)
@@ -54,7 +70,20 @@ def _table(world, code: str) -> TargetTable:
     return table
 
 
-@pytest.mark.parametrize("code", ["xinjiang-2022-dept", "henan-2023-dept", "hebei-2023-project"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "xinjiang-2022-dept",
+        "henan-2023-dept",
+        "hebei-2023-project",
+        # Split columns (指标性质 | 指标值 | 计量单位, no value column), every record column, 中期 beside 年度.
+        "chongqing-project-split-unit-sign",
+        "national2021-project-score",
+        "jiangxi-dept-split-sign-target-unit",
+        "dept-overall-explanation-scoring",
+        "hubei-88-project-midterm",
+    ],
+)
 @pytest.mark.parametrize(("can_edit", "role"), [(True, "filler"), (False, "reviewer"), (True, "admin")])
 def test_the_built_indicator_row_is_the_templates_row(world, code, can_edit, role):
     table = _table(world, code)
