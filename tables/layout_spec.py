@@ -18,6 +18,8 @@ The JSON form (`layout_to_json`, and `Layout.objects.from_record` to store one) 
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from indicators.checks import RULES, SEVERITIES
 from indicators.record import ANNUAL, PERIODS
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
@@ -155,6 +157,22 @@ def footer_lines(layout: dict) -> list[dict]:
 def column_label(layout: dict, key: str) -> str:
     """A column's printed header on this form (`计量单位`, `度量单位`, … for `unit`)."""
     return (layout.get("column_labels") or {}).get(key) or COLUMN_LABELS.get(key, key)
+
+
+def amounts_in_yuan(layout: dict) -> bool:
+    """Whether the form prints amounts in 元 (`options.amount_unit`, e.g. "金额单位：元"); storage stays 万元."""
+    unit = str((layout.get("options") or {}).get("amount_unit") or "")
+    return "元" in unit and "万元" not in unit
+
+
+def printed_amount(value, layout: dict) -> str:
+    """A stored amount (万元, Decimal or its text) as the form prints it: ×10000 to the fen where it prints 元."""
+    if value in (None, "") or not amounts_in_yuan(layout):
+        return "" if value is None else str(value)
+    try:
+        return format((Decimal(str(value)) * 10000).quantize(Decimal("0.01")), "f")
+    except InvalidOperation:
+        return str(value)
 
 
 def periods(layout: dict) -> list[str]:

@@ -159,6 +159,24 @@ def test_opinion_rows_print_the_tables_opinions_and_the_footer_its_lines():
     assert footer == ["填表人：王芳    联系电话：0371-5550188    单位负责人：赵刚"]
 
 
+def amounts(table) -> list[str]:
+    return [c.text for row in table.rows if row.section == "budget" for c in row.cells if c and c.kind == "amount"]
+
+
+def test_a_form_printed_in_yuan_prints_the_stored_wan_times_ten_thousand():
+    code = "hubei-88-project-midterm"
+    layout = LAYOUTS_SHIPPED[code]
+    in_yuan = {**layout, "options": {**layout["options"], "amount_unit": "金额单位：元"}}
+    data = transcription(code)
+    key = next(k for k in layout["budget_keys"] if (data["budget"] or {}).get(k))
+    data["budget"][key] = "330.984"  # stored in 万元, exactly
+    assert "3309840.00" in amounts(build_table(data, in_yuan))
+    assert "330.984" in amounts(build_table(data, layout))
+    yuan_table = build_table(data, in_yuan)
+    assert yuan_table.unit_note == "金额单位：元"
+    assert any(c and c.text == "资金情况（元）" for row in yuan_table.rows for c in row.cells)
+
+
 def test_widths_come_from_the_layouts_options_when_given():
     layout = LAYOUTS_SHIPPED["chongqing-dept-flat-weight"]
     wide = {**layout, "options": {**layout["options"], "widths": {"level3": 200}}}

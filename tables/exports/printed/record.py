@@ -20,7 +20,7 @@ from collections.abc import Callable
 from indicators.record import ANNUAL, LONG_TERM
 from tables.exports.printed.grid import _Builder, _category_spans, _fit_heights
 from tables.exports.printed.model import CONTENT_W, INDICATORS, UNIT_NOTE, Cell, PrintedTable, clean_text
-from tables.layout_spec import column_label, footer_lines, header_lines, periods
+from tables.layout_spec import amounts_in_yuan, column_label, footer_lines, header_lines, periods, printed_amount
 
 # Default width (mm, before scaling to the page) per indicator column kind.
 WIDTHS = {
@@ -314,7 +314,11 @@ def _budget_rows(b: _Builder, data: dict, layout: dict, frame: _Frame) -> None:
         b.row(
             [
                 (0, frame.start, Cell(clean_text(labels.get(key, key)), "label")),
-                (frame.start, frame.end, Cell(clean_text(budget.get(key)), "amount", kind="amount")),
+                (
+                    frame.start,
+                    frame.end,
+                    Cell(clean_text(printed_amount(budget.get(key), layout)), "amount", kind="amount"),
+                ),
             ],
             section="budget",
         )
@@ -323,9 +327,12 @@ def _budget_rows(b: _Builder, data: dict, layout: dict, frame: _Frame) -> None:
     for i, key in enumerate(keys):
         segments = []
         if i == 0:
-            segments.append((0, frame.start, Cell("资金情况（万元）", "label", rowspan=len(keys))))
+            unit = "元" if amounts_in_yuan(layout) else "万元"
+            segments.append((0, frame.start, Cell(f"资金情况（{unit}）", "label", rowspan=len(keys))))
         segments.append((frame.start, split, Cell(clean_text(labels.get(key, key)), "text")))
-        segments.append((split, frame.end, Cell(clean_text(budget.get(key)), "amount", kind="amount")))
+        segments.append(
+            (split, frame.end, Cell(clean_text(printed_amount(budget.get(key), layout)), "amount", kind="amount"))
+        )
         b.row(segments, section="budget")
 
 
@@ -340,7 +347,7 @@ def _task_rows(b: _Builder, data: dict, layout: dict, frame: _Frame) -> None:
             [
                 (*spots[0], Cell(clean_text(task.get("name")), "text")),
                 (*spots[1], Cell(clean_text(task.get("content")), "text")),
-                (*spots[2], Cell(clean_text(task.get("total")), "amount", kind="amount")),
+                (*spots[2], Cell(clean_text(printed_amount(task.get("total"), layout)), "amount", kind="amount")),
             ],
             section="tasks",
         )
