@@ -82,7 +82,7 @@ def split_value(value: object) -> ValueParts:
         return ValueParts(QUALITATIVE, None, "", QUALITATIVE)
     if kind == "not_applicable":
         return ValueParts(NOT_APPLICABLE)
-    if kind in {"date", "range", "quantitative_other"}:
+    if kind in {"date", "period", "range", "quantitative_other"}:
         return ValueParts(QUANTITATIVE_OTHER, None, "", QUANTITATIVE)
     if kind == "comparator_only":  # `≥` with no number: the sign is kept, the checks block the value
         return ValueParts(read_comparator(value))

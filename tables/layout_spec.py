@@ -73,24 +73,11 @@ _DICT_KEYS = ("options", "column_labels", "checks")
 
 def validate(spec: dict, *, schemes: set[str] | None = None) -> list[str]:
     """What is wrong with a layout record, each message naming the place (empty when it is sound)."""
-    problems: list[str] = []
     if not isinstance(spec, dict):
         return ["表样应为一个 JSON 对象。"]
-    for key in ("code", "name", "kind", "scheme", "title"):
-        if not isinstance(spec.get(key), str) or not spec[key].strip():
-            problems.append(f"表样缺少“{key}”。")
-    if spec.get("kind") not in (None, "department", "project"):
-        problems.append(f"kind 应为 department 或 project，实际为“{spec.get('kind')}”。")
-    if schemes is not None and spec.get("scheme") and spec["scheme"] not in schemes:
-        problems.append(f"指标体系“{spec['scheme']}”不存在。")
-    shape: list[str] = []  # the parts below read lists and objects: a wrong shape stops here
-    for key in _LIST_KEYS:
-        if not isinstance(spec.get(key, []), list):
-            shape.append(f"“{key}”应为列表。")
-    for key in _DICT_KEYS:
-        if not isinstance(spec.get(key, {}), dict):
-            shape.append(f"“{key}”应为对象。")
-    if shape:
+    problems = _identity_problems(spec, schemes)
+    shape = _shape_problems(spec)
+    if shape:  # the checks below read lists and objects: a wrong shape stops here
         return problems + shape
     problems += _unknown("blocks", spec.get("blocks", []), BLOCKS)
     problems += _unknown("budget_keys", spec.get("budget_keys", []), BUDGET_LABELS)
@@ -99,17 +86,47 @@ def validate(spec: dict, *, schemes: set[str] | None = None) -> list[str]:
     problems += _unknown("periods", spec.get("periods", []), PERIODS)
     problems += _lines("header", spec.get("header", []), HEADER_FIELDS)
     problems += _lines("footer", spec.get("footer", []), FOOTER_FIELDS)
-    for i, row in enumerate(spec.get("opinion_rows", []), start=1):
-        if not isinstance(row, str) or not row.strip():
-            problems.append(f"opinion_rows 第{i}项应为审核意见栏的名称，如“主管部门审核意见”。")
-    for code, setting in spec.get("checks", {}).items():
+    problems += _opinion_problems(spec.get("opinion_rows", []))
+    problems += _check_problems(spec.get("checks", {}))
+    columns = spec.get("columns", [])
+    if columns and not {"level3", "value"} <= set(columns) and "number" not in columns:
+        problems.append("columns 至少应有三级指标（level3）和指标值（value 或 number）。")
+    return problems
+
+
+def _identity_problems(spec: dict, schemes: set[str] | None) -> list[str]:
+    problems = [
+        f"表样缺少“{key}”。"
+        for key in ("code", "name", "kind", "scheme", "title")
+        if not isinstance(spec.get(key), str) or not spec[key].strip()
+    ]
+    if spec.get("kind") not in (None, "department", "project"):
+        problems.append(f"kind 应为 department 或 project，实际为“{spec.get('kind')}”。")
+    if schemes is not None and spec.get("scheme") and spec["scheme"] not in schemes:
+        problems.append(f"指标体系“{spec['scheme']}”不存在。")
+    return problems
+
+
+def _shape_problems(spec: dict) -> list[str]:
+    lists = [f"“{key}”应为列表。" for key in _LIST_KEYS if not isinstance(spec.get(key, []), list)]
+    return lists + [f"“{key}”应为对象。" for key in _DICT_KEYS if not isinstance(spec.get(key, {}), dict)]
+
+
+def _opinion_problems(rows: list) -> list[str]:
+    return [
+        f"opinion_rows 第{i}项应为审核意见栏的名称，如“主管部门审核意见”。"
+        for i, row in enumerate(rows, start=1)
+        if not isinstance(row, str) or not row.strip()
+    ]
+
+
+def _check_problems(checks: dict) -> list[str]:
+    problems = []
+    for code, setting in checks.items():
         if code not in RULES:
             problems.append(f"checks 中的规则“{code}”不存在。")
         elif setting not in CHECK_SETTINGS:
             problems.append(f"checks 中规则“{code}”的设置应为 {' / '.join(CHECK_SETTINGS)}，实际为“{setting}”。")
-    columns = spec.get("columns", [])
-    if columns and not {"level3", "value"} <= set(columns) and "number" not in columns:
-        problems.append("columns 至少应有三级指标（level3）和指标值（value 或 number）。")
     return problems
 
 

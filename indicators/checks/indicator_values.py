@@ -363,7 +363,7 @@ def _timeliness_form(ctx: Context):
             continue
         if v.kind in {"empty", "placeholder", "comparator_only", "unparseable", "not_applicable", "quantitative_other"}:
             continue
-        if v.kind == "date" or v.is_duration or v.is_percent or (v.is_quantitative and not v.unit):
+        if v.kind in ("date", "period") or v.is_duration or v.is_percent or (v.is_quantitative and not v.unit):
             continue
         year = ctx.year or ""
         yield (

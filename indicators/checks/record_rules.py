@@ -16,8 +16,8 @@ from indicators.record import BACKWARD, FORWARD, QUANTITATIVE
 def _quantitative_parts(ctx: Context):
     for row in ctx.rows:
         v = row.value
-        if row.value_type != QUANTITATIVE or v.kind in ("empty", "date"):
-            continue  # a date is a measured target of its own (`≤10月`, `2024年11月底前`)
+        if row.value_type != QUANTITATIVE or v.kind in ("empty", "date", "period"):
+            continue  # a date or period is a measured target of its own (`≤10月`, `2023.07-2024.01`)
         if v.number is None:
             missing = "数值和计量单位" if not v.unit else "数值"
         elif not v.unit and not v.is_quantitative:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
@@ -49,6 +50,7 @@ class ParsedValue:
     suffix: str = ""  # words kept after a date (`完成`) or after 定量（其他）
     approx: bool = False
     error: str | None = None
+    date_high: PartialDate | None = None  # a period's end (`2023.07-2024.01`); `date` is its start
 
     # ---- what it is
 
@@ -138,6 +140,8 @@ class ParsedValue:
         if k == "date":
             cmp = self.comparator if self.comparator in SYSTEM_COMPARATORS and self.comparator != "=" else ""
             return f"{cmp}{self.date.text}{self.suffix}" if self.date else self.raw
+        if k == "period":
+            return f"{self.date.text}-{self.date_high.text}"
         if k == "range":
             low_unit = self.unit if self.unit in PERCENT_UNITS else ""
             return f"{_fmt(self.number)}{low_unit}-{_fmt(self.number_high)}{self.unit}"
@@ -157,6 +161,7 @@ class ParsedValue:
             self.grade,
             self.suffix,
             self.approx,
+            self.date_high,
         )
 
     def __str__(self) -> str:
@@ -256,6 +261,28 @@ def _grade(raw: str, text: str) -> ParsedValue | None:
     return None
 
 
+# A period from one month (or year) to another: `2023.07-2024.01`, `2023年7月至2024年1月`, `2023-2025`.
+_PERIOD_END = r"(?P<y{n}>(?:19|20)\d{{2}})(?:年|(?:[./年](?P<m{n}>\d{{1,2}})月?))?"
+_RE_PERIOD = re.compile("^" + _PERIOD_END.format(n=1) + r"(?:-|~|至|到)" + _PERIOD_END.format(n=2) + "$")
+
+
+def _period(raw: str, text: str) -> ParsedValue | None:
+    """A project period or a time span typed as a target: from one month (or year) to another."""
+    m = _RE_PERIOD.match(text)
+    if not m:
+        return None
+    ends = []
+    for n in (1, 2):
+        month = int(m[f"m{n}"]) if m[f"m{n}"] else None
+        if month is not None and not 1 <= month <= 12:
+            return None  # `2023.15-…` is not a month: let the number readers have it
+        ends.append(PartialDate(int(m[f"y{n}"]), month))
+    start, end = ends
+    if (start.year, start.month or 0) > (end.year, end.month or 0):
+        return ParsedValue(raw, "unparseable", error="期间的开始晚于结束")
+    return ParsedValue(raw, "period", date=start, date_high=end)
+
+
 _WHOLE_TEXT: tuple[Callable[[str, str], ParsedValue | None], ...] = (
     _empty,
     _placeholder,
@@ -263,6 +290,7 @@ _WHOLE_TEXT: tuple[Callable[[str, str], ParsedValue | None], ...] = (
     _typed_quantitative_other,
     _typed_qualitative,
     _grade,
+    _period,
 )
 
 

@@ -11,6 +11,7 @@ KINDS = (
     "duration",  # a quantity whose unit is a length of time (天, 小时, 个工作日, 年…)
     "range",  # number_low–number_high, one unit
     "date",  # a date or deadline
+    "period",  # from one month or year to another (`2023.07-2024.01`): date … date_high
     "grade",  # a recognised qualitative grade (优, 合格, 显著提高…)
     "qualitative",  # other words without a measure
     "quantitative_other",  # the national system's 定量（其他）

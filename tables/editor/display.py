@@ -26,6 +26,7 @@ _KIND_LABELS = {
     "duration": "时长",
     "range": "区间",
     "date": "日期",
+    "period": "期间",
     "grade": "等级",
     "qualitative": "定性",
     "quantitative_other": "定量（其他）",
@@ -40,28 +41,51 @@ def describe_value(parsed: ParsedValue) -> dict:
     if parsed.kind in ("unparseable", "placeholder", "comparator_only"):
         return {"kind": parsed.kind, "parts": [], "error": parsed.error or "无法识别"}
     parts: list[tuple[str, str]] = [("类型", _KIND_LABELS.get(parsed.kind, parsed.kind))]
-    cmp = parsed.comparator if parsed.kind not in ("grade", "qualitative") else None
-    if parsed.kind in ("quantity", "duration"):
-        parts.append(("比较符", cmp or "=（未写，按等于）"))
-        parts.append(("数值", format(parsed.number, "f")))
-        parts.append(("单位", parsed.unit or "（缺少单位）"))
-    elif parsed.kind == "range":
-        parts.append(("数值", f"{format(parsed.number, 'f')}–{format(parsed.number_high, 'f')}"))
-        parts.append(("单位", parsed.unit or "（缺少单位）"))
-    elif parsed.kind == "date":
-        if cmp:
-            parts.append(("比较符", cmp))
-        parts.append(("日期", parsed.date.text if parsed.date else parsed.raw))
-        if parsed.suffix:
-            parts.append(("动作", parsed.suffix))
-    elif parsed.kind in ("grade", "qualitative"):
-        parts.append(("等级" if parsed.kind == "grade" else "内容", parsed.grade or "定性"))
-    elif parsed.kind == "quantitative_other" and parsed.number is not None:
-        parts.append(("数值", f"{format(parsed.number, 'f')}{parsed.unit}"))
-    warn = ""
-    if parsed.kind in ("quantity",) and not parsed.unit:
-        warn = "缺少计量单位"
+    describe = _PARTS.get(parsed.kind)
+    if describe is not None:
+        parts += describe(parsed)
+    warn = "缺少计量单位" if parsed.kind == "quantity" and not parsed.unit else ""
     return {"kind": parsed.kind, "parts": parts, "error": warn, "normalized": parsed.normalized}
+
+
+def _measure_parts(parsed: ParsedValue) -> list[tuple[str, str]]:
+    return [
+        ("比较符", parsed.comparator or "=（未写，按等于）"),
+        ("数值", format(parsed.number, "f")),
+        ("单位", parsed.unit or "（缺少单位）"),
+    ]
+
+
+def _range_parts(parsed: ParsedValue) -> list[tuple[str, str]]:
+    numbers = f"{format(parsed.number, 'f')}–{format(parsed.number_high, 'f')}"
+    return [("数值", numbers), ("单位", parsed.unit or "（缺少单位）")]
+
+
+def _date_parts(parsed: ParsedValue) -> list[tuple[str, str]]:
+    parts = [("比较符", parsed.comparator)] if parsed.comparator else []
+    parts.append(("日期", parsed.date.text if parsed.date else parsed.raw))
+    return parts + ([("动作", parsed.suffix)] if parsed.suffix else [])
+
+
+def _words_parts(parsed: ParsedValue) -> list[tuple[str, str]]:
+    return [("等级" if parsed.kind == "grade" else "内容", parsed.grade or "定性")]
+
+
+def _other_parts(parsed: ParsedValue) -> list[tuple[str, str]]:
+    return [("数值", f"{format(parsed.number, 'f')}{parsed.unit}")] if parsed.number is not None else []
+
+
+# What the line under a cell shows for each kind of value, after its 类型.
+_PARTS = {
+    "quantity": _measure_parts,
+    "duration": _measure_parts,
+    "range": _range_parts,
+    "date": _date_parts,
+    "period": lambda parsed: [("期间", parsed.normalized)],
+    "grade": _words_parts,
+    "qualitative": _words_parts,
+    "quantitative_other": _other_parts,
+}
 
 
 @lru_cache(maxsize=4096)

@@ -172,3 +172,8 @@ def test_a_long_term_cost_is_held_to_the_periods_total():
     assert ("value.cost_exceeds_budget", ERROR) not in _last_row(with_row(data, cost))
     cost["period"] = "annual"
     assert ("value.cost_exceeds_budget", ERROR) in _last_row(with_row(data, cost))
+
+
+def test_a_period_is_a_time_target_not_a_number_without_its_unit():
+    found = _row("项目实施期", "2023.07-2024.01", "时效指标", value_type="定量")
+    assert found == [], found

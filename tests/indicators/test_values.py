@@ -347,3 +347,28 @@ def test_random_text_never_raises(text):
     # Whatever was understood reads the same once normalised.
     if value.kind != "unparseable":
         assert parse_value(value.normalized).meaning() == value.meaning()
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "normalized"),
+    [
+        ("2023.07-2024.01", PartialDate(2023, 7), PartialDate(2024, 1), "2023年7月-2024年1月"),
+        ("2023.7-2024.1", PartialDate(2023, 7), PartialDate(2024, 1), "2023年7月-2024年1月"),
+        ("2023年7月至2024年1月", PartialDate(2023, 7), PartialDate(2024, 1), "2023年7月-2024年1月"),
+        ("2023/07～2024/01", PartialDate(2023, 7), PartialDate(2024, 1), "2023年7月-2024年1月"),
+        ("2023-2025", PartialDate(2023), PartialDate(2025), "2023年-2025年"),
+        ("2023年-2025年", PartialDate(2023), PartialDate(2025), "2023年-2025年"),
+    ],
+)
+def test_a_period_from_one_month_or_year_to_another_is_read(text, start, end, normalized):
+    value = parse_value(text)
+    assert (value.kind, value.date, value.date_high, value.normalized) == ("period", start, end, normalized)
+    assert parse_value(value.normalized).meaning() == value.meaning()
+
+
+def test_what_only_looks_like_a_period_stays_what_it_is():
+    assert parse_value("2024.01-2023.07").error == "期间的开始晚于结束"
+    assert parse_value("2023.13-2024.01").kind == "range"  # 13 is no month
+    assert parse_value("90-95%").kind == "range"
+    assert parse_value("2000-3000元").kind == "range"
+    assert parse_value("2023.07").kind == "quantity"
