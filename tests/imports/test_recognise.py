@@ -67,7 +67,7 @@ def _value_at(table: dict, key: str):
 
 def _header_cell(table: dict, keys: list[str]) -> str:
     values = [_value_at(table, key) for key in keys]
-    if keys[:2] == ["department_name", "department_code"]:
+    if keys[:2] in (["department_name", "department_code"], ["organization", "organization_code"]):
         return f"[{values[1]}]{values[0]}" if values[1] else values[0] or ""
     if keys[:2] == ["project_start", "project_end"]:
         return "-".join(v for v in values if v)
@@ -112,20 +112,32 @@ def lay_out(table: dict, layout: dict) -> Form:
     labels = {**BUDGET_LABELS, **(layout.get("options") or {}).get("budget_labels", {})}
     for key in layout.get("budget_keys") or []:
         form.line(labels[key], table["budget"].get(key) or "")
-    first = len(form.rows) + 1
-    form.line(*[label for _, _, label in columns], spread_last=False)
-    rows = _indicator_rows(table["indicators"], columns)
-    for row in rows:
-        form.line(*row, spread_last=False)
-    for c, (key, _, _) in enumerate(columns):
-        if key in ("level1", "level2"):
-            _merge_runs(form, c, first, first + len(rows))
+    options = layout.get("options") or {}
+    if options.get("period_grids") == "stacked":
+        for period in layout["periods"]:
+            form.line(options["period_labels"][period])
+            _grid_block(form, [i for i in table["indicators"] if i.get("period") == period], columns)
+    else:
+        if options.get("caption"):
+            form.line(options["caption"])
+        _grid_block(form, table["indicators"], columns)
     footer = table.get("footer") or {}
     for row in layout.get("footer") or []:
         form.line(row["label"], footer.get(FOOTER_PATHS[row["key"]]) or "")
     for opinion in footer.get("opinions") or []:
         form.line(opinion["by"], opinion["text"] or "")
     return form
+
+
+def _grid_block(form: Form, indicators: list[dict], columns) -> None:
+    first = len(form.rows) + 1
+    form.line(*[label for _, _, label in columns], spread_last=False)
+    rows = _indicator_rows(indicators, columns)
+    for row in rows:
+        form.line(*row, spread_last=False)
+    for c, (key, _, _) in enumerate(columns):
+        if key in ("level1", "level2"):
+            _merge_runs(form, c, first, first + len(rows))
 
 
 def _indicator_rows(indicators: list[dict], columns) -> list[list[str]]:
@@ -165,6 +177,8 @@ def as_xlsx(form: Form) -> bytes:
         for c, text in enumerate(row, start=1):
             if text:
                 cell = sheet.cell(r, c, _typed(text))
+                if isinstance(cell.value, float):
+                    cell.number_format = "0." + "0" * len(text.split(".")[1])
                 if text.startswith("="):  # `=83人` is text on the form, not a formula
                     cell.data_type = "s"
     for r1, c1, r2, c2 in form.merges:
@@ -212,8 +226,10 @@ def as_pipes(form: Form) -> str:
     return "\n".join("| " + " | ".join(row) + " |" for row in form.rows)
 
 
-def load(name: str):
-    return json.loads((DATA / name).read_text(encoding="utf-8"))
+def load(name: str) -> dict:
+    """A transcription (the first table of a file that holds several)."""
+    data = json.loads((DATA / name).read_text(encoding="utf-8"))
+    return data[0] if isinstance(data, list) else data
 
 
 # ---------------------------------------------------------------- what a person reads off the form
@@ -250,7 +266,8 @@ def read_fields(table: dict, layout: dict, expected: dict) -> dict:
     return found
 
 
-CASES = [
+# The brief's five families and a seed first, then every other transcription with indicator rows.
+FIRST = [
     ("provinces/15_Chongqing_2022_project.json", "chongqing-project-split-unit-sign"),
     ("provinces/29_Jiangxi_2026_dept.json", "jiangxi-dept-split-sign-target-unit"),
     ("provinces/01_Hubei_2020_project.json", "hubei-88-project-midterm"),
@@ -258,6 +275,20 @@ CASES = [
     ("provinces/14_Chongqing_2022_dept.json", "chongqing-dept-flat-weight"),
     ("seeds/expected/000_db0fda59e4eac40f.json", "xinjiang-2022-dept"),
 ]
+
+
+def _all_cases() -> list[tuple[str, str]]:
+    cases = list(FIRST)
+    for path in sorted((DATA / "provinces").glob("*.json")):
+        table = json.loads(path.read_text(encoding="utf-8"))
+        first = table[0] if isinstance(table, list) else table
+        case = (f"provinces/{path.name}", first["layout_family"])
+        if case not in cases:
+            cases.append(case)
+    return cases
+
+
+CASES = _all_cases()
 SOURCES = {
     "xlsx": lambda form: read_xlsx(as_xlsx(form)),
     "docx": lambda form: read_docx(as_docx(form)),
@@ -486,7 +517,7 @@ def test_long_term_and_annual_side_by_side_become_two_indicators_per_row():
 
 
 def test_a_sheet_listing_many_projects_becomes_one_table_per_project():
-    projects = load("provinces/90_Ours_2024_project_multi.json")
+    projects = json.loads((DATA / "provinces/90_Ours_2024_project_multi.json").read_text(encoding="utf-8"))
     header = [
         "单位名称",
         "项目名称",

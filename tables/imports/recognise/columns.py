@@ -25,6 +25,7 @@ from indicators.record import (
     read_weight,
     split_value,
 )
+from indicators.schemes import scheme_tree
 from tables.imports.recognise.grid import Grid
 from tables.imports.recognise.labels import fields_of, is_opinion, layout_labels, normalise, split_period
 from tables.imports.text.words import LEVEL1_OF
@@ -74,6 +75,7 @@ class HeaderFound:
     row: int  # the first header row
     height: int  # 1 or 2
     side_by_side: bool  # 中期 and 年度 columns in one grid
+    caption: str | None = None  # the period a caption right above the header names (`长期绩效指标`)
 
 
 def base_label(label: str) -> str:
@@ -93,7 +95,9 @@ def find_header(grid: Grid) -> HeaderFound | None:
             height = 2 if _is_second_header(grid, r + 1) else 1
             periods = {split_period(normalise(cell.text))[1] for cell in grid.rows[r + height - 1]}
             periods |= {_caption_period(cell.text) for cell in grid.rows[r]}
-            return HeaderFound(row=r, height=height, side_by_side={ANNUAL, LONG_TERM} <= periods)
+            above = {cell.text for cell in grid.rows[r - 1] if cell.text} if r > 0 else set()
+            caption = _caption_period(above.pop()) if len(above) == 1 else None
+            return HeaderFound(r, height, side_by_side={ANNUAL, LONG_TERM} <= periods, caption=caption)
     return None
 
 
@@ -194,9 +198,10 @@ def read_rows(grid: Grid, found: HeaderFound, columns: list[Column], layout, pro
     """Indicators in printed order, each with the table-level cells of its row, and the row the grid ends at."""
     out: list[tuple[dict, dict]] = []
     groups = _groups(columns)
+    tree = _tree(layout)
     carried: dict = {}
     head: dict = {}
-    caption = None
+    caption = found.caption
     for r in range(found.row + found.height, len(grid.rows)):
         cells = {column.index: grid.text(r, column.index) for column in columns if column.section != "ignored"}
         if not any(cells.values()):
@@ -212,13 +217,20 @@ def read_rows(grid: Grid, found: HeaderFound, columns: list[Column], layout, pro
             if column.section in ("header", "budget"):
                 head[(column.section, column.key)] = cells[column.index] or head.get((column.section, column.key))
         for group, members in groups:
-            indicator = _indicator(grid, r, members, cells, carried.setdefault(group, {}), problems)
+            indicator = _indicator(grid, r, members, cells, carried.setdefault(group, {}), tree, problems)
             if indicator is None:
                 continue
             if group or caption:
                 indicator["period"] = group or caption
             out.append((indicator, dict(head)))
     return out, len(grid.rows)
+
+
+def _tree(layout: dict | None) -> dict[str, list[str]]:
+    try:
+        return scheme_tree(layout["scheme"]) if layout and layout.get("scheme") else {}
+    except KeyError:  # a layout naming a scheme this build does not ship: categories carried down only
+        return {}
 
 
 def _groups(columns: list[Column]) -> list[tuple[str | None, list[Column]]]:
@@ -248,13 +260,13 @@ def _row_caption(cells: dict) -> str | None:
     return _caption_period(texts.pop()) if len(texts) == 1 else None
 
 
-def _indicator(grid: Grid, r: int, members: list[Column], cells: dict, carried: dict, problems) -> dict | None:
+def _indicator(grid: Grid, r: int, members: list[Column], cells: dict, carried: dict, tree, problems) -> dict | None:
     by_key = {column.key: cells.get(column.index, "") for column in members if column.key}
     if not (by_key.get("level3") or by_key.get("value") or by_key.get("number")):
-        _carry(by_key, carried)  # a pre-printed category row still names the category below it
+        _carry(by_key, carried, tree)  # a pre-printed category row still names the category below it
         return None
     indicator: dict = {key: (by_key.get(key) or None) for key in ("level1", "level2", "level3", "description")}
-    indicator.update(_carry(by_key, carried))
+    indicator.update(_carry(by_key, carried, tree))
     indicator["value"] = None
     for key in ("basis", "note", "explanation", "scoring"):
         if key in by_key:
@@ -272,19 +284,30 @@ def _indicator(grid: Grid, r: int, members: list[Column], cells: dict, carried: 
     return indicator
 
 
-def _carry(by_key: dict, carried: dict) -> dict:
+def _carry(by_key: dict, carried: dict, tree: dict[str, list[str]]) -> dict:
+    """一级/二级 from the row above when blank (a merged or copied-out cell); a 二级 the carried 一级 does not hold
+    in the layout's scheme takes the 一级 that holds it (`社会公众或服务对象满意度指标` under a blank 一级)."""
     level1, level2 = by_key.get("level1") or None, by_key.get("level2") or None
     if "level1" in by_key:
         if level1 and level1 != carried.get("level1"):
             carried.pop("level2", None)
+        if not level1 and level2:
+            level1 = _level1_of(level2, carried.get("level1"), tree)
         level1 = level1 or carried.get("level1")
-        if level2 and LEVEL1_OF.get(level2) and not by_key.get("level1") and LEVEL1_OF[level2] != level1:
-            level1 = LEVEL1_OF[level2]
         carried["level1"] = level1
     if "level2" in by_key:
         level2 = level2 or carried.get("level2")
         carried["level2"] = level2
     return {key: value for key, value in (("level1", level1), ("level2", level2)) if key in by_key}
+
+
+def _level1_of(level2: str, above: str | None, tree: dict[str, list[str]]) -> str | None:
+    if above and (not tree or level2 in tree.get(above, ())):
+        return above
+    holders = [level1 for level1, level2s in tree.items() if level2 in level2s]
+    if holders:
+        return holders[0]
+    return above or LEVEL1_OF.get(level2)
 
 
 def _value(indicator: dict, by_key: dict) -> None:

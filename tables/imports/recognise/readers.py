@@ -72,8 +72,11 @@ def _xlsx_text(cell) -> str:
         return value.isoformat()
     if isinstance(value, int | float):
         number = _decimal(value)
-        if "%" in (cell.number_format or ""):
+        shown = cell.number_format or ""
+        if "%" in shown:
             return f"{_plain(number * 100)}%"
+        if places := re.search(r"0\.(0+)(?![0#])", shown):  # `0.00`, `#,##0.00`: printed with its decimals
+            return format(number.quantize(Decimal(1).scaleb(-len(places.group(1)))), "f")
         return _plain(number)
     return str(value).strip()
 
@@ -198,8 +201,7 @@ def read_text(text: str, name: str = "粘贴的文字") -> list[Grid]:
         rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect="excel-tab")]
         starts = _csv_line_numbers(text)
     elif sum("|" in line for line in lines) >= 2:
-        rows = [_pipe_cells(line) for line in lines]
-        starts = list(range(1, len(rows) + 1))
+        rows, starts = _pipe_rows(lines)
     elif sum(bool(_RUN_OF_SPACES.search(line.strip())) for line in lines) >= 2:
         rows = [[cell.strip() for cell in _RUN_OF_SPACES.split(line.strip())] for line in lines]
         starts = list(range(1, len(rows) + 1))
@@ -210,6 +212,28 @@ def read_text(text: str, name: str = "粘贴的文字") -> list[Grid]:
     texts = [row for row, _ in kept]
     lines_of = [start for _, start in kept]
     return [build(name, texts, lambda r, c: f"第{lines_of[r]}行第{c + 1}格")]
+
+
+def _pipe_rows(lines: list[str]) -> tuple[list[list[str]], list[int]]:
+    """`|` rows. A web page wraps a long cell over lines: where rows start with `|`, a line that does not
+    continues the last cell of the row above (and its own `|` cells, if any, follow on that row)."""
+    framed = sum(line.lstrip().startswith("|") for line in lines) * 2 > sum("|" in line for line in lines)
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        continues = framed and line.strip() and not line.lstrip().startswith("|") and rows and any(rows[-1])
+        if not continues and "|" not in line and line.strip() and rows and any(rows[-1]):
+            continues = True
+        if continues:
+            head, _, rest = line.partition("|")
+            last = max(i for i, cell in enumerate(rows[-1]) if cell)
+            rows[-1][last] += "\n" + head.strip()
+            if rest.strip(" |"):
+                rows[-1] += _pipe_cells(rest)
+            continue
+        rows.append(_pipe_cells(line))
+        starts.append(number)
+    return rows, starts
 
 
 def _pipe_cells(line: str) -> list[str]:

@@ -336,13 +336,17 @@ def _set_path(table: dict, path: tuple[str, ...], value: str | None) -> None:
     table[outer][inner] = table[outer].get(inner) or value
 
 
+_NAME_AND_CODE = ({"department_name", "department_code"}, {"organization", "organization_code"})
+
+
 def _split_combined(keys: list[str], value: str | None) -> list[str | None]:
     """One printed cell for two keys: `[015001]武汉市…`, `202001-202012`, `彭兵 13800000000`."""
     if value is None or len(keys) == 1:
         return [_ticked(value)] * len(keys)
-    if keys[:2] == ["department_name", "department_code"]:
+    if set(keys[:2]) in _NAME_AND_CODE:
         found = re.match(r"^\s*[\[【(（]?\s*(\d+)\s*[\]】)）]?\s*(.+)$", value)
-        return [found.group(2).strip(), found.group(1)] if found else [value, None]
+        parts = {"name": found.group(2).strip(), "code": found.group(1)} if found else {"name": value, "code": None}
+        return [parts["code"] if key.endswith("_code") else parts["name"] for key in keys[:2]]
     if keys[:2] == ["project_start", "project_end"]:
         parts = re.split(r"\s*(?:至|~|～|—|–|－|-{1,2})\s*", value, maxsplit=1)
         return parts if len(parts) == 2 else [value, None]
