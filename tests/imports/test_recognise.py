@@ -100,7 +100,7 @@ def _cell_of(indicator: dict, key: str) -> str:
 
 def lay_out(table: dict, layout: dict) -> Form:
     columns = _indicator_columns(layout)
-    form = Form(max(len(columns), 4))
+    form = Form(max(len(columns), 6 if table.get("tasks") else 4))
     form.line(table["title"])
     if str(table["year"]) not in table["title"]:
         form.line(f"({table['year']}年度)")
@@ -109,6 +109,8 @@ def lay_out(table: dict, layout: dict) -> Form:
         shared.setdefault(row["label"], []).append(row["key"])
     for label, keys in shared.items():
         form.line(label, _header_cell(table, keys))
+    if table.get("tasks"):
+        _tasks_block(form, table["tasks"])
     labels = {**BUDGET_LABELS, **(layout.get("options") or {}).get("budget_labels", {})}
     for key in layout.get("budget_keys") or []:
         form.line(labels[key], table["budget"].get(key) or "")
@@ -127,6 +129,17 @@ def lay_out(table: dict, layout: dict) -> Form:
     for opinion in footer.get("opinions") or []:
         form.line(opinion["by"], opinion["text"] or "")
     return form
+
+
+def _tasks_block(form: Form, tasks: list[dict]) -> None:
+    """年度主要任务 as the Xinjiang form prints it: two header rows, the block label merged down the side."""
+    first = len(form.rows)
+    form.line("年度主要任务", "任务名称", "主要内容", "预算金额（万元）")
+    form.line("", "", "", "总额", "财政拨款", "其他资金", spread_last=False)
+    form.merges += [(first, 1, first + 1, 1), (first, 2, first + 1, 2)]
+    for task in tasks:
+        form.line("", *[task[key] or "" for key in ("name", "content", "total", "fiscal", "other")], spread_last=False)
+    form.merges.append((first, 0, len(form.rows) - 1, 0))
 
 
 def _grid_block(form: Form, indicators: list[dict], columns) -> None:
@@ -237,7 +250,7 @@ def load(name: str) -> dict:
 
 def printed_fields(table: dict, layout: dict) -> dict:
     """The fields the form prints, as the transcription has them."""
-    found: dict = {"kind": table["kind"], "year": table["year"], "title": table["title"]}
+    found: dict = {"kind": table["kind"], "year": table["year"], "title": table["title"], "tasks": table["tasks"]}
     for row in layout.get("header") or []:
         found[row["key"]] = _value_at(table, row["key"])
     found["budget"] = {key: table["budget"][key] for key in layout.get("budget_keys") or [] if key in table["budget"]}

@@ -153,6 +153,8 @@ def map_columns(grid: Grid, found: HeaderFound, layout: dict | None) -> list[Col
             columns.append(Column(c, label.strip(), place, column_keys[0], period=period))
         elif fields and fields[0][0] in ("header", "budget"):
             columns.append(Column(c, label.strip(), place, fields[0][1], section=fields[0][0]))
+        elif not label.strip() and _is_caption(grid, found, Column(c, label, place, None), any_one=True):
+            columns.append(Column(c, f"第{c + 1}列", place, None, section="ignored"))  # `年度绩效指标` down the side
         else:
             columns.append(Column(c, label.strip() or f"第{c + 1}列", place, None, period=period))
     _settle_duplicates(grid, found, columns, own_labels)
@@ -186,9 +188,12 @@ def _settle_duplicates(grid: Grid, found: HeaderFound, columns: list[Column], ow
             column.key = None
 
 
-def _is_caption(grid: Grid, found: HeaderFound, column: Column) -> bool:
-    texts = {grid.text(r, column.index) for r in range(found.row + found.height, len(grid.rows))}
-    return texts <= {"", grid.text(found.row, column.index)}
+def _is_caption(grid: Grid, found: HeaderFound, column: Column, any_one: bool = False) -> bool:
+    """A column that only repeats its heading (or, unlabelled, holds one caption) down the grid."""
+    texts = {grid.text(r, column.index) for r in range(found.row + found.height, len(grid.rows))} - {""}
+    if any_one:
+        return len(texts) <= 1 and all("指标" in text for text in texts)
+    return texts <= {grid.text(found.row, column.index)}
 
 
 # ---------------------------------------------------------------- rows

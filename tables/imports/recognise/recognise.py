@@ -31,6 +31,7 @@ from pathlib import Path
 from tables.imports.recognise import columns as cols
 from tables.imports.recognise.grid import Grid
 from tables.imports.recognise.labels import Field, all_labels, fields_of, is_label, is_opinion, layout_labels, normalise
+from tables.imports.recognise.tasks import read_tasks
 from tables.layouts import LAYOUTS
 
 LAYOUT_DATA = Path(__file__).resolve().parents[2] / "layout_data"
@@ -117,11 +118,11 @@ def recognise(grid: Grid, layouts: list[dict] | None = None) -> Recognised:
 def _kind(grid: Grid, header_row: int) -> str | None:
     texts = {normalise(cell.text) for row in grid.rows for cell in row if cell.text}
     title = next((t for t in texts if "绩效目标" in t and t.endswith("表")), "")
-    if "整体" in title or "年度主要任务" in texts:
+    if "整体" in title:
         return "department"
     if texts & {"项目名称", "项目编码", "项目(专项)名称", "专项名称", "专项(项目)名称", "申报项目名称"}:
         return "project"
-    if texts & {"部门(单位)名称", "部门名称", "部门编码"}:
+    if texts & {"部门(单位)名称", "部门名称", "部门编码", "年度主要任务"}:
         return "department"
     return "project" if "项目" in title else None
 
@@ -207,7 +208,10 @@ def _table_head(grid: Grid, header_row: int, kind: str | None, layout: dict | No
     unit = _amount_unit(grid)
     title_row = _title(grid, header_row, table)
     _year(grid, header_row, title_row, table, problems)
-    pairs = _pairs(grid, range(title_row + 1, header_row), layout)
+    tasks, task_rows = read_tasks(grid, range(title_row + 1, header_row))
+    table["tasks"] = tasks
+    head_rows = [r for r in range(title_row + 1, header_row) if r not in task_rows]
+    pairs = _pairs(grid, head_rows, layout)
     for fields, value, label, place in pairs:
         _put(table, fields, value, label, place, unit, problems)
     return table
@@ -219,13 +223,15 @@ def _title(grid: Grid, header_row: int, table: dict) -> int:
         if len(texts) == 1:
             text = texts.pop()
             if not is_label(text) and ("表" in text or "绩效目标" in text):
-                table["title"] = text.strip()
+                # a markdown heading's `#`, and a `（2022年）` line kept in the same cell, are not the title
+                table["title"] = text.split("\n")[0].strip().lstrip("#").strip()
                 return r
     return -1
 
 
 def _year(grid: Grid, header_row: int, title_row: int, table: dict, problems: list[str]) -> None:
-    candidates = [table["title"] or ""]
+    title_cell = next((cell.text for cell in grid.rows[title_row] if cell.text), "") if title_row >= 0 else ""
+    candidates = [title_cell or table["title"] or ""]
     candidates += [cell.text for r in range(title_row + 1, min(title_row + 3, header_row)) for cell in grid.rows[r]]
     for text in candidates:
         if text and (found := _YEAR.search(text)) and (text is candidates[0] or len(normalise(text)) <= 12):
@@ -266,10 +272,10 @@ def _pairs(grid: Grid, rows, layout: dict | None, sections=_HEAD_SECTIONS) -> li
             text = grid.text(r, c)
             label, value, where = text, None, (r, c)
             fields = [f for f in fields_of(text, layout) if f[0] in sections]
-            if not fields and re.search("[:：]", text):  # `填表人：王媛` in one cell
-                label, _, rest = re.split("([:：])", text, maxsplit=1)
-                fields = [f for f in fields_of(label, layout) if f[0] in sections]
-                value = rest.strip() or None
+            if not fields and (parts := re.split(r"[:：]|\s+", text.strip(), maxsplit=1))[1:]:
+                # `填表人：王媛`, `部门（单位）名称 中共…办公室`: label and value in one cell
+                fields = [f for f in fields_of(parts[0], layout) if f[0] in sections]
+                label, value = parts[0], parts[1].strip() or None
             if not fields:
                 continue
             if value is None:
@@ -292,21 +298,29 @@ def _distinct(grid: Grid, r: int) -> list[int]:
 
 
 def _value_of(grid: Grid, r: int, c: int, used: set) -> tuple[str | None, tuple[int, int]]:
-    """A label's value: the next cell on its right, or, when that is another label (or there is none), below it."""
+    """A label's value: the next filled cell on its right (blank cells between are a merged value copied out
+    as text), or, when that is another label or there is none, the cell below it."""
     merge = grid.merge_of(r, c)
     right = (merge[3] + 1) if merge else c + 1
-    if right < len(grid.rows[r]):
-        text = grid.text(r, right)
-        if text and not is_label(text):
-            used.add((r, right))
-            return text, (r, right)
-        if not text:
-            return None, (r, right)
+    width = len(grid.rows[r])
+    while right < width and not grid.text(r, right):
+        right += 1
+    text = grid.text(r, right) if right < width else ""
+    if text and not is_label(text):
+        used.add((r, right))
+        return text, (r, right)
+    if text:  # another label follows: this one is blank, or its value stands below it
+        below = (merge[2] + 1) if merge else r + 1
+        text = grid.text(below, c)
+        if text and not is_label(text) and grid.merge_of(below, c) != merge:
+            used.add((below, c))
+            return text, (below, c)
+        return None, (r, c)
     below = (merge[2] + 1) if merge else r + 1
-    text = grid.text(below, c)
-    if text and not is_label(text) and grid.merge_of(below, c) != merge:
+    under = grid.text(below, c)
+    if c + 1 >= width and under and not is_label(under):
         used.add((below, c))
-        return text, (below, c)
+        return under, (below, c)
     return None, (r, c)
 
 
@@ -320,6 +334,7 @@ def _put(table: dict, fields: list[Field], value: str | None, label: str, place:
         footer[FOOTER_KEYS[keys[0]]] = value
         table["footer"] = footer
     else:
+        value = _without_tags(value)
         for key, part in zip(keys, _split_combined(keys, value), strict=False):
             _set_path(table, HEADER_PATHS[key], part)
 
@@ -355,6 +370,14 @@ def _split_combined(keys: list[str], value: str | None) -> list[str | None]:
         if found:
             return [value[: found.start()].strip(" ,，/、") or None, found.group(0)]
     return [value, None]
+
+
+def _without_tags(value: str | None) -> str | None:
+    """Text copied from a web editor: `<p>一</p> <p>二</p>` → two lines, other tags dropped."""
+    if value is None or "<" not in value:
+        return value
+    text = re.sub(r"</p>\s*<p[^>]*>|<br\s*/?>", "\n", value)
+    return re.sub(r"<[^>]+>", "", text).strip()
 
 
 def _ticked(value: str | None) -> str | None:
