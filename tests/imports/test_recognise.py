@@ -598,3 +598,19 @@ def test_the_xlsx_builder_writes_merged_titles():  # the builder itself: a guard
     table = load("provinces/01_Hubei_2020_project.json")
     book = load_workbook(io.BytesIO(as_xlsx(lay_out(table, LAYOUTS["hubei-88-project-midterm"]))))
     assert "A1:G1" in {str(r) for r in book.active.merged_cells.ranges}
+
+
+def test_a_seed_copied_from_its_web_page_reads_exactly_as_its_expected_table():
+    """Seed 002 as published (`|` cells, the task header one cell left of its rows): every field."""
+    text = (DATA / "seeds/002_3cbdb8ee36d44a4b.txt").read_text(encoding="utf-8")
+    expected = load("seeds/expected/002_3cbdb8ee36d44a4b.json")
+    (grid,) = read_text(text)
+    result = recognise(grid)
+    assert result.layout == "xinjiang-2022-dept"
+    (table,) = result.tables
+    for key in ("kind", "year", "title", "organization", "project", "mission", "goal", "budget", "tasks"):
+        assert table[key] == expected[key], key
+    pairs = zip(table["indicators"], expected["indicators"], strict=True)
+    assert [{key: got[key] for key in want} for got, want in pairs] == expected["indicators"]
+    assert len(table["indicators"]) == len(expected["indicators"]) == 38
+    assert result.problems == []

@@ -272,8 +272,8 @@ def _indicator(grid: Grid, r: int, members: list[Column], cells: dict, carried: 
         return None
     indicator: dict = {key: (by_key.get(key) or None) for key in ("level1", "level2", "level3", "description")}
     indicator.update(_carry(by_key, carried, tree))
-    indicator["value"] = None
-    for key in ("basis", "note", "explanation", "scoring"):
+    indicator.update(value=None, basis=by_key.get("basis") or None, note=by_key.get("note") or None)
+    for key in ("explanation", "scoring"):
         if key in by_key:
             indicator[key] = by_key[key] or None
     _value(indicator, by_key)

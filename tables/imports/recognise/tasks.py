@@ -34,6 +34,9 @@ def read_tasks(grid: Grid, rows: range) -> tuple[list[dict], set[int]]:
             height = 1
         tasks, taken = [], set(range(r, r + height))
         name_column = next(c for c, key in keys.items() if key == "name")
+        if normalise(grid.text(r + height, name_column)) == BLOCK_LABEL:  # web text: the header lacks the label cell
+            keys = {c + 1: key for c, key in keys.items()}
+            name_column += 1
         for data_row in range(r + height, rows.stop):
             if not _is_task_row(grid, data_row, name_column):
                 break
