@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+from html import escape
 from pathlib import Path
 
 import docx
@@ -614,3 +615,42 @@ def test_a_seed_copied_from_its_web_page_reads_exactly_as_its_expected_table():
     assert [{key: got[key] for key in want} for got, want in pairs] == expected["indicators"]
     assert len(table["indicators"]) == len(expected["indicators"]) == 38
     assert result.problems == []
+
+
+def as_pdf(form: Form) -> bytes:
+    """The form printed: one bordered HTML table (merges as rowspan/colspan), the title above it."""
+    starts = {(r1, c1): (r2 - r1 + 1, c2 - c1 + 1) for r1, c1, r2, c2 in form.merges}
+    covered = {(r, c) for r1, c1, r2, c2 in form.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    rows = []
+    for r, row in enumerate(form.rows[1:], start=1):
+        cells = []
+        for c, text in enumerate(row):
+            if (r, c) in covered and (r, c) not in starts:
+                continue
+            height, width = starts.get((r, c), (1, 1))
+            body = escape(text).replace("\n", "<br>")
+            cells.append(f"<td rowspan={height} colspan={width}>{body}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    html = (
+        "<style>td{border:1px solid black;padding:2px;font-size:8px} table{border-collapse:collapse}</style>"
+        f"<h1>{escape(form.rows[0][0])}</h1><table>{''.join(rows)}</table>"
+    )
+    return HTML(string=html).write_pdf()
+
+
+@pytest.mark.parametrize(("path", "family"), FIRST, ids=[c[1] for c in FIRST])
+def test_the_same_form_as_xlsx_docx_pdf_and_copied_text_gives_the_same_table(path, family):
+    form = lay_out(load(path), LAYOUTS[family])
+    sources = {
+        "xlsx": read_xlsx(as_xlsx(form)),
+        "docx": read_docx(as_docx(form)),
+        "pdf": read_pdf(as_pdf(form)),
+        "tabs": read_text(as_tabs(form)),
+    }
+    tables = {name: recognise(grid).tables for name, (grid,) in sources.items()}
+    assert tables["docx"] == tables["xlsx"]
+    assert tables["tabs"] == tables["xlsx"]
+    if family != "xinjiang-2022-dept":
+        # Not yet: this 3-page print splits merged 二级 cells at page breaks, and the PDF keeps the
+        # category's text on one page only, so rows at the top of the next page take the category above.
+        assert tables["pdf"] == tables["xlsx"]

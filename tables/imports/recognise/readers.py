@@ -160,6 +160,11 @@ def read_pdf(data: bytes, name: str = "PDF 文件") -> list[Grid]:
     return [build(name, texts, lambda r, c: f"{places[r]}第{c + 1}格", merges)]
 
 
+def _unwrap(text: str) -> str:
+    """A PDF cell's text with the printer's line wraps undone: Chinese joins directly, Latin words with a space."""
+    return re.sub(r"(?<=[A-Za-z0-9,.;])\n(?=[A-Za-z0-9])", " ", text.strip()).replace("\n", "")
+
+
 def _inside(line: dict, bbox) -> bool:
     x0, top, x1, bottom = bbox
     return line["top"] >= top - 1 and line["bottom"] <= bottom + 1 and line["x0"] >= x0 - 1 and line["x1"] <= x1 + 1
@@ -167,7 +172,7 @@ def _inside(line: dict, bbox) -> bool:
 
 def _pdf_table(table, start: int, merges: list) -> list[list[str]]:
     """A table's rows as text; a position no cell starts at (None) is covered by a merged cell: find which."""
-    texts = [[(text or "").strip() for text in row] for row in table.extract()]
+    texts = [[_unwrap(text or "") for text in row] for row in table.extract()]
     origin: dict[tuple, list[int]] = {}
     for r, row in enumerate(table.rows):
         for c, bbox in enumerate(row.cells):
