@@ -654,3 +654,24 @@ def test_the_same_form_as_xlsx_docx_pdf_and_copied_text_gives_the_same_table(pat
         # Not yet: this 3-page print splits merged 二级 cells at page breaks, and the PDF keeps the
         # category's text on one page only, so rows at the top of the next page take the category above.
         assert tables["pdf"] == tables["xlsx"]
+
+
+def test_a_web_table_copied_one_cell_per_line_lines_short_rows_up_on_the_right():
+    """As Chongqing's pages copy: `cell |` per line, rows parted by `|`, merged categories left out."""
+    lines = [
+        "项目绩效目标表 | ||||||", "|", "(2022年度) | ||||||", "|",
+        "项目(专项)名称 |", "古昌镇绿化美化项目 | |||", "|",
+        "一级指标 |", "二级指标 |", "三级指标 |", "计量单位 |", "指标性质 |", "指标值 | |", "|",
+        "产出指标 |", "数量指标 |", "绿化美化公路 |", "米 |", "= |", "3500 | |", "|",
+        "购买发放李子苗 |", "株 |", "= |", "15000 | |||", "|",
+        "质量指标 |", "树木成活率 |", "% |", "≥ |", "85 | ||", "|",
+    ]  # fmt: skip
+    result = recognise(read_text("\n".join(lines))[0])
+    assert result.layout == "chongqing-project-split-unit-sign"
+    (table,) = result.tables
+    assert (table["year"], table["project"]["name"]) == (2022, "古昌镇绿化美化项目")
+    assert [(i["level1"], i["level2"], i["level3"], i["value"]) for i in table["indicators"]] == [
+        ("产出指标", "数量指标", "绿化美化公路", "=3500米"),
+        ("产出指标", "数量指标", "购买发放李子苗", "=15000株"),
+        ("产出指标", "质量指标", "树木成活率", "≥85%"),
+    ]

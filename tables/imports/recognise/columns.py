@@ -208,7 +208,12 @@ def read_rows(grid: Grid, found: HeaderFound, columns: list[Column], layout, pro
     head: dict = {}
     caption = found.caption
     for r in range(found.row + found.height, len(grid.rows)):
-        cells = {column.index: grid.text(r, column.index) for column in columns if column.section != "ignored"}
+        shift = _missing_on_the_left(grid, r, found, columns)
+        cells = {
+            column.index: grid.text(r, column.index - shift) if column.index >= shift else ""
+            for column in columns
+            if column.section != "ignored"
+        }
         if not any(cells.values()):
             continue
         if _is_stop(cells):
@@ -229,6 +234,17 @@ def read_rows(grid: Grid, found: HeaderFound, columns: list[Column], layout, pro
                 indicator["period"] = group or caption
             out.append((indicator, dict(head)))
     return out, len(grid.rows)
+
+
+def _missing_on_the_left(grid: Grid, r: int, found: HeaderFound, columns: list[Column]) -> int:
+    """Text copied one cell per line leaves merged category cells out: a short row lines up on the right."""
+    if grid.merges or not grid.lengths:
+        return 0
+    header = max(c.index for c in columns if c.key or c.section == "ignored") + 1
+    length = grid.lengths[r]
+    if grid.lengths[found.row] < header or not 1 < length < header:
+        return 0  # a lone cell (a category whose row was cut off, a caption) stays where it is
+    return header - length
 
 
 def _tree(layout: dict | None) -> dict[str, list[str]]:

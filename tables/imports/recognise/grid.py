@@ -30,6 +30,8 @@ class Grid:
     name: str  # sheet name, file name or "粘贴的文字"
     rows: list[list[Cell]]
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row1, col1, row2, col2), 0-based
+    # cells each row had before padding to the grid's width: text sources leave merged cells out
+    lengths: list[int] = field(default_factory=list)
 
     @property
     def width(self) -> int:
@@ -87,4 +89,4 @@ def build(name: str, texts: list[list[str]], place, merges=(), values=None) -> G
             value, serial = typed or (None, None)
             cells.append(Cell(text=text, place=place(r, c), value=value, merged=(r, c) in covered, serial=serial))
         rows.append(cells)
-    return Grid(name=name, rows=rows, merges=list(merges))
+    return Grid(name=name, rows=rows, merges=list(merges), lengths=[len(row) for row in texts])

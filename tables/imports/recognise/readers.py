@@ -202,9 +202,12 @@ def read_text(text: str, name: str = "粘贴的文字") -> list[Grid]:
     """Text as a grid: tabs (Excel/WPS), `|` cells, runs of spaces, else one cell per line."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     lines = text.split("\n")
+    per_line = False
     if any("\t" in line for line in lines):
         rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect="excel-tab")]
         starts = _csv_line_numbers(text)
+    elif per_line := _cell_per_line(lines):
+        rows, starts = _cell_per_line_rows(lines)
     elif sum("|" in line for line in lines) >= 2:
         rows, starts = _pipe_rows(lines)
     elif sum(bool(_RUN_OF_SPACES.search(line.strip())) for line in lines) >= 2:
@@ -216,7 +219,40 @@ def read_text(text: str, name: str = "粘贴的文字") -> list[Grid]:
     kept = [(row, start) for row, start in zip(rows, starts, strict=False) if any(row)]
     texts = [row for row, _ in kept]
     lines_of = [start for _, start in kept]
-    return [build(name, texts, lambda r, c: f"第{lines_of[r]}行第{c + 1}格")]
+    grid = build(name, texts, lambda r, c: f"第{lines_of[r]}行第{c + 1}格")
+    if not per_line:  # only one-cell-per-line text leaves merged cells out (other kinds keep them blank)
+        grid.lengths = []
+    return [grid]
+
+
+_CELL_LINE = re.compile(r"^[^|]+\|[\s|]*$")
+
+
+def _cell_per_line(lines: list[str]) -> bool:
+    """A web table copied one cell per line (`区林业局 |`), rows parted by lines holding only `|`."""
+    filled = [line.strip() for line in lines if line.strip()]
+    cells = sum(bool(_CELL_LINE.match(line)) for line in filled)
+    breaks = sum(set(line) <= {"|", " "} for line in filled)
+    return breaks >= 3 and cells * 2 >= len(filled)
+
+
+def _cell_per_line_rows(lines: list[str]) -> tuple[list[list[str]], list[int]]:
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    current: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        s = line.strip()
+        if set(s) <= {"|", " "}:
+            if current:
+                rows.append(current)
+            current = []
+            continue
+        if not current:
+            starts.append(number)
+        current.append(s.split("|")[0].strip())
+    if current:
+        rows.append(current)
+    return rows, starts
 
 
 def _pipe_rows(lines: list[str]) -> tuple[list[list[str]], list[int]]:
