@@ -208,32 +208,39 @@ def read_rows(grid: Grid, found: HeaderFound, columns: list[Column], layout, pro
     head: dict = {}
     caption = found.caption
     for r in range(found.row + found.height, len(grid.rows)):
-        shift = _missing_on_the_left(grid, r, found, columns)
-        cells = {
-            column.index: grid.text(r, column.index - shift) if column.index >= shift else ""
-            for column in columns
-            if column.section != "ignored"
-        }
-        if not any(cells.values()):
+        cells = _row_cells(grid, r, found, columns)
+        if not any(cells.values()) or _repeats_header(cells):
             continue
         if _is_stop(cells):
             return out, r
-        if _repeats_header(cells):
-            continue
         if (period := _row_caption(cells)) is not None:
             caption = period
             continue
-        for column in columns:
-            if column.section in ("header", "budget"):
-                head[(column.section, column.key)] = cells[column.index] or head.get((column.section, column.key))
+        _carry_head(head, cells, columns)
         for group, members in groups:
             indicator = _indicator(grid, r, members, cells, carried.setdefault(group, {}), tree, problems)
-            if indicator is None:
-                continue
-            if group or caption:
-                indicator["period"] = group or caption
-            out.append((indicator, dict(head)))
+            if indicator is not None:
+                if group or caption:
+                    indicator["period"] = group or caption
+                out.append((indicator, dict(head)))
     return out, len(grid.rows)
+
+
+def _row_cells(grid: Grid, r: int, found: HeaderFound, columns: list[Column]) -> dict[int, str]:
+    """Row r's text under each source column (`{column index: text}`), a short text row lined up on the right."""
+    shift = _missing_on_the_left(grid, r, found, columns)
+    return {
+        column.index: grid.text(r, column.index - shift) if column.index >= shift else ""
+        for column in columns
+        if column.section != "ignored"
+    }
+
+
+def _carry_head(head: dict, cells: dict[int, str], columns: list[Column]) -> None:
+    """The table-level columns of a multi-project sheet (项目名称, 预算数 …), carried down when blank."""
+    for column in columns:
+        if column.section in ("header", "budget"):
+            head[(column.section, column.key)] = cells[column.index] or head.get((column.section, column.key))
 
 
 def _missing_on_the_left(grid: Grid, r: int, found: HeaderFound, columns: list[Column]) -> int:
