@@ -45,26 +45,29 @@ def official_context(table: TargetTable) -> dict:
     budget_labels = layout.budget_labels()
     spec = layout_as_dict(layout)
     columns = [(key, column_label(spec, key)) for key in layout.columns if key not in ("level1", "level2")]
+    groups = indicator_groups(indicators)
     context = {
         "table": table,
         "layout": layout,
         "tasks": tasks,
         "totals": task_totals(tasks),
-        "groups": indicator_groups(indicators),
         "indicator_count": len(indicators),
         "columns": columns,
         "budget_rows": [(budget_labels[key], getattr(table, f"budget_{key}")) for key in layout.budget_keys],
         "plan": table.spending_plan() if layout.has("spending_plan") else None,
         "record_form": is_record_layout(spec),
+        "show_categories": True,
+        "period_grids": [("", groups)],  # one grid; a record layout may print one per period
+        "groups": groups,
     }
+    for row in indicators:
+        row.cells = [_cell(row, key) for key, _ in columns]
     if context["record_form"]:
-        context.update(_record_form(table, spec, columns, indicators))
+        context.update(_record_form(table, spec, indicators))
     return context
 
 
-def _record_form(table: TargetTable, spec: dict, columns: list[tuple[str, str]], indicators: list) -> dict:
-    for row in indicators:
-        row.cells = [_cell(row, key) for key, _ in columns]
+def _record_form(table: TargetTable, spec: dict, indicators: list) -> dict:
     own = periods(spec)
     grids = [
         (PERIOD_LABELS[period] if len(own) > 1 else "", indicator_groups([i for i in indicators if i.period == period]))
