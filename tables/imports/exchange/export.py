@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 from indicators.models import Indicator
 from tables.fields import format_amount
 from tables.imports.exchange.base import BOOKLET_FORMAT, INDICATOR_KEYS, TABLE_FORMAT
-from tables.imports.exchange.full_record import indicator_keys, project_keys, table_keys
+from tables.imports.exchange.full_record import RecordKeys, project_keys, table_keys
 from tables.models import Organisation, OverallGoal, TargetTable, Task
 from tables.permissions import filled_organisation_ids
 
@@ -62,8 +62,9 @@ def export_table(table: TargetTable, *, with_ids: bool = False) -> dict:
             row["id"] = task.pk
         tasks.append(row)
     indicators = []
+    record_keys = RecordKeys(layout)
     for ind in table.indicators.all():
-        row = {key: getattr(ind, key) for key in INDICATOR_KEYS} | indicator_keys(ind, layout)
+        row = {key: getattr(ind, key) for key in INDICATOR_KEYS} | record_keys(ind)
         if with_ids:
             row["id"] = ind.pk
         indicators.append(row)

@@ -249,27 +249,36 @@ def project_keys(table: TargetTable) -> dict:
     return {key: getattr(table, f"project_{key}") or None for key in PROJECT_KEYS}
 
 
-def indicator_keys(ind: Indicator, layout) -> dict:
-    """The record keys of a stored row: the split parts only where the form prints them apart.
+class RecordKeys:
+    """The record keys of a table's stored rows: the split parts only where the form prints them apart.
 
     A form without 计算符号 / 目标值 / 计量单位 columns writes its target in one cell, and
     one without a 指标值类型 column never says 定量 or 定性: the parts are still stored,
     but exporting (and so checking) them would state what the form never asked
-    (a 定量 row with no unit on a form that has no unit column).
+    (a 定量 row with no unit on a form that has no unit column). What the layout decides is
+    read once per table: a row save exports the whole table to check it.
     """
-    columns = set(layout.columns or [])
-    split = bool(columns & SPLIT_COLUMNS)
-    return {
-        # A level the form does not print is stored empty and written null (version 2 allows it).
-        **{key: None for key in ("level1", "level2") if key not in columns and not getattr(ind, key)},
-        "comparator": (ind.comparator or None) if split else None,
-        "number": (record.format_number(ind.number) or None) if split else None,
-        "unit": (ind.unit or None) if split else None,
-        "value_type": (ind.value_type or None) if "value_type" in columns else None,
-        "direction": ind.direction or None,
-        "weight": record.format_number(ind.weight) or None,
-        "explanation": ind.explanation or None,
-        "scoring": ind.scoring or None,
-        "core": ind.core,
-        "period": ind.period if len(layout.periods or []) > 1 or ind.period != record.ANNUAL else None,
-    }
+
+    def __init__(self, layout):
+        columns = set(layout.columns or [])
+        self.hidden_levels = [key for key in ("level1", "level2") if key not in columns]
+        self.split = bool(columns & SPLIT_COLUMNS)
+        self.value_type = "value_type" in columns
+        self.two_periods = len(layout.periods or []) > 1
+
+    def __call__(self, ind: Indicator) -> dict:
+        split = self.split
+        return {
+            # A level the form does not print is stored empty and written null (version 2 allows it).
+            **{key: None for key in self.hidden_levels if not getattr(ind, key)},
+            "comparator": (ind.comparator or None) if split else None,
+            "number": (record.format_number(ind.number) or None) if split else None,
+            "unit": (ind.unit or None) if split else None,
+            "value_type": (ind.value_type or None) if self.value_type else None,
+            "direction": ind.direction or None,
+            "weight": None if ind.weight is None else record.format_number(ind.weight),
+            "explanation": ind.explanation or None,
+            "scoring": ind.scoring or None,
+            "core": ind.core,
+            "period": ind.period if self.two_periods or ind.period != record.ANNUAL else None,
+        }
