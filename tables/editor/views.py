@@ -59,13 +59,15 @@ def start(request: HttpRequest) -> HttpResponse:
 
 def _start_forms(request: HttpRequest, mode: str, orgs, sources) -> dict:
     """The four ways' forms; only the chosen one is bound to what was posted."""
-    data = request.POST if request.method == "POST" else None
+    posted = request.method == "POST"
+    data = request.POST if posted else None
+    files = request.FILES if posted and mode == "import" else None  # an empty MultiValueDict would bind the form
     forms = {
         "blank": BlankStartForm(data if mode == "blank" else None, prefix="blank", organisations=orgs),
         "copy": CopyStartForm(data if mode == "copy" else None, prefix="copy", sources=sources),
         "import": ImportStartForm(
             data if mode == "import" else None,
-            request.FILES if mode == "import" else None,
+            files,
             prefix="import",
             organisations=orgs,
         ),

@@ -177,6 +177,13 @@ def test_filler_starts_a_blank_table_for_a_round(client, world):
     assert table.created_by == world.filler_a and not table.indicators.exists()
 
 
+def test_opening_a_start_way_by_its_link_shows_its_form_without_errors(client, world):
+    client.force_login(world.filler_a)
+    for mode in ("blank", "copy", "import", "paste"):
+        page = client.get(reverse("editor-start"), {"mode": mode}).content.decode()
+        assert "这个字段是必填项" not in page and "invalid-feedback" not in page, mode
+
+
 def test_filler_cannot_start_a_table_for_another_organisation(client, world):
     client.force_login(world.filler_a)
     response = client.post(
