@@ -13,9 +13,8 @@ from tables.editor.display import _row_views, column_labels, findings_data, peri
 from tables.editor.editing import ROW_KINDS
 from tables.editor.forms import BasicForm, BudgetForm, GoalsForm, PasteRowsForm
 from tables.editor.steps import _finding_views, _step_states
-from tables.layouts import COLUMN_LABELS
 from tables.models import TargetTable
-from tables.official import indicator_groups
+from tables.official import official_context
 from tables.review import comments, workflow
 from tables.review.forms import SubmitForm
 from tables.summary import task_totals
@@ -107,19 +106,10 @@ def _step_context(
             data = workflow.current_data(table)
             context["submit_form"] = SubmitForm(initial={"fingerprint": workflow.fingerprint(data)})
 
-        labels = layout.budget_labels()
-        context.update(
-            by_severity=[
-                (s, SEVERITY_LABELS[s], [f for f in findings if f.severity == s]) for s in ("error", "warning", "info")
-            ],
-            tasks=tasks,
-            totals=task_totals(tasks),
-            groups=indicator_groups(indicators),
-            indicator_count=len(indicators),
-            columns=[(key, COLUMN_LABELS[key]) for key in layout.columns if key not in ("level1", "level2")],
-            budget_rows=[(labels[key], getattr(table, f"budget_{key}")) for key in layout.budget_keys],
-            plan=table.spending_plan() if layout.has("spending_plan") else None,
-        )
+        context.update(official_context(table))  # the preview is the form as the table page draws it
+        context["by_severity"] = [
+            (s, SEVERITY_LABELS[s], [f for f in findings if f.severity == s]) for s in ("error", "warning", "info")
+        ]
     return context
 
 
