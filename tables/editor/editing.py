@@ -23,6 +23,10 @@ Optimistic locking, in two layers:
 A fingerprint rather than a per-row counter: it needs no column (tasks live
 in `tables/`, indicators in `indicators/`), and an edit back to exactly what
 the user saw (A → B → A) is not reported, which loses nothing.
+
+One module of ~540 lines on purpose: every write below goes through the same
+lock (`_begin_write`), fingerprint and audit steps, and keeping them together is
+what makes a new write hard to get wrong.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ Every transition runs in one transaction and first locks the table row
 from a stale page (another reviewer was faster, the filler withdrew, the table
 was edited after the page was rendered) raises `StaleTransition` and changes
 nothing. Functions take domain objects, never a request.
+
+One module of ~500 lines on purpose: the transitions share the lock-then-check
+steps and the snapshot and decision writes, and reading them side by side is how
+a reviewer of this code sees that every move keeps the same rules.
 """
 
 from __future__ import annotations
