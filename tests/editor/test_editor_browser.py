@@ -196,6 +196,8 @@ def test_a_filler_creates_a_table_through_all_five_steps(live_server, page, worl
     saved(page)
     second = indicator_row(page, 1)
     second.locator("input[name=level3]").wait_for()
+    # The focus lands once htmx has settled the swapped grid: wait for it (fails after 5 s), then check.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'level3'", timeout=5000)
     assert page.evaluate("document.activeElement.name") == "level3"
     type_into(page, second.locator("input[name=level3]"), "项目完成时间")
     second.locator("input[name=value]").click()
