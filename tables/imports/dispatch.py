@@ -28,6 +28,17 @@ class ImportFailed(Exception):
     """The file was not imported; the message names the file and the place, in Chinese."""
 
 
+class NeedsConfirmation(ImportFailed):
+    """The file was read, but a person has to confirm what goes where before anything is stored:
+    no shipped layout fits it, or a column could be placed nowhere. `recognised` holds what the
+    recogniser read (its tables, each source column's field, and every problem with its place);
+    the web preview shows it, the CLI prints it, a batch import reports the file as 待确认."""
+
+    def __init__(self, message: str, recognised=None):
+        super().__init__(message)
+        self.recognised = recognised
+
+
 @dataclass
 class FileImportResult(ImportResult):
     problems: list[str] = field(default_factory=list)
