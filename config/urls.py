@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("tables.urls")),
     path("edit/", include("tables.editor.urls")),
     path("review/", include("tables.review.urls")),
+    path("setup/", include("tables.setup.urls")),
 ]
 
 handler400 = "tables.middleware.bad_request"  # a database restart is a 503, not a "bad request"

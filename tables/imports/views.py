@@ -31,6 +31,7 @@ from tables.models import (
     Round,
 )
 from tables.params import int_param
+from tables.setup import duties
 
 
 class AccountsImportForm(forms.Form):
@@ -147,7 +148,7 @@ def accounts_inactive(request: HttpRequest) -> HttpResponse:
     rounds = list(Round.objects.only("pk", "title", "year"))
     round_id = int_param(request.GET, "round")
     round_ = next((r for r in rounds if r.pk == round_id), None)
-    memberships = Membership.objects.select_related("organisation").order_by("organisation__code")
+    memberships = Membership.objects.select_related("organisation", "review_duty").order_by("organisation__code")
     if round_ is not None:
         memberships = memberships.filter(organisation__round_entries__round=round_)
     users = (
@@ -158,6 +159,8 @@ def accounts_inactive(request: HttpRequest) -> HttpResponse:
         .order_by("username")
     )
     page = Paginator(users, 100).get_page(request.GET.get("page"))
+    for user in page:
+        user.duty_lines = [duties.describe(m) for m in user.memberships.all()]
     filters = {"round": round_.pk if round_ else ""}
     return render(
         request, "review/accounts_inactive.html", {"page": page, "rounds": rounds, "round": round_, "filters": filters}

@@ -559,7 +559,7 @@ def test_a_bad_accounts_workbook_names_sheet_and_cell_and_changes_nothing(world)
         import_accounts(workbook(orgs, users))
     errors = caught.value.errors
     assert "部门单位!B5：名称不能为空" in errors
-    assert any(e.startswith("部门单位!C5：找不到上级编码“999”") for e in errors)
+    assert any(e.startswith("部门单位!C5：找不到上级“999”") for e in errors)
     assert any(e.startswith("部门单位!A6：编码“318001”重复") for e in errors)
     assert any(e.startswith("用户!A6：用户名“bad user!”无效") for e in errors)
     assert any(e.startswith("用户!C6：邮箱") for e in errors)

@@ -4,8 +4,10 @@ Two sheets, each with a header row (columns in any order; 【】 marks optional 
 
 - 部门单位: 编码, 名称, 【上级编码】 — a 单位 names its 部门 as 上级;
 - 用户: 用户名, 角色, 【姓名】, 【邮箱】, 【部门编码】, 【含下属单位】, 【初始密码】 —
-  角色 is 填报人, 审核人 (财政审核), 主管部门审核人 or 管理员; 部门编码 is required
-  except for 管理员; a user may have several rows (one per organisation or role).
+  角色 is 填报人, 主管部门审核人, 财政审核人 (or 审核人) or 管理员 (`tables/setup/duties.py`, the
+  vocabulary and rules the set-up pages share); 部门编码 is required except for 管理员; a user may
+  have several rows (one per organisation or role). Where a code is asked for (部门编码, 上级编码),
+  an organisation without one (created in the set-up pages) is named by its name.
 
 As with the other imports, every row is checked before anything is written,
 each problem names the sheet and the cell (``用户!E5：…``), and the import runs

@@ -18,7 +18,6 @@ from tables.imports.accounts.checks import (
 from tables.imports.accounts.workbook import (
     ORG_COLUMNS,
     ORG_SHEET,
-    ROLES,
     USER_COLUMNS,
     USER_SHEET,
     YES,
@@ -27,8 +26,9 @@ from tables.imports.accounts.workbook import (
     _read_sheet,
     _Row,
 )
-from tables.models import Membership, Organisation, PasswordChangeRequired, ReviewDuty, Round, RoundOrganisation, Stage
+from tables.models import Membership, Organisation, PasswordChangeRequired, Round, RoundOrganisation
 from tables.passwords import require_change
+from tables.setup import duties
 
 
 @dataclass
@@ -102,7 +102,7 @@ def import_accounts(
 
 
 def _refuse_unconfirmed_admins(result: AccountsImportResult, user_rows: list[_Row]) -> None:
-    rows = {row.values["username"]: row for row in user_rows if ROLES[row.values["role"]][0] == "admin"}
+    rows = {row.values["username"]: row for row in user_rows if duties.WORDS[row.values["role"]] == duties.Duty.ADMIN}
     raise AccountsImportError(
         [f"{rows[name].refs['role']}：授予“{name}”管理员权限须先预览并确认" for name in result.admin_grants]
     )
@@ -157,7 +157,7 @@ def _write_parents(in_file: dict[str, _Row], orgs: dict, existing: dict, result:
         org.save(update_fields=["parent"])
         if code in existing:
             result.organisations_updated += 1
-            result.changes.append(f"部门（单位）{code} 的上级改为：{parent.code if parent else '（无）'}")
+            result.changes.append(f"部门（单位）{code} 的上级改为：{parent if parent else '（无）'}")
 
 
 def _write_participants(in_file: dict[str, _Row], orgs: dict, round_: Round, result: AccountsImportResult) -> None:
@@ -217,36 +217,22 @@ def _update_user(user, values: dict[str, str]) -> list[str]:
 
 
 def _write_membership(row: _Row, user, orgs: dict, result: AccountsImportResult) -> None:
-    """The row's role for its organisation (all of them for 管理员), and a reviewer's level."""
+    """The row's duty for its organisation (all of them for 管理员), as the set-up pages grant it."""
     values = row.values
-    role, level = ROLES[values["role"]]
+    duty = duties.WORDS[values["role"]]
+    role, _ = duties.role_and_level(duty)
     code = values.get("organisation", "")
     organisation = orgs.get(code) if code and role != Membership.Role.ADMIN else None
     include = values.get("include_units", "").upper() in YES
-    membership, created = Membership.objects.get_or_create(
-        user=user, organisation=organisation, role=role, defaults={"include_units": include}
-    )
+    membership, created = duties.grant(user, organisation, duty, include_units=include)
     result.memberships_created += created
-    where = f"{organisation.code} {organisation.name}" if organisation else "全部部门"
+    where = str(organisation) if organisation else "全部部门"
     username = values["username"]
     if created and role == Membership.Role.ADMIN:
         result.admin_grants.append(username)
     elif created:
-        result.changes.append(
-            f"{username} 新增权限：{values['role']} · {where}" + ("（含下属单位）" if include else "")
-        )
+        result.changes.append(f"{username} 新增权限：{duty.label} · {where}" + ("（含下属单位）" if include else ""))
     if not created and membership.include_units != include and values.get("include_units", ""):
         membership.include_units = include
         membership.save(update_fields=["include_units"])
-        result.changes.append(
-            f"{username} 的权限（{values['role']} · {where}）{'改为' if include else '不再'}含下属单位"
-        )
-    _write_review_duty(membership, role, level)
-
-
-def _write_review_duty(membership: Membership, role: str, level: str | None) -> None:
-    """A 主管部门审核人 reviews at the department stage; any other reviewer at the finance stage."""
-    if level == Stage.DEPARTMENT:
-        ReviewDuty.objects.update_or_create(membership=membership, defaults={"level": Stage.DEPARTMENT})
-    elif role == Membership.Role.REVIEWER:
-        ReviewDuty.objects.filter(membership=membership).delete()
+        result.changes.append(f"{username} 的权限（{duty.label} · {where}）{'改为' if include else '不再'}含下属单位")

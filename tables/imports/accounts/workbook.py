@@ -13,7 +13,6 @@ from django.conf import settings
 from openpyxl.utils import get_column_letter
 
 from tables.imports.xlsx import XlsxImportError, check_package, formula_errors
-from tables.models import Membership, Stage
 
 ORG_SHEET = "部门单位"
 USER_SHEET = "用户"
@@ -26,13 +25,6 @@ USER_COLUMNS = {
     "角色": "role",
     "含下属单位": "include_units",
     "初始密码": "password",
-}
-ROLES = {
-    "填报人": (Membership.Role.FILLER, None),
-    "审核人": (Membership.Role.REVIEWER, Stage.FINANCE),
-    "财政审核人": (Membership.Role.REVIEWER, Stage.FINANCE),
-    "主管部门审核人": (Membership.Role.REVIEWER, Stage.DEPARTMENT),
-    "管理员": (Membership.Role.ADMIN, None),
 }
 YES = {"是", "Y", "YES", "1", "TRUE", "√"}
 NO = {"", "否", "N", "NO", "0", "FALSE"}
