@@ -18,6 +18,7 @@ from tables.models import (
     Task,
 )
 from tables.passwords import require_change
+from tables.setup.duties import duty_of
 
 
 @admin.register(Organisation)
@@ -61,10 +62,16 @@ class RoundAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "organisation", "role", "include_units"]
+    list_display = ["user", "organisation", "duty", "include_units"]
     list_filter = ["role"]
+    list_select_related = ["user", "organisation", "review_duty"]
     search_fields = ["user__username", "organisation__name", "organisation__code"]
     autocomplete_fields = ["organisation"]
+
+    @admin.display(description="角色（含审核级次）")
+    def duty(self, membership: Membership) -> str:
+        """主管部门审核人 or 财政审核人, not only 审核人 (the set-up pages' words, `tables/setup/duties.py`)."""
+        return duty_of(membership).label
 
 
 # The admin is no way around the workflow: a table under review or approved is read-only here

@@ -248,3 +248,10 @@ def test_the_import_names_an_uncoded_organisation_by_its_name_with_the_same_word
     with pytest.raises(AccountsImportError) as caught:
         import_accounts(workbook([], [["zhou", "", None, "没有这个部门", "局长", None, None]]))
     assert "用户!E2：角色“局长”无效（应为 填报人、主管部门审核人、财政审核人、管理员、审核人）" in caught.value.errors
+
+
+def test_the_django_admin_lists_a_reviewer_with_the_level(client, world):
+    duties.grant(world.reviewer_b, world.org_a, duties.Duty.DEPARTMENT_REVIEWER)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    body = body_of(client.get(reverse("admin:tables_membership_changelist")))
+    assert "主管部门审核人" in body and "财政审核人" in body
