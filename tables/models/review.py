@@ -145,6 +145,9 @@ class Snapshot(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The level whose reviewer opened it: a 主管部门's opening locks the filler out of withdrawing, but
+    # once the table is forwarded the bureau has still to open it (its queue marks it 未开始审核).
+    opened_stage = models.CharField("打开时的审核环节", max_length=20, choices=Stage.choices, blank=True, default="")
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
 
     objects = SnapshotQuerySet.as_manager()
@@ -175,6 +178,12 @@ class Snapshot(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError("提交快照不可删除")
+
+    @property
+    def opened_at_this_stage(self) -> bool:
+        """A reviewer of the level the submission is at has opened it (the 主管部门's opening does not
+        count for the bureau)."""
+        return self.opened_at is not None and self.opened_stage == self.stage
 
     @property
     def is_approved_version(self) -> bool:

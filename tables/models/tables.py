@@ -7,7 +7,7 @@ from types import EllipsisType
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 
 from indicators.fields import NameField
@@ -36,13 +36,15 @@ class TargetTableQuerySet(models.QuerySet):
 
     def with_review_state(self) -> TargetTableQuerySet:
         """Each table with `submitted_at` (its latest submission), and the `stage` and `opened_at` of
-        the submission under review (None when there is none): three subqueries, no extra query."""
+        the submission under review (None when there is none, or when it was not opened at the level it
+        is at): three subqueries, no extra query."""
         pending = Snapshot.objects.filter(table=OuterRef("pk"), outcome=Snapshot.Outcome.PENDING)
         latest = Snapshot.objects.filter(table=OuterRef("pk")).order_by("-number")
         return self.annotate(
             submitted_at=Subquery(latest.values("submitted_at")[:1]),
             stage=Subquery(pending.values("stage")[:1]),
-            opened_at=Subquery(pending.values("opened_at")[:1]),
+            # opened at the level it is at: after a forward, the bureau has not opened it yet
+            opened_at=Subquery(pending.filter(opened_stage=F("stage")).values("opened_at")[:1]),
         )
 
     def approved_before(self, table: TargetTable) -> TargetTableQuerySet:

@@ -250,7 +250,7 @@ def mark_opened(table: TargetTable, user) -> bool:
     pending = pending_snapshot(table)
     if (
         pending is None
-        or pending.opened_at is not None
+        or pending.opened_at_this_stage  # a 主管部门's opening is not the bureau's
         or pending.stage not in permissions.reviewer_stages(user, table)
     ):
         return False
@@ -258,11 +258,12 @@ def mark_opened(table: TargetTable, user) -> bool:
         # Race: the filler withdrawing at the moment the reviewer opens the table.
         locked = _lock(table.pk)
         pending = pending_snapshot(locked)
-        if locked.status != Status.SUBMITTED or pending is None or pending.opened_at is not None:
+        if locked.status != Status.SUBMITTED or pending is None or pending.opened_at_this_stage:
             return False
         pending.opened_at = timezone.now()
         pending.opened_by = user
-        pending.save(update_fields=["opened_at", "opened_by"])
+        pending.opened_stage = pending.stage
+        pending.save(update_fields=["opened_at", "opened_by", "opened_stage"])
         _audit(locked, user, AuditEntry.Action.OPEN, what=f"开始审核第 {pending.number} 次提交")
     return True
 
