@@ -69,6 +69,11 @@ def export_job(request: HttpRequest, pk) -> HttpResponse:
         "stalled": stalled,
         "retention_days": settings.EXPORT_RETENTION_DAYS,
     }
+    if not request.htmx:  # what was exported: the round and states (the job), the kind and department chosen
+        kind = job.filters.get("kind")
+        context["kind_label"] = TargetTable.Kind(kind).label if kind in TargetTable.Kind.values else ""
+        org_id = positive_int(str(job.filters.get("organisation") or ""))
+        context["organisation"] = Organisation.objects.filter(pk=org_id).first() if org_id else None
     return render(request, template, context)
 
 
@@ -79,12 +84,5 @@ def export_download(request: HttpRequest, pk) -> HttpResponse:
     path = job_file(job)
     if path is None:
         raise Http404("导出文件尚未生成或已被清理")
-    name = safe_filename(f"{_job_scope(job)}-批量导出-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.zip")
+    name = safe_filename(job.file_name())
     return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="application/zip")
-
-
-def _job_scope(job: ExportJob) -> str:
-    """What the zip holds, for its name: the round (or every round) and the states exported."""
-    labels = dict(TargetTable.Status.choices)
-    statuses = "、".join(labels[s] for s in job.filters.get("statuses", []) if s in labels)
-    return "-".join(part for part in (job.round.title if job.round else "绩效目标表（全部批次）", statuses) if part)

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class ExportJob(models.Model):
@@ -48,7 +49,26 @@ class ExportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+    @property
+    def round_label(self) -> str:
+        """The round exported, as the job page and the zip's name say it."""
+        return self.round.title if self.round else "绩效目标表（全部批次）"
+
+    @property
+    def states_label(self) -> str:
+        """The states exported ("已批复、已提交"), as the job page and the zip's name say them."""
+        from tables.models.tables import TargetTable
+
+        labels = dict(TargetTable.Status.choices)
+        return "、".join(str(labels[s]) for s in self.filters.get("statuses", []) if s in labels)
+
+    def file_name(self) -> str:
+        """ "2026年预算-已批复、已提交-批量导出-20261207-2205.zip": the round, the states, and when the
+        export was started in local time (TIME_ZONE), as the pages show it."""
+        scope = "-".join(part for part in (self.round_label, self.states_label) if part)
+        return f"{scope}-批量导出-{timezone.localtime(self.created_at):%Y%m%d-%H%M}.zip"
 
     @property
     def percent(self) -> int:
