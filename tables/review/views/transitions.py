@@ -54,17 +54,23 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(table)
 
 
-def _decide(request: HttpRequest, pk: int, form_class, form_name: str, act, success) -> HttpResponse:
-    """Run `act(table, form)`; `success` is the message, or a function of what `act` returned."""
+def _decide(request: HttpRequest, pk: int, form_class, form_name: str, act, success, refused: str) -> HttpResponse:
+    """Run `act(table, form)`; `success` is the message, or a function of what `act` returned.
+
+    A refused form says why under its fields in the side panel and, so that it is not missed, at the
+    top of the page too (`refused`: what did not happen, "未批复").
+    """
     table = table_for(request, pk, need="reviewer")
     form = form_class(request.POST)
     if not form.is_valid():
+        messages.error(request, f"{refused}：{_errors_text(form)}")
         return _review_page(request, _full_table(request, pk), status=422, **{form_name: form})
     try:
         result = act(table, form)
     except TransitionError as exc:
         if isinstance(exc, Blocked):
             form.add_error(None, str(exc))
+            messages.error(request, f"{refused}：{exc}")
             return _review_page(request, _full_table(request, pk), status=422, **{form_name: form})
         return _refused(request, table, exc)
     messages.success(request, success(result) if callable(success) else success)
@@ -79,7 +85,7 @@ def forward(request: HttpRequest, pk: int) -> HttpResponse:
             table, request.user, snapshot_number=form.cleaned_data["snapshot"], opinion=form.cleaned_data["opinion"]
         )
 
-    return _decide(request, pk, ForwardForm, "forward_form", act, "已审核通过并转报财政审核。")
+    return _decide(request, pk, ForwardForm, "forward_form", act, "已审核通过并转报财政审核。", "未转报")
 
 
 @require_POST
@@ -90,7 +96,7 @@ def return_(request: HttpRequest, pk: int) -> HttpResponse:
             table, request.user, snapshot_number=form.cleaned_data["snapshot"], reason=form.cleaned_data["reason"]
         )
 
-    return _decide(request, pk, ReturnForm, "return_form", act, "已退回填报人修改。")
+    return _decide(request, pk, ReturnForm, "return_form", act, "已退回填报人修改。", "未退回")
 
 
 @require_POST
@@ -111,7 +117,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         closed = decision.closed_threads
         return "已批复，表格已锁定。" + (f"{closed} 条未解决的批注已一并标为已解决（见审计日志）。" if closed else "")
 
-    return _decide(request, pk, ApproveForm, "approve_form", act, success)
+    return _decide(request, pk, ApproveForm, "approve_form", act, success, "未批复")
 
 
 @require_POST
