@@ -25,12 +25,11 @@ from tables.models import (
     Organisation,
     OverallGoal,
     ReviewDecision,
-    ReviewDuty,
     Snapshot,
-    Stage,
     TargetTable,
 )
 from tables.review import comments, workflow
+from tables.setup.duties import Duty, grant
 
 DEMO_DIR = Path(__file__).resolve().parent / "fixtures" / "demo"
 DEMO_PASSWORD = "demo-2026"
@@ -102,8 +101,8 @@ def _create_users() -> list[DemoLogin]:
     _set_password(reviewer)
     departments = Organisation.objects.filter(parent__isnull=True).order_by("pk")
     for org in departments:
-        Membership.objects.get_or_create(user=reviewer, organisation=org, role=Membership.Role.REVIEWER)
-    logins.append(DemoLogin("reviewer", DEMO_PASSWORD, "审核人（财政审核）", "全部演示部门"))
+        grant(reviewer, org, Duty.FINANCE_REVIEWER)
+    logins.append(DemoLogin("reviewer", DEMO_PASSWORD, str(Duty.FINANCE_REVIEWER.label), "全部演示部门"))
 
     # The 主管部门 with units (唐山市丰润区财政局) reviews its units' tables first.
     department = departments.filter(units__isnull=False).distinct().first()
@@ -112,13 +111,9 @@ def _create_users() -> list[DemoLogin]:
             username="dept_reviewer", defaults={"first_name": f"{department.name}审核人"}
         )
         _set_password(user)
-        membership, _ = Membership.objects.get_or_create(
-            user=user, organisation=department, role=Membership.Role.REVIEWER
-        )
-        ReviewDuty.objects.get_or_create(membership=membership, defaults={"level": Stage.DEPARTMENT})
-        logins.append(
-            DemoLogin("dept_reviewer", DEMO_PASSWORD, "审核人（主管部门审核）", f"{department.name}的下属单位")
-        )
+        grant(user, department, Duty.DEPARTMENT_REVIEWER)  # as the set-up pages do
+        where = f"{department.name}的下属单位"
+        logins.append(DemoLogin("dept_reviewer", DEMO_PASSWORD, str(Duty.DEPARTMENT_REVIEWER.label), where))
 
     for index, org in enumerate(Organisation.objects.order_by("pk"), start=1):
         username = f"filler{index}"
