@@ -23,7 +23,8 @@ from tables.setup.duties import duty_of
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "parent", "active"]
+    # The name is the link: an organisation without a code (唐山市丰润区财政局) would be a "-" link.
+    list_display = ["name", "code", "parent", "active"]
     list_filter = ["active"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]

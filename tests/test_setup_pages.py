@@ -65,6 +65,8 @@ def test_the_admin_creates_a_department_level_reviewer_and_the_level_shows_where
     assert "100 部门A · 填报人" in people and "全部部门 · 管理员" in people
     inactive = body_of(client.get(reverse("review-accounts-inactive")))
     assert "100 部门A · 主管部门审核人" in inactive
+    page = body_of(client.get(reverse("setup-person", args=[li.pk])))
+    assert "变更记录" in page and "bureau_admin · 在系统设置中新建用户 dept_li，100 部门A · 主管部门审核人" in page
 
 
 def test_a_duty_is_changed_removed_and_admin_is_granted_only_when_confirmed(client, world):
@@ -255,3 +257,10 @@ def test_the_django_admin_lists_a_reviewer_with_the_level(client, world):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     body = body_of(client.get(reverse("admin:tables_membership_changelist")))
     assert "主管部门审核人" in body and "财政审核人" in body
+
+
+def test_the_django_admin_links_an_uncoded_organisation_by_its_name(client, world):
+    fengrun = Organisation.objects.create(code=None, name="唐山市丰润区财政局")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    body = body_of(client.get(reverse("admin:tables_organisation_changelist")))
+    assert f'<a href="{reverse("admin:tables_organisation_change", args=[fengrun.pk])}">唐山市丰润区财政局</a>' in body

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -30,6 +31,13 @@ PER_PAGE = 50
 
 def _log(request: HttpRequest, obj, flag: int, message: str) -> None:
     LogEntry.objects.log_actions(request.user.pk, [obj], flag, change_message=message, single_object=True)
+
+
+def _history(obj) -> list[LogEntry]:
+    """The admin log's entries about `obj` (these pages' and the Django admin's), newest first."""
+    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+    entries = LogEntry.objects.filter(content_type=content_type, object_id=str(obj.pk)).select_related("user")
+    return list(entries.order_by("-action_time")[:20])
 
 
 def _posted(request: HttpRequest):
@@ -83,7 +91,8 @@ def organisation_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
             messages.success(request, f"已保存：{saved}")
             return redirect("setup-organisations")
         messages.error(request, "未保存，请按提示修改。")
-    context = {"form": form, "organisation": organisation, "tab": "orgs"}
+    history = _history(organisation) if organisation else []
+    context = {"form": form, "organisation": organisation, "history": history, "tab": "orgs"}
     return render(request, "setup/organisation_form.html", context, status=422 if form.errors else 200)
 
 
@@ -158,6 +167,7 @@ def _person_page(request: HttpRequest, person, *, form=None, duty_form=None, sta
         "form": form or PersonForm(instance=person),
         "duty_form": duty_form or DutyForm(),
         "duties": [(m, duties.describe(m)) for m in memberships],
+        "history": _history(person),
         "tab": "people",
     }
     return render(request, "setup/person.html", context, status=status)
@@ -263,5 +273,6 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已保存：{saved}（{saved.get_review_levels_display()}）")
             return redirect("setup-rounds")
         messages.error(request, "未保存，请按提示修改。")
-    context = {"form": form, "round": round_, "under_review": under_review, "tab": "rounds"}
+    context = {"form": form, "round": round_, "under_review": under_review, "history": _history(round_)}
+    context["tab"] = "rounds"
     return render(request, "setup/round_form.html", context, status=422 if form.errors else 200)
