@@ -264,3 +264,9 @@ def test_the_django_admin_links_an_uncoded_organisation_by_its_name(client, worl
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     body = body_of(client.get(reverse("admin:tables_organisation_changelist")))
     assert f'<a href="{reverse("admin:tables_organisation_change", args=[fengrun.pk])}">唐山市丰润区财政局</a>' in body
+
+
+def test_the_import_page_names_the_duties_in_the_set_up_pages_words(client, world):
+    client.force_login(world.admin)
+    body = body_of(client.get(reverse("review-accounts-import")))
+    assert "角色：填报人、主管部门审核人、财政审核人、管理员、审核人（“审核人”即财政审核人" in body

@@ -79,7 +79,8 @@ def accounts_import(request: HttpRequest) -> HttpResponse:
                 return _accounts_preview(request, preview, token)
         else:
             status = 422
-    return render(request, "review/accounts_import.html", {"form": form, "errors": errors}, status=status)
+    context = {"form": form, "errors": errors, "duty_words": list(duties.WORDS)}
+    return render(request, "review/accounts_import.html", context, status=status)
 
 
 def _accounts_preview(request: HttpRequest, preview, token: str, errors=(), status: int = 200) -> HttpResponse:
@@ -117,7 +118,7 @@ def _accounts_import_confirm(request: HttpRequest) -> HttpResponse:
         if preview is None or preview.digest() != pending["digest"]:  # changed since: preview again from the start
             release_workbook(token)
             del request.session[ACCOUNTS_IMPORT_SESSION_KEY]
-            context = {"form": AccountsImportForm(), "errors": errors}
+            context = {"form": AccountsImportForm(), "errors": errors, "duty_words": list(duties.WORDS)}
             return render(request, "review/accounts_import.html", context, status=409)
         return _accounts_preview(request, preview, token, errors=errors, status=422)  # e.g. 管理员 not ticked
     release_workbook(token)
