@@ -75,8 +75,13 @@ CHECK_SETTINGS = (*SEVERITIES, "off")
 
 # The review levels (`tables.models.Stage`) whose decision a 审核意见 row may print.
 REVIEW_LEVELS: dict[str, str] = {"department": "主管部门审核", "finance": "财政审核"}
-# The lines a `compatible` field map may move: a copied table's header and footer lines.
-MAPPED_FIELDS: dict[str, str] = {**HEADER_FIELDS, **FOOTER_FIELDS}
+# The lines a `compatible` field map may move: a copied table's own header and footer lines (the
+# organisation's name and code come from the organisation, not from the table).
+MAPPED_FIELDS: dict[str, str] = {
+    key: label
+    for key, label in {**HEADER_FIELDS, **FOOTER_FIELDS}.items()
+    if key not in ("organization", "organization_code")
+}
 
 _LIST_KEYS = ("blocks", "budget_keys", "columns", "header", "periods", "footer", "opinion_rows", "compatible")
 _DICT_KEYS = ("options", "column_labels", "checks", "opinion_levels")
