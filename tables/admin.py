@@ -37,8 +37,14 @@ class LayoutForm(forms.ModelForm):
         model = Layout
         fields = [
             "code", "name", "kind", "scheme", "title", "blocks", "budget_keys", "columns", "options",
-            "header", "column_labels", "periods", "footer", "opinion_rows", "checks",
+            "header", "column_labels", "periods", "footer", "opinion_rows", "opinion_levels", "compatible", "checks",
         ]  # fmt: skip
+
+    def clean_opinion_levels(self):
+        return self.cleaned_data.get("opinion_levels") or {}  # left empty: no level prints in a row
+
+    def clean_compatible(self):
+        return self.cleaned_data.get("compatible") or []  # left empty: only the same layout copies in
 
     def clean(self):
         data = super().clean()

@@ -13,7 +13,13 @@ record (admin, `manage.py layouts import FILE`, or a data migration), never code
 The JSON form (`layout_to_json`, and `Layout.objects.from_record` to store one) is what
 `manage.py layouts` exports and imports: `{"format": "target-layout/1", "code", "name", "kind", "scheme",
 "title", "blocks", "budget_keys", "columns", "options", "header", "column_labels",
-"periods", "footer", "opinion_rows", "checks"}`.
+"periods", "footer", "opinion_rows", "opinion_levels", "compatible", "checks"}`.
+
+`opinion_levels` says which 审核意见 row each review level's decision fills when the table is
+printed (`{"department": "主管部门审核意见"}`); `compatible` names the layouts whose tables may be
+copied into this one, each with the map of the header and footer lines that move to another key
+(`[{"layout": "anhui-project-plain", "fields": {}}]`): a copy between layouts neither the same nor
+declared here is refused (`tables/editor/starting.py`).
 """
 
 from __future__ import annotations
@@ -67,8 +73,18 @@ BLOCKS = (
 )
 CHECK_SETTINGS = (*SEVERITIES, "off")
 
-_LIST_KEYS = ("blocks", "budget_keys", "columns", "header", "periods", "footer", "opinion_rows")
-_DICT_KEYS = ("options", "column_labels", "checks")
+# The review levels (`tables.models.Stage`) whose decision a 审核意见 row may print.
+REVIEW_LEVELS: dict[str, str] = {"department": "主管部门审核", "finance": "财政审核"}
+# The lines a `compatible` field map may move: a copied table's own header and footer lines (the
+# organisation's name and code come from the organisation, not from the table).
+MAPPED_FIELDS: dict[str, str] = {
+    key: label
+    for key, label in {**HEADER_FIELDS, **FOOTER_FIELDS}.items()
+    if key not in ("organization", "organization_code")
+}
+
+_LIST_KEYS = ("blocks", "budget_keys", "columns", "header", "periods", "footer", "opinion_rows", "compatible")
+_DICT_KEYS = ("options", "column_labels", "checks", "opinion_levels")
 
 
 def validate(spec: dict, *, schemes: set[str] | None = None) -> list[str]:
@@ -87,6 +103,8 @@ def validate(spec: dict, *, schemes: set[str] | None = None) -> list[str]:
     problems += _lines("header", spec.get("header", []), HEADER_FIELDS)
     problems += _lines("footer", spec.get("footer", []), FOOTER_FIELDS)
     problems += _opinion_problems(spec.get("opinion_rows", []))
+    problems += _opinion_level_problems(spec.get("opinion_levels", {}), spec.get("opinion_rows", []))
+    problems += _compatible_problems(spec.get("compatible", []), spec.get("code"))
     problems += _check_problems(spec.get("checks", {}))
     columns = spec.get("columns", [])
     if columns and not {"level3", "value"} <= set(columns) and "number" not in columns:
@@ -118,6 +136,54 @@ def _opinion_problems(rows: list) -> list[str]:
         for i, row in enumerate(rows, start=1)
         if not isinstance(row, str) or not row.strip()
     ]
+
+
+def _opinion_level_problems(levels: dict, rows: list) -> list[str]:
+    problems = []
+    for level, row in levels.items():
+        if level not in REVIEW_LEVELS:
+            problems.append(f"opinion_levels 中的“{level}”不是审核级次（可用：{'、'.join(REVIEW_LEVELS)}）。")
+        elif row not in rows:
+            problems.append(f"opinion_levels 中“{level}”对应的“{row}”不在 opinion_rows 中。")
+    return problems
+
+
+def _compatible_problems(entries: list, code) -> list[str]:
+    problems = []
+    seen = set()
+    for i, entry in enumerate(entries, start=1):
+        where = f"compatible 第{i}项"
+        source = entry.get("layout") if isinstance(entry, dict) else None
+        if not isinstance(source, str) or not source.strip():
+            problems.append(
+                f'{where}应为对象，含来源表样编码 layout，如 {{"layout": "anhui-project-plain", "fields": {{}}}}。'
+            )
+            continue
+        if source == code:
+            problems.append(f"{where}：同一表样无须声明兼容。")
+        elif source in seen:
+            problems.append(f"{where}：表样“{source}”重复。")
+        seen.add(source)
+        fields = entry.get("fields", {})
+        if not isinstance(fields, dict):
+            problems.append(f"{where}的 fields 应为对象（来源项目 → 本表样项目）。")
+            continue
+        for old, new in fields.items():
+            for key in (old, new):
+                if key not in MAPPED_FIELDS:
+                    problems.append(
+                        f"{where}的 fields 中“{key}”不是表头或表尾项目（可用：{'、'.join(MAPPED_FIELDS)}）。"
+                    )
+    return problems
+
+
+def compatible_fields(layout: dict, source_code: str) -> dict[str, str] | None:
+    """The field map under which tables of layout `source_code` are copied into `layout`, or None
+    when `layout` does not declare that layout compatible."""
+    for entry in layout.get("compatible") or []:
+        if entry.get("layout") == source_code:
+            return dict(entry.get("fields") or {})
+    return None
 
 
 def _check_problems(checks: dict) -> list[str]:
@@ -200,8 +266,12 @@ def periods(layout: dict) -> list[str]:
 # ---------------------------------------------------------------- JSON both ways
 
 
+# Keys a record states only when it declares something (a record without them means none).
+_OPTIONAL_KEYS = ("opinion_levels", "compatible")
+
+
 def layout_to_json(layout) -> dict:
-    """A stored layout as its exchange JSON."""
+    """A stored layout as its exchange JSON (`opinion_levels` and `compatible` only when not empty)."""
     return {
         "format": FORMAT,
         "code": layout.code,
@@ -209,7 +279,11 @@ def layout_to_json(layout) -> dict:
         "kind": layout.kind,
         "scheme": layout.scheme.code,
         "title": layout.title,
-        **{key: getattr(layout, key) for key in (*_LIST_KEYS, *_DICT_KEYS)},
+        **{
+            key: getattr(layout, key)
+            for key in (*_LIST_KEYS, *_DICT_KEYS)
+            if key not in _OPTIONAL_KEYS or getattr(layout, key)
+        },
     }
 
 

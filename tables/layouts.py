@@ -163,5 +163,7 @@ def layout_as_dict(layout) -> dict:
         "periods": list(layout.periods or []),
         "footer": list(layout.footer or []),
         "opinion_rows": list(layout.opinion_rows or []),
+        "opinion_levels": dict(layout.opinion_levels or {}),
+        "compatible": list(layout.compatible or []),
         "checks": dict(layout.checks or {}),
     }

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import EllipsisType
 
-from tables.models import ExportJob, Membership, Organisation, Roles, Snapshot, Stage, TargetTable
+from tables.models import AdjustmentRequest, ExportJob, Membership, Organisation, Roles, Snapshot, Stage, TargetTable
 
 Status = TargetTable.Status
 
@@ -207,6 +207,22 @@ def can_reopen(user, table: TargetTable) -> Answer:
     return _answer(Stage.FINANCE in reviewer_stages(user, table), "只有财政审核人或管理员可以撤销批复。")
 
 
+def can_request_adjustment(user, table: TargetTable) -> Answer:
+    """申请年中调整: the table's filler, once the table is approved (the request then goes to its review levels)."""
+    if not is_filler(user, table):
+        return Answer(False, "只有本部门（单位）的填报人可以申请年中调整。")
+    return _answer(
+        table.status == Status.APPROVED, f"该表{table.get_status_display()}，只有已批复的表可以申请年中调整。"
+    )
+
+
+def can_decide_adjustment(user, table: TargetTable, stage: str) -> Answer:
+    """Decide a 年中调整 request now at `stage`: a reviewer of that level (the bureau's grant reopens the table)."""
+    if stage == Stage.DEPARTMENT:
+        return _answer(stage in reviewer_stages(user, table), "只有主管部门的审核人可以审核这项年中调整申请。")
+    return _answer(stage in reviewer_stages(user, table), "只有财政审核人可以同意或不同意年中调整申请。")
+
+
 def can_comment(user, table: TargetTable) -> Answer:
     return _answer(bool(is_reviewer(user, table)), "只有审核人可以添加批注；填报人可以回复。")
 
@@ -219,8 +235,11 @@ def can_resolve(user, table: TargetTable) -> Answer:
     return _answer(bool(is_filler(user, table) or is_reviewer(user, table)), "您不能处理这条批注。")
 
 
-def available_actions(table: TargetTable, user, pending: Snapshot | None = None) -> set[str]:
-    """The moves `user` may make now: submit, withdraw, forward, return, approve, reopen, comment, reply, review."""
+def available_actions(
+    table: TargetTable, user, pending: Snapshot | None = None, adjustment: AdjustmentRequest | None = None
+) -> set[str]:
+    """The moves `user` may make now: submit, withdraw, forward, return, approve, reopen, comment, reply, review,
+    request_adjustment (none pending: `adjustment` is the pending request) and decide_adjustment."""
     actions: set[str] = set()
     filler = bool(is_filler(user, table))
     stages = reviewer_stages(user, table)
@@ -238,6 +257,10 @@ def available_actions(table: TargetTable, user, pending: Snapshot | None = None)
             actions.add("forward" if pending.stage == Stage.DEPARTMENT else "approve")
     if table.status == Status.APPROVED and Stage.FINANCE in stages:
         actions.add("reopen")
+    if table.status == Status.APPROVED and filler and adjustment is None:
+        actions.add("request_adjustment")
+    if table.status == Status.APPROVED and adjustment is not None and adjustment.stage in stages:
+        actions.add("decide_adjustment")
     return actions
 
 
@@ -251,6 +274,7 @@ RULES: dict[str, Callable[..., Answer]] = {
     "forward": can_forward,
     "approve": can_approve,
     "reopen": can_reopen,
+    "request_adjustment": can_request_adjustment,
     "comment": can_comment,
     "reply": can_reply,
     "resolve": can_resolve,
@@ -258,5 +282,6 @@ RULES: dict[str, Callable[..., Answer]] = {
 
 
 def has_permission(action: str, user, table: TargetTable) -> Answer:
-    """The rule named `action` for `user` on `table` (`return` needs its stage: call `can_return`)."""
+    """The rule named `action` for `user` on `table` (`return` and deciding an adjustment need their stage:
+    call `can_return` and `can_decide_adjustment`)."""
     return RULES[action](user, table)

@@ -13,7 +13,7 @@ from indicators.checks import by_severity
 from tables.access import get_table_for_user
 from tables.checking import check_stored_table
 from tables.exports import service as export_service
-from tables.exports.downloads import attachment, pdf_unavailable
+from tables.exports.downloads import XLSX, attachment, pdf_unavailable
 from tables.exports.pdf import PdfUnavailable
 from tables.exports.xlsx import blank_template as render_blank
 from tables.imports.exchange import dumps, export_table, tables_for_export
@@ -22,8 +22,6 @@ from tables.official import official_context
 from tables.params import int_param
 from tables.permissions import filled_organisation_ids, is_reviewer
 from tables.review.panel import table_page_context
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_GET

@@ -17,8 +17,8 @@ from functools import partial
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tables.models import Membership, Notification, OverallGoal, ReviewDecision, Round
-from tables.review import comments, workflow
+from tables.models import AdjustmentRequest, Membership, Notification, OverallGoal, ReviewDecision, Round
+from tables.review import adjustments, comments, workflow
 from tests.conftest import PERSONAS, World
 from tests.factories import MembershipFactory, layout
 
@@ -86,6 +86,13 @@ def approved_a(w: World) -> list:
         workflow.Approval(opinion="同意", checklist=ALL_PASS, published=True),
         snapshot_number=snapshot.number,
     )
+    return [w.table_a.pk]
+
+
+def adjustment_asked_a(w: World) -> list:
+    """Table A approved, and its filler asking for a 年中调整 (waiting for the bureau)."""
+    approved_a(w)
+    adjustments.request_adjustment(w.table_a, w.filler_a, reason="项目调整")
     return [w.table_a.pk]
 
 
@@ -320,6 +327,24 @@ ROUTES: list[Route] = [
         method="POST",
         data=lambda w: {"version": type(w.table_a).objects.get(pk=w.table_a.pk).version, "reason": "调整"},
     ),
+    Route(
+        "review-adjustment-request",
+        approved_a,
+        expect(302, 404, 403, 404, 403),
+        method="POST",
+        data=lambda w: {"version": type(w.table_a).objects.get(pk=w.table_a.pk).version, "reason": "项目调整"},
+    ),
+    Route(
+        "review-adjustment-decide",
+        adjustment_asked_a,
+        expect(403, 404, 302, 404, 302),
+        method="POST",
+        data=lambda w: {
+            "request": AdjustmentRequest.objects.get(table=w.table_a).pk,
+            "decision": "refuse",
+            "note": "预算未变，不必调整",
+        },
+    ),
     Route("review-comments", table_a, SEES_A),
     Route("review-comments", table_a, SEES_A, htmx=True),
     Route(
@@ -343,6 +368,7 @@ ROUTES: list[Route] = [
     Route("review-comment-resolve", comment_on_a, expect(302, 404, 302, 404, 302), method="POST"),
     Route("review-snapshot-json", snapshot_of_a, SEES_A),
     Route("review-snapshot-pdf", snapshot_of_a, SEES_A),
+    Route("review-snapshot-xlsx", snapshot_of_a, SEES_A),
     # notifications
     Route("review-notifications"),
     Route("review-notification-open", notification_of_reviewer_a, expect(404, 404, 302, 404, 404), method="POST"),

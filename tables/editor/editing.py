@@ -538,4 +538,4 @@ def copy_sources(user, organisation_ids=None):
     qs = TargetTable.objects.filter(organisation__in=fillable_organisations(user))
     if organisation_ids is not None:
         qs = qs.filter(organisation_id__in=organisation_ids)
-    return qs.select_related("organisation").order_by("-year", "organisation__code", "kind", "position", "pk")
+    return qs.select_related("organisation", "layout").order_by("-year", "organisation__code", "kind", "position", "pk")

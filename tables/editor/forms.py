@@ -102,25 +102,25 @@ class CopyStartForm(forms.Form):
     source = forms.ModelChoiceField(
         label="复制来源（往年的表）", queryset=TargetTable.objects.none(), empty_label="请选择"
     )
+    confirm = forms.BooleanField(
+        label="我已了解上面列出的变化，确认复制",
+        required=False,
+        help_text="复制到另一表样的批次时，先列出将要变化的内容，确认后再复制",
+    )
 
-    def __init__(self, *args, sources=None, **kwargs):
+    def __init__(self, *args, sources=None, rounds=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["round"].queryset = Round.objects.select_related("layout").order_by("-year", "title")
+        # Any round may be posted (a refused pair is told why: `starting.carry_plan`), but the list offers only
+        # `rounds`, those some source can be carried into (`starting.copy_rounds`).
+        field = self.fields["round"]
+        field.queryset = Round.objects.select_related("layout").order_by("-year", "title")
+        field.choices = [("", field.empty_label), *((r.pk, f"{r} · 表样：{r.layout.name}") for r in rounds or [])]
         self.fields["source"].queryset = sources if sources is not None else TargetTable.objects.none()
         self.fields["source"].label_from_instance = lambda t: (
             f"{t.year}年 · {t.organisation.name} · {t.title}{'（' + t.project_code + '）' if t.project_code else ''}"
+            f" · 表样：{t.layout.name}"
         )
         self.helper = _helper()
-
-    def clean(self):
-        data = super().clean()
-        round_, source = data.get("round"), data.get("source")
-        if round_ and source:
-            if source.year >= round_.year:
-                self.add_error("source", "请选择往年的表（年度早于所选批次）")
-            elif source.kind != round_.layout.kind:
-                self.add_error("source", f"所选批次是{round_.layout.get_kind_display()}表，来源表类型不符")
-        return data
 
 
 class ImportStartForm(_RoundOrgForm):

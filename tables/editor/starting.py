@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from indicators import record
 from indicators.models import Indicator
@@ -24,6 +26,7 @@ from tables.fields import format_amount, parse_amount
 from tables.imports.dispatch import ImportFailed, check_size, read_document
 from tables.imports.exchange import TABLE_FORMATS, ExchangeError, export_table, import_document, tables_for_export
 from tables.imports.text import parse_table_text
+from tables.layout_spec import HEADER_FIELDS, MAPPED_FIELDS, column_label, compatible_fields
 from tables.limits import too_many_rows
 from tables.models import Layout, Organisation, Round, ScheduleItem, TargetTable, Task
 
@@ -192,39 +195,139 @@ def shift_year(value: str, old: int, new: int) -> str:
     return _YEAR.sub(lambda m: str(new) if int(m.group(1)) == old else m.group(1), value, count=1)
 
 
-def copy_table(source: TargetTable, round_: Round, *, user=None) -> TargetTable:
+def shift_title(title: str, old: int, new: int) -> str:
+    """`2023年度部门整体绩效目标表` → `2024年度…`: the year `old` in a title, written as a value's date writes it."""
+    return _YEAR.sub(lambda m: str(new) if int(m.group(1)) == old else m.group(1), title)
+
+
+@dataclass(frozen=True)
+class CarryPlan:
+    """What copying a table into a round does: `refusal` (Chinese) when it cannot, else the `changes`
+    to tell the user and the `fields` map of the layout record (`{source line: target line}`)."""
+
+    refusal: str = ""
+    changes: tuple[str, ...] = ()
+    fields: dict = field(default_factory=dict)
+    same_layout: bool = True
+
+    def __bool__(self) -> bool:
+        return not self.refusal
+
+
+def _label(key: str) -> str:
+    return MAPPED_FIELDS.get(key) or HEADER_FIELDS.get(key, key)
+
+
+def carry_plan(source: TargetTable, round_: Round) -> CarryPlan:
+    """Whether `source` can be carried into `round_`'s layout, and what changes when it is.
+
+    The same layout copies as it is; another layout only when its record declares the source's
+    compatible (`compatible`, with a field map, `tables/layout_spec.py`); any other is refused.
+    """
+    target = round_.layout
+    if source.kind != target.kind:
+        return CarryPlan(
+            f"来源表是{source.get_kind_display()}表，所选批次“{round_}”是{target.get_kind_display()}表，表类型不符，不能复制。"
+        )
+    if source.year >= round_.year:
+        return CarryPlan(f"来源表是{source.year}年的表，请选择年度早于所选批次（{round_.year}年）的表。")
+    changes = [f"年度：{source.year}年 → {round_.year}年"]
+    title = shift_title(source.title, source.year, round_.year)
+    if title != source.title:
+        changes.append(f"标题：“{source.title}” → “{title}”")
+    changes.append(f"指标值、表头和实施进度中{source.year}年的日期顺延到{round_.year}年")
+    if source.layout_id == target.pk:
+        return CarryPlan(changes=tuple(changes))
+    fields = compatible_fields({"compatible": target.compatible}, source.layout.code)
+    if fields is None:
+        return CarryPlan(
+            f"来源表的表样是“{source.layout.name}”，所选批次“{round_}”的表样是“{target.name}”，"
+            f"该表样未声明可以承接“{source.layout.name}”的表，不能复制。请选择同一表样的批次，或从空白表开始。"
+        )
+    changes.append(f"表样：“{source.layout.name}” → “{target.name}”")
+    changes += [f"“{_label(old)}”的内容移到“{_label(new)}”" for old, new in fields.items()]
+    kept = {line["key"] for line in (target.header or [])} | {line["key"] for line in (target.footer or [])}
+    for line in [*(source.layout.header or []), *(source.layout.footer or [])]:
+        key = line["key"]
+        if key in MAPPED_FIELDS and key not in kept and key not in fields and getattr(source, key, None):
+            changes.append(f"“{_label(key)}”在新表样中没有，内容保留但不会打印")
+    labels = {"column_labels": source.layout.column_labels}
+    for column in source.layout.columns or []:
+        if column not in (target.columns or []):
+            changes.append(f"指标列“{column_label(labels, column)}”在新表样中没有，内容保留但不会打印")
+    return CarryPlan(changes=tuple(changes), fields=fields, same_layout=False)
+
+
+def copy_rounds(sources) -> QuerySet[Round]:
+    """The rounds some table of `sources` can be carried into (its own layout, or one declaring it compatible)."""
+    codes = set(sources.values_list("layout__code", flat=True).distinct())
+    layouts = [
+        layout.pk
+        for layout in Layout.objects.only("pk", "code", "compatible")
+        if layout.code in codes or any(entry.get("layout") in codes for entry in layout.compatible or [])
+    ]
+    return Round.objects.filter(layout_id__in=layouts).select_related("layout").order_by("-year", "title")
+
+
+def copy_table(source: TargetTable, round_: Round, *, user=None, confirmed: bool = True) -> TargetTable:
     """A new table for `round_` with everything of `source`: header, budget, tasks, indicators.
 
-    Dates in the indicator values that name the source's year move to the new year.
+    Refused (`StartError`, with `carry_plan`'s reason) unless the round's layout is the source's or
+    declares it compatible; the field map of that declaration moves lines to their new keys. The
+    source's year moves to the round's in the title and in the dates of the values, the header
+    lines and the schedule. Into another layout, `Unconfirmed` lists the changes until `confirmed`.
     """
-    if source.kind != round_.layout.kind:
-        raise StartError(
-            f"来源表是{source.get_kind_display()}表，所选批次“{round_}”是{round_.layout.get_kind_display()}表。"
-        )
+    plan = carry_plan(source, round_)
+    if not plan:
+        raise StartError(plan.refusal)
+    if not plan.same_layout and not confirmed:
+        raise Unconfirmed(list(plan.changes))
+    old, new = source.year, round_.year
     source = tables_for_export().get(pk=source.pk)
     data = export_table(source)
+    data["title"] = shift_title(source.title, old, new)
     data["budget"] = {k: format_amount(getattr(source, f"budget_{k}")) for k in TargetTable.BUDGET_KEYS}
     data["spending_plan"] = {m: format_amount(getattr(source, f"plan_{m}")) for m in TargetTable.PLAN_MONTHS}
     for row, indicator in zip(data["indicators"], source.indicators.all(), strict=True):
-        row["value"] = shift_year(row["value"], source.year, round_.year)
+        row["value"] = shift_year(row["value"], old, new)
         row.update({name: getattr(indicator, name) for name in record.EXTRA_FIELDS})  # the parts follow the value
     # The full record's header and footer lines (the date it is filled in is this year's to say).
     extra = {name: getattr(source, name) for name in (*HEADER_LINE_FIELDS, *COPIED_FOOTER, "long_term_goal")}
     extra.pop("project_code", None)
+    for name in ("project_start", "project_end"):
+        extra[name] = shift_year(extra[name], old, new) if extra.get(name) else extra.get(name)
+    _move_fields(source, plan.fields, data, extra)
     with transaction.atomic():
         table, _ = create_from_data(
             data,
             round_=round_,
             organisation=source.organisation,
             user=user,
-            source=f"复制自{source.year}年",
+            source=f"复制自{old}年",
             extra=extra,
         )
         ScheduleItem.objects.bulk_create(
-            ScheduleItem(table=table, position=item.position, content=item.content, start=item.start, end=item.end)
+            ScheduleItem(
+                table=table,
+                position=item.position,
+                content=item.content,
+                start=shift_year(item.start, old, new) if item.start else item.start,
+                end=shift_year(item.end, old, new) if item.end else item.end,
+            )
             for item in source.schedule.all()
         )
     return table
+
+
+def _move_fields(source: TargetTable, fields: dict[str, str], data: dict, extra: dict) -> None:
+    """Apply a `compatible` field map: each source line's text goes to its new line (and leaves the old one)."""
+    moved = {new: getattr(source, old, None) for old, new in fields.items()}
+    for old in fields:
+        if old not in moved:
+            blank = None if TargetTable._meta.get_field(old).null else ""
+            (data if old in ("mission", "goal") else extra)[old] = blank
+    for key, value in moved.items():
+        (data if key in ("mission", "goal") else extra)[key] = value
 
 
 # ---------------------------------------------------------------- imported from a file

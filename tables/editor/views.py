@@ -48,7 +48,8 @@ def start(request: HttpRequest) -> HttpResponse:
     try:
         table = _STARTERS[mode](request, form.cleaned_data)
     except Unconfirmed as exc:
-        context["problems"] = exc.problems
+        # A copy into another layout lists what will change; pasted text, the lines it could not place.
+        context["copy_changes" if mode == "copy" else "problems"] = exc.problems
         return render(request, "editor/start.html", context, status=200)
     except StartError as exc:
         form.add_error(None, str(exc))
@@ -64,7 +65,9 @@ def _start_forms(request: HttpRequest, mode: str, orgs, sources) -> dict:
     files = request.FILES if posted and mode == "import" else None  # an empty MultiValueDict would bind the form
     forms = {
         "blank": BlankStartForm(data if mode == "blank" else None, prefix="blank", organisations=orgs),
-        "copy": CopyStartForm(data if mode == "copy" else None, prefix="copy", sources=sources),
+        "copy": CopyStartForm(
+            data if mode == "copy" else None, prefix="copy", sources=sources, rounds=starting.copy_rounds(sources)
+        ),
         "import": ImportStartForm(
             data if mode == "import" else None,
             files,
@@ -96,8 +99,10 @@ def _start_blank(request: HttpRequest, data: dict) -> TargetTable:
 
 
 def _start_copy(request: HttpRequest, data: dict) -> TargetTable:
-    table = starting.copy_table(data["source"], data["round"], user=request.user)
-    messages.success(request, f"已从{data['source'].year}年的表复制全部内容，请逐项核对更新。")
+    source, round_ = data["source"], data["round"]
+    plan = starting.carry_plan(source, round_)
+    table = starting.copy_table(source, round_, user=request.user, confirmed=bool(data.get("confirm")))
+    messages.success(request, f"已从{source.year}年的表复制全部内容，请逐项核对更新。" + "；".join(plan.changes) + "。")
     return table
 
 

@@ -34,6 +34,7 @@ from tables.exports.printed import (
     review_marks,
     signature_fields,
     title_height,
+    with_decisions,
 )
 
 FONTS_CONF = Path(__file__).resolve().parents[2] / "config" / "fonts" / "fonts.conf"
@@ -216,7 +217,8 @@ def _meta_context(data: dict, meta: dict | None) -> dict:
 
 
 def render_table_pdf(data: dict, layout: dict, *, meta: dict | None = None) -> bytes:
-    table = build_table(data, layout_for(data, layout))
+    layout = layout_for(data, layout)
+    table = build_table(with_decisions(data, layout, meta), layout)
     view = _TableView(table, key="t0", data=data, meta=meta)
     context = {"title": table.title, "tables": [view], **_meta_context(data, meta)}
     return _pdf("print/table.html", context, [view])

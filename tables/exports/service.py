@@ -9,6 +9,7 @@ from tables.exports.xlsx import render_xlsx
 from tables.imports.exchange import booklet_tables, export_booklet, export_table
 from tables.layouts import layout_as_dict
 from tables.models import Layout, OverallGoal, TargetTable
+from tables.review import workflow
 
 
 def layouts_map() -> dict[str, dict]:
@@ -17,15 +18,18 @@ def layouts_map() -> dict[str, dict]:
 
 
 def table_meta(table: TargetTable) -> dict:
-    """What the printed form shows beyond the table itself: status, approval and signature."""
+    """What the printed form shows beyond the table itself: status, signature and, for an approved
+    table, every decision on its approved version (`workflow.approval_meta`: each level's opinion,
+    reviewer and date, the 四性 checklist, grade, 公开 or 不公开 and why, 年初版 or 第 N 次调整)."""
     meta = {
         "status": table.status,
         "status_label": table.get_status_display(),
         "organization": table.organisation.name,
     }
-    approval = getattr(table, "approval_meta", None)
-    if callable(approval):
-        meta.update(approval() or {})
+    if table.status == TargetTable.Status.APPROVED:
+        snapshot = workflow.approved_snapshot(table)
+        if snapshot is not None:
+            meta.update(workflow.approval_meta(snapshot))
     return meta
 
 

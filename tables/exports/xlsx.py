@@ -40,6 +40,7 @@ from tables.exports.printed import (
     review_lines,
     signature_line,
     title_height,
+    with_decisions,
 )
 from tables.layouts import LAYOUTS_BY_CODE, layout_as_dict
 
@@ -335,7 +336,9 @@ def write_xlsx(target, data: dict, layout: dict, *, meta: dict | None = None) ->
         _add_booklet(book, data, layout, meta)
     else:
         book = TableWorkbook(target, content="table", layout_code=layout.get("code", ""))
-        table = build_table(data, layout_for(data, layout))
+        layout = layout_for(data, layout)
+        # The decisions fill the 审核意见 rows of the print; the hidden snapshot stays the table's own.
+        table = build_table(with_decisions(data, layout, meta), layout)
         book.add_table(table, "绩效目标表", snapshot=data, footer=table_footer(data, meta, table))
     book.close()
 

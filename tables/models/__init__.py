@@ -18,6 +18,7 @@ from tables.models.organisations import (
 )
 from tables.models.passwords import PasswordChangeRequired
 from tables.models.review import (
+    AdjustmentRequest,
     AuditEntry,
     AuditQuerySet,
     Comment,
@@ -33,6 +34,7 @@ from tables.models.review import (
 from tables.models.tables import OverallGoal, ScheduleItem, SubGoal, TargetTable, TargetTableQuerySet, Task
 
 __all__ = [
+    "AdjustmentRequest",
     "AuditEntry",
     "AuditQuerySet",
     "Comment",

@@ -168,6 +168,10 @@ class Layout(models.Model):
     periods = models.JSONField("指标期限", default=list, blank=True)
     footer = models.JSONField("表尾项目", default=list, blank=True)
     opinion_rows = models.JSONField("审核意见栏", default=list, blank=True)
+    # Which 审核意见 row prints each review level's decision {"department"|"finance": row}, and the
+    # layouts whose tables may be copied into this one with their field maps [{"layout", "fields"}].
+    opinion_levels = models.JSONField("审核意见栏对应的审核级次", default=dict, blank=True)
+    compatible = models.JSONField("可复制为本表样的表样", default=list, blank=True)
     checks = models.JSONField("审核规则", default=dict, blank=True)
 
     objects = LayoutManager()

@@ -11,7 +11,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from tables.fields import AmountField
+
 __all__ = [
+    "AdjustmentRequest",
     "AuditEntry",
     "Comment",
     "ImmutableRecordError",
@@ -372,6 +375,8 @@ class AuditEntry(models.Model):
         APPROVE = "approve", "批复"
         REOPEN = "reopen", "撤销批复"
         CHANGE = "change", "修改"
+        ADJUSTMENT_REQUEST = "adjust_request", "申请年中调整"
+        ADJUSTMENT_DECISION = "adjust_decision", "审核调整申请"
 
     table = models.ForeignKey(
         "tables.TargetTable", verbose_name="绩效目标表", on_delete=models.PROTECT, related_name="audit_entries"
@@ -422,6 +427,7 @@ class Notification(models.Model):
         RETURNED = "returned", "已退回"
         APPROVED = "approved", "已批复"
         REOPENED = "reopened", "已撤销批复"
+        ADJUSTMENT = "adjustment", "年中调整申请"
         REMINDER = "reminder", "催报提醒"
         EXPORTED = "exported", "批量导出"
 
@@ -450,3 +456,107 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class AdjustmentRequest(models.Model):
+    """A filler's request for a 年中调整 of an approved table, with its reason and the changed budget.
+
+    It passes the table's review levels (`tables.review.workflow.stages_for`): the 主管部门 agrees
+    (`stage` moves on) or refuses; the bureau grants it, which reopens the table as a new version
+    through `workflow.reopen`, or refuses it and the table stays approved. Written by
+    `tables.review.adjustments`; the decision is kept here and in the audit log.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "审核中"
+        GRANTED = "granted", "已同意"
+        REFUSED = "refused", "未同意"
+
+    table = models.ForeignKey(
+        "tables.TargetTable",
+        verbose_name="绩效目标表",
+        on_delete=models.PROTECT,
+        related_name="adjustment_requests",
+    )
+    revision = models.PositiveIntegerField("申请时的批复版次")
+    reason = models.TextField("调整理由")
+    budget = AmountField("调整后的预算总额（万元）")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    stage = models.CharField("审核环节", max_length=20, choices=Stage.choices, default=Stage.FINANCE)
+    outcome = models.CharField("结果", max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    department_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="主管部门审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    department_at = models.DateTimeField("主管部门审核时间", null=True, blank=True)
+    department_note = models.TextField("主管部门意见", blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="决定人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    decision_note = models.TextField("决定意见", blank=True, default="")
+
+    class Meta:
+        verbose_name = "年中调整申请"
+        verbose_name_plural = "年中调整申请"
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["table"], condition=Q(outcome="pending"), name="tables_adjustment_one_pending_per_table"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="tables_adjustment_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(outcome="refused") | ~Q(decision_note=""), name="tables_adjustment_refusal_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table_id} 年中调整申请（{self.get_outcome_display()}）"
+
+    def decisions(self) -> list[str]:
+        """Each level's decision so far, in words: `主管部门审核（李四，2026-03-01）：同意。意见`."""
+
+        def who(user, at) -> str:
+            name = (user.get_full_name() or user.username) if user else "—"
+            return f"{name}，{timezone.localtime(at):%Y-%m-%d}" if at else name
+
+        def line(label: str, user, at, agreed: bool, note: str, granted: str = "") -> str:
+            said = ("同意" + granted) if agreed else "不同意，保持已批复"
+            return f"{label}（{who(user, at)}）：{said}" + (f"。{note}" if note else "")
+
+        refused = self.outcome == self.Outcome.REFUSED
+        lines = []
+        if self.department_at:
+            agreed = not (refused and self.stage == Stage.DEPARTMENT)
+            lines.append(
+                line(Stage.DEPARTMENT.label, self.department_by, self.department_at, agreed, self.department_note)
+            )
+        if self.decided_at and self.stage == Stage.FINANCE:
+            lines.append(
+                line(
+                    Stage.FINANCE.label,
+                    self.decided_by,
+                    self.decided_at,
+                    not refused,
+                    self.decision_note,
+                    "，已开启新版本",
+                )
+            )
+        return lines

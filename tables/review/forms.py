@@ -1,9 +1,11 @@
-"""The review workflow's forms: submit, forward, return, approve, reopen, comment and reply."""
+"""The review workflow's forms: submit, forward, return, approve, reopen, a 年中调整 request and its decision,
+comment and reply."""
 
 from __future__ import annotations
 
 from django import forms
 
+from tables.fields import MAX_AMOUNT_DIGITS
 from tables.models import (
     ReviewDecision,
 )
@@ -83,6 +85,36 @@ class ReopenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "请填写撤销批复（调整）的原因。"},
     )
+
+
+class AdjustmentRequestForm(forms.Form):
+    version = forms.IntegerField(label="表版本号", widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="申请年中调整的理由",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写申请年中调整的理由。"},
+    )
+    budget = forms.DecimalField(
+        label="调整后的预算总额（万元）",
+        required=False,
+        min_value=0,
+        max_digits=MAX_AMOUNT_DIGITS,
+        decimal_places=6,
+        help_text="预算有变化时填写；不变则留空",
+    )
+
+
+class AdjustmentDecisionForm(forms.Form):
+    request = forms.IntegerField(label="调整申请", widget=forms.HiddenInput)
+    decision = forms.ChoiceField(label="审核结果", choices=[("agree", "同意"), ("refuse", "不同意")])
+    note = forms.CharField(label="审核意见（不同意时必填）", required=False, max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "refuse" and not (data.get("note") or "").strip():
+            self.add_error("note", "不同意年中调整申请时，请填写理由。")
+        return data
 
 
 class CommentForm(forms.Form):

@@ -187,6 +187,28 @@ def reopened(table: TargetTable, user, reason: str) -> None:
     )
 
 
+def adjustment_requested(table: TargetTable, request) -> None:
+    """A 年中调整 request (or one the 主管部门 agreed to) waits at `request.stage`."""
+    notify(
+        reviewers_for(table, request.stage),
+        table=table,
+        kind=Kind.ADJUSTMENT,
+        url=_review_url(table),
+        message=f"{_name(table)}申请年中调整，请进行{Stage(request.stage).label}：{request.reason}",
+    )
+
+
+def adjustment_decided(table: TargetTable, request) -> None:
+    """The filler hears what became of their request (a granted one also hears `reopened`)."""
+    if request.outcome == request.Outcome.REFUSED:
+        message = f"{_name(table)}的年中调整申请未获同意：{request.decision_note}"
+    elif request.outcome == request.Outcome.GRANTED:
+        message = f"{_name(table)}的年中调整申请已获同意，表格已开启新版本供修改。"
+    else:
+        message = f"{_name(table)}的年中调整申请已通过主管部门审核，已转报财政审核。"
+    notify(fillers_for(table), table=table, kind=Kind.ADJUSTMENT, url=table.get_absolute_url(), message=message)
+
+
 def export_finished(job) -> None:
     """Tell whoever started a bulk export that it ended: it takes a minute, and people leave the page."""
     url = reverse("export-job", args=[job.pk])

@@ -1,4 +1,4 @@
-"""The review panel of a table's page: its status, versions, last return, comments and audit."""
+"""The review panel of a table's page: its status, versions, last return, 年中调整 requests, comments and audit."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from django.db.models import Prefetch
 from tables import permissions
 from tables.imports.exchange import tables_for_export
 from tables.models import (
+    AdjustmentRequest,
     Comment,
     ReviewDecision,
     Snapshot,
     TargetTable,
 )
 from tables.review import comments, workflow
-from tables.review.forms import ReopenForm, SubmitForm
+from tables.review.forms import AdjustmentDecisionForm, AdjustmentRequestForm, ReopenForm, SubmitForm
 
 Status = TargetTable.Status
 
@@ -26,7 +27,9 @@ def table_page_context(table: TargetTable, user, findings=None) -> dict:
     comments and the latest audit entries. `table` comes from `tables_for_export()`."""
     snapshots = _snapshots(table)
     pending = next((s for s in snapshots if s.outcome == Snapshot.Outcome.PENDING), None)
-    actions = permissions.available_actions(table, user, pending)
+    requests = adjustment_requests(table, snapshots)
+    adjustment = next((r for r in requests if r.outcome == AdjustmentRequest.Outcome.PENDING), None)
+    actions = permissions.available_actions(table, user, pending, adjustment)
     data = workflow.current_data(table)
     counts = {severity: len(items) for severity, _label, items in (findings or [])}
     audit = list(table.audit_entries.select_related("user").order_by("-at", "-id")[: AUDIT_ON_PAGE + 1])
@@ -44,9 +47,36 @@ def table_page_context(table: TargetTable, user, findings=None) -> dict:
         "errors": counts.get("error", 0),
         "warnings": counts.get("warning", 0),
         "reopen_form": ReopenForm(initial={"version": table.version}) if "reopen" in actions else None,
+        **adjustment_context(table, actions, requests, adjustment),
         "version_label": version_label(table, snapshots),
         # Only offered on the page before the first submission (afterwards the diff page lists it).
         "has_previous_year": not snapshots and workflow_previous_year(table) is not None,
+    }
+
+
+def adjustment_requests(table: TargetTable, snapshots: list[Snapshot]) -> list[AdjustmentRequest]:
+    """The table's 年中调整 requests, newest first, with who asked and who decided (none before a first approval:
+    no query then)."""
+    if not any(s.is_approved_version for s in snapshots):
+        return []
+    return list(
+        AdjustmentRequest.objects.filter(table_id=table.pk)
+        .select_related("requested_by", "department_by", "decided_by")
+        .order_by("-requested_at", "-id")
+    )
+
+
+def adjustment_context(table: TargetTable, actions: set[str], requests, adjustment) -> dict:
+    """What the table page and the review page show of 年中调整: the requests, and the form the user may use."""
+    return {
+        "adjustments": requests,
+        "adjustment": adjustment,
+        "adjustment_form": (
+            AdjustmentRequestForm(initial={"version": table.version}) if "request_adjustment" in actions else None
+        ),
+        "adjustment_decision_form": (
+            AdjustmentDecisionForm(initial={"request": adjustment.pk}) if "decide_adjustment" in actions else None
+        ),
     }
 
 

@@ -116,7 +116,8 @@ def test_the_table_page_with_review_data_costs_the_same_queries_for_any_number_o
     client.force_login(world.filler_a)
     client.get(table.get_absolute_url())
     # session, user, memberships, table, tasks, indicators, snapshots + decisions, review levels,
-    # audit, comments, unread notifications (the scheme's categories were cached by the first request)
+    # audit, comments, unread notifications (the scheme's categories were cached by the first request; a table
+    # never approved has no 年中调整 requests to read)
     with django_assert_num_queries(QUERIES_TABLE_PAGE_WITH_REVIEW):
         assert client.get(table.get_absolute_url()).status_code == 200
 

@@ -34,6 +34,8 @@ from tables.exports.printed.marks import (
     review_marks,
     signature_fields,
     signature_line,
+    signed_opinion,
+    with_decisions,
 )
 from tables.exports.printed.model import (
     CONTENT_H,
@@ -123,6 +125,8 @@ __all__ = [
     "review_marks",
     "signature_fields",
     "signature_line",
+    "signed_opinion",
     "title_height",
     "track_widths",
+    "with_decisions",
 ]

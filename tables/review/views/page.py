@@ -21,7 +21,7 @@ from tables.official import official_context
 from tables.review import comments, workflow
 from tables.review.diff import diff_tables
 from tables.review.forms import ApproveForm, CommentForm, ForwardForm, ReopenForm, ReturnForm
-from tables.review.panel import _flat_threads, _snapshots
+from tables.review.panel import _flat_threads, _snapshots, adjustment_context, adjustment_requests
 
 
 def _default_base(pending: Snapshot | None, snapshots: list[Snapshot]) -> Snapshot | None:
@@ -38,10 +38,12 @@ def _default_base(pending: Snapshot | None, snapshots: list[Snapshot]) -> Snapsh
 def _review_page(request: HttpRequest, table: TargetTable, *, status: int = 200, **forms_) -> HttpResponse:
     user = request.user
     pending = workflow.pending_snapshot(table)
-    actions = permissions.available_actions(table, user, pending)
+    snapshots = _snapshots(table)
+    requests = adjustment_requests(table, snapshots)
+    adjustment = next((r for r in requests if r.outcome == r.Outcome.PENDING), None)
+    actions = permissions.available_actions(table, user, pending, adjustment)
     data = workflow.current_data(table)
     places = comments.places(table, data)
-    snapshots = _snapshots(table)
     base = _default_base(pending, snapshots)
     diff = None
     if base is not None:
@@ -67,6 +69,7 @@ def _review_page(request: HttpRequest, table: TargetTable, *, status: int = 200,
         "approve_form": forms_.get("approve_form") or ApproveForm(initial={"snapshot": number, "published": "1"}),
         "reopen_form": forms_.get("reopen_form") or ReopenForm(initial={"version": table.version}),
         "history": [d for s in reversed(snapshots) for d in s.decisions.all()],
+        "adjustment_ctx": adjustment_context(table, actions, requests, adjustment),
     }
     return render(request, "review/review_table.html", context, status=status)
 

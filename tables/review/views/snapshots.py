@@ -1,4 +1,4 @@
-"""Diffs between submitted versions, the snapshots as JSON and PDF, and the audit log."""
+"""Diffs between submitted versions, the snapshots as JSON, PDF and xlsx, and the audit log."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from tables.access import get_table_for_user, table_for
-from tables.exports.downloads import attachment, pdf_unavailable
+from tables.exports.downloads import XLSX, attachment, pdf_unavailable
 from tables.exports.pdf import PdfUnavailable, render_pdf
+from tables.exports.xlsx import render_xlsx
 from tables.imports.exchange import dumps
 from tables.layouts import layout_as_dict
 from tables.models import (
@@ -104,6 +105,16 @@ def snapshot_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     except PdfUnavailable as exc:
         return pdf_unavailable(request, exc)
     return attachment(body, f"{_snapshot_name(snapshot)}.pdf", "application/pdf")
+
+
+@require_GET
+@login_required
+def snapshot_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The submission as the official workbook; an approved one lists every decision under the grid."""
+    snapshot = _snapshot_for(request, pk)
+    layout = layout_as_dict(snapshot.table.layout)
+    body = render_xlsx(snapshot.exchange_data(), layout, meta=workflow.approval_meta(snapshot))
+    return attachment(body, f"{_snapshot_name(snapshot)}.xlsx", XLSX)
 
 
 @require_GET

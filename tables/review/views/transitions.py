@@ -1,4 +1,5 @@
-"""The workflow's transitions as views: submit, withdraw, forward, return, approve, reopen."""
+"""The workflow's transitions as views: submit, withdraw, forward, return, approve, reopen, and a 年中调整
+requested by the unit and decided at the table's review levels."""
 
 from __future__ import annotations
 
@@ -6,15 +7,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tables.access import table_for
 from tables.models import (
     ReviewDecision,
 )
-from tables.review import workflow
+from tables.review import adjustments, workflow
 from tables.review.access import _back, _errors_text, _refused
-from tables.review.forms import ApproveForm, ForwardForm, ReopenForm, ReturnForm, SnapshotForm, SubmitForm
+from tables.review.forms import (
+    AdjustmentDecisionForm,
+    AdjustmentRequestForm,
+    ApproveForm,
+    ForwardForm,
+    ReopenForm,
+    ReturnForm,
+    SnapshotForm,
+    SubmitForm,
+)
 from tables.review.views.page import _full_table, _review_page
 from tables.review.workflow import Blocked, TransitionError
 
@@ -134,3 +145,57 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, table, exc)
     messages.success(request, "已撤销批复；原批复版本仍然有效，可下载。新版本修改后须重新审核。")
     return _back(request, table.get_absolute_url())
+
+
+@require_POST
+@login_required
+def request_adjustment(request: HttpRequest, pk: int) -> HttpResponse:
+    """申请年中调整: the unit's filler asks, from the page where it sees its approved table."""
+    table = table_for(request, pk, need="filler")
+    form = AdjustmentRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors_text(form))
+        return _back(request, table.get_absolute_url())
+    try:
+        made = adjustments.request_adjustment(
+            table,
+            request.user,
+            reason=form.cleaned_data["reason"],
+            budget=form.cleaned_data["budget"],
+            version=form.cleaned_data["version"],
+        )
+    except TransitionError as exc:
+        return _refused(request, table, exc)
+    messages.success(request, f"已申请年中调整，等待{workflow.Stage(made.stage).label}。批复版本在调整完成前仍然有效。")
+    return _back(request, table.get_absolute_url())
+
+
+@require_POST
+@login_required
+def decide_adjustment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reviewer of the request's level agrees (the bureau's agreement reopens the table) or refuses."""
+    table = table_for(request, pk, need="reviewer")
+    form = AdjustmentDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors_text(form))
+        return _back(request, reverse("review-table", args=[table.pk]))
+    try:
+        decided = adjustments.decide_adjustment(
+            table,
+            request.user,
+            request_pk=form.cleaned_data["request"],
+            agree=form.cleaned_data["decision"] == "agree",
+            note=form.cleaned_data["note"],
+        )
+    except TransitionError as exc:
+        return _refused(request, table, exc)
+    Outcome = decided.Outcome
+    messages.success(
+        request,
+        {
+            Outcome.GRANTED: "已同意年中调整申请：已撤销批复，开启新版本供单位修改，原批复版本在新版本批复前仍然有效。",
+            Outcome.REFUSED: "已不同意年中调整申请，该表保持已批复。",
+            Outcome.PENDING: "已同意年中调整申请，转报财政审核。",
+        }[decided.outcome],
+    )
+    return _back(request, reverse("review-table", args=[table.pk]))
