@@ -34,7 +34,7 @@ def declare(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tables", "0012_province_layouts"),
+        ("tables", "0013_snapshot_opened_stage"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
