@@ -53,6 +53,9 @@ MAX_ATTEMPTS = 3
 ACTIVE = (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING)
 LYING = "压缩包中的这个文件已损坏（解压后的大小或校验值与压缩包记录的不符），可能是恶意压缩包，未导入"
 KEPT = "已导入的文件保留，请重新上传其余文件。"
+# A zip's end record: 22 bytes and a comment of at most 65535.
+_EOCD_SEARCH = 22 + 65535
+ENTRIES_PER_FILE = 4  # folders and an archiver's extra files (macOS: one ._ file per file) beside each file
 ZIP_UTF8_FLAG = 0x800
 ZIP_ENCRYPTED_FLAG = 0x1
 ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz")
@@ -193,6 +196,7 @@ def member_name(info: zipfile.ZipInfo) -> str:
 
 def zip_entries(path: Path, zip_name: str) -> list[_Entry]:
     """A zip's files, each stored as a member of `path` or refused with the reason."""
+    _refuse_a_huge_directory(path, zip_name)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -212,6 +216,25 @@ def zip_entries(path: Path, zip_name: str) -> list[_Entry]:
     if not entries:
         return [_Entry(zip_name, refusal=f"{zip_name}：压缩包中没有文件")]
     return entries
+
+
+def _refuse_a_huge_directory(path: Path, zip_name: str) -> None:
+    """Count a zip's entries from its end record before zipfile reads every one of them into memory:
+    a few MB of zip can list millions. Folders and an archiver's extra files count too, hence the margin."""
+    most = ENTRIES_PER_FILE * settings.IMPORT_BATCH_MAX_FILES
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - _EOCD_SEARCH))
+        tail = handle.read()
+    end = tail.rfind(b"PK\x05\x06")
+    if end < 0 or len(tail) < end + 12:
+        return  # not a zip: zipfile says so
+    entries = int.from_bytes(tail[end + 10 : end + 12], "little")
+    if entries > most:  # 0xFFFF: a zip64 directory, more entries than a 16-bit count holds
+        raise BatchRefused(
+            f"{zip_name}：压缩包中有 {'65535 以上' if entries == 0xFFFF else entries} 项，"
+            f"一次最多导入 {settings.IMPORT_BATCH_MAX_FILES} 个文件。"
+        )
 
 
 def _is_clutter(name: str) -> bool:

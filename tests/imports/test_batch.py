@@ -254,6 +254,14 @@ def test_a_zip_past_the_file_count_or_size_limits_is_refused_whole(filler, setti
     assert not ImportBatch.objects.exists()
 
 
+def test_a_zip_listing_far_more_entries_than_files_allowed_is_refused_before_it_is_read(filler, settings, monkeypatch):
+    settings.IMPORT_BATCH_MAX_FILES = 2
+    many = zipped(*[(f"d{i}/", b"") for i in range(9)])  # 9 folders: more than 4 entries per file allowed
+    monkeypatch.setattr(zipfile, "ZipFile", None)  # never opened: the end record's count refuses it
+    with pytest.raises(BatchRefused, match="压缩包中有 9 项，一次最多导入 2 个文件"):
+        start_batch(filler, [upload("目录.zip", many)])
+
+
 def test_a_member_whose_header_lies_about_its_size_is_cut_off(filler):
     archive = bytearray(zipped(("整体表.json", seed_json(SEED_000)), compress_type=zipfile.ZIP_STORED))
     central = archive.rindex(b"PK\x01\x02")
