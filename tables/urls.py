@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from tables import views
 from tables.exports import views as export_views
-from tables.imports import batch_views
+from tables.imports.batch import views as batch_views
 
 
 class FileFormat:

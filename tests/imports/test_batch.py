@@ -5,18 +5,22 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
 
 from tables.exports import render_xlsx
-from tables.imports import batch as batch_module
-from tables.imports.batch import BatchRefused, batch_dir, execute, member_name, start_batch
+from tables.imports.batch import jobs as batch_module
+from tables.imports.batch.jobs import BatchRefused, batch_dir, execute, start_batch
+from tables.imports.batch.uploads import member_name, member_refusal
 from tables.imports.dispatch import NeedsConfirmation
-from tables.imports.exchange import import_document
+from tables.imports.exchange import export_table, import_document
 from tables.layouts import LAYOUTS_BY_CODE, infer_layout_code
 from tables.models import ImportBatch, ImportBatchFile, Membership, Organisation, TargetTable
 from tests.conftest import SEEDS, load_expected
@@ -153,8 +157,6 @@ def test_a_file_that_fails_unexpectedly_is_refused_and_the_others_go_on(filler, 
 
 
 def test_a_batch_runs_through_the_database_worker(client, filler, monkeypatch):
-    from django_tasks_db.management.commands import db_worker
-
     # The worker closes connections whose autocommit differs from the settings, as the test's is.
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     client.force_login(filler)
@@ -214,10 +216,7 @@ def test_an_encrypted_member_is_refused():
     central = raw.rindex(b"PK\x01\x02")
     raw[central + 8] |= 0x1
     info = zipfile.ZipFile(io.BytesIO(bytes(raw))).infolist()[0]
-    assert (
-        batch_module._member_refusal(info, "secret.json")
-        == "文件已加密（设置了密码），无法读取；请解除密码后重新压缩上传"
-    )
+    assert member_refusal(info, "secret.json") == "文件已加密（设置了密码），无法读取；请解除密码后重新压缩上传"
 
 
 def test_member_names_are_decoded_as_their_zip_says_gbk_from_windows_utf8_by_the_flag(filler):
@@ -345,8 +344,6 @@ def test_only_fillers_upload_and_only_the_uploader_sees_a_batch(client, world):
 
 
 def test_a_filler_cannot_import_into_another_organisation_through_a_batch(world):
-    from tables.imports.exchange import export_table
-
     data = export_table(world.table_b)
     data["indicators"][0]["value"] = "改过"
     batch = start_batch(world.filler_a, [upload("部门B.json", json.dumps(data, ensure_ascii=False).encode())])
@@ -360,10 +357,6 @@ def test_a_filler_cannot_import_into_another_organisation_through_a_batch(world)
 
 
 def test_a_batch_whose_worker_died_goes_on_with_the_files_not_done(filler):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     batch = start_batch(filler, [upload("a.json", seed_json(SEED_000)), upload("b.json", seed_json(SEED_001))])
     first = batch.files.get(position=1)
     batch_module.import_file(batch, first, filler)  # the worker imported one file, then died
@@ -384,10 +377,6 @@ def test_a_batch_whose_worker_died_goes_on_with_the_files_not_done(filler):
 
 
 def test_a_batch_that_keeps_dying_is_marked_failed(filler):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     batch = start_batch(filler, [upload("a.json", seed_json(SEED_000))])
     long_ago = timezone.now() - batch_module.STALE_AFTER - timedelta(seconds=1)
     attempts = batch_module.MAX_ATTEMPTS

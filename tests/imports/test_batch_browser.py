@@ -6,7 +6,7 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
-from tables.imports.batch import execute
+from tables.imports.batch.jobs import execute
 from tables.models import ImportBatch, Membership
 from tests.conftest import launched_chromium, load_expected
 from tests.factories import MembershipFactory, OrganisationFactory

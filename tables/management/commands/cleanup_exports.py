@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from tables.exports.jobs import maintain
-from tables.imports.batch import requeue_stale_batches
+from tables.imports.batch.jobs import requeue_stale_batches
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tables import permissions
 from tables.access import import_batch_for_user, require
-from tables.imports.batch import STALE_AFTER, BatchRefused, start_batch, waiting_for_worker
+from tables.imports.batch.jobs import STALE_AFTER, BatchRefused, start_batch, waiting_for_worker
 from tables.models import ImportBatch, ImportBatchFile
 
 # Where a 待确认 file is imported on its own, with the preview where a person confirms its columns.
