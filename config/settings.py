@@ -222,6 +222,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# Batch imports (tables/imports/batch.py): files in one upload (a zip's members count one by one), their total
+# size uncompressed, and how many batches one person may have queued or running at once.
+IMPORT_BATCH_MAX_FILES = env_int("IMPORT_BATCH_MAX_FILES", 100)
+IMPORT_BATCH_MAX_BYTES = env_int("IMPORT_BATCH_MAX_BYTES", 50 * 1024 * 1024)
+IMPORT_BATCHES_PER_USER = env_int("IMPORT_BATCHES_PER_USER", 2)
 # Rows one table may hold (tables/limits.py): the official forms run to a few dozen.
 MAX_TASKS_PER_TABLE = env_int("MAX_TASKS_PER_TABLE", 100)
 MAX_INDICATORS_PER_TABLE = env_int("MAX_INDICATORS_PER_TABLE", 300)

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest
 
 from tables import permissions
 from tables.imports.exchange import attach_rows
-from tables.models import ExportJob, TargetTable, one
+from tables.models import ExportJob, ImportBatch, TargetTable, one
 from tables.permissions import Answer
 
 NOT_FOUND = "没有找到该绩效目标表"
@@ -88,3 +88,11 @@ def export_job_for_user(request: HttpRequest, pk) -> ExportJob:
     if job is None or not permissions.can_see_export_job(request.user, job):
         raise Http404("没有找到该导出任务")
     return job
+
+
+def import_batch_for_user(request: HttpRequest, pk) -> ImportBatch:
+    """A batch import: 404 unless the user uploaded it or is an admin."""
+    batch = ImportBatch.objects.filter(pk=pk).first()
+    if batch is None or not permissions.can_see_import_batch(request.user, batch):
+        raise Http404("没有找到该批量导入")
+    return batch

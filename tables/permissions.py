@@ -17,7 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import EllipsisType
 
-from tables.models import AdjustmentRequest, ExportJob, Membership, Organisation, Roles, Snapshot, Stage, TargetTable
+from tables.models import (
+    AdjustmentRequest,
+    ExportJob,
+    ImportBatch,
+    Membership,
+    Organisation,
+    Roles,
+    Snapshot,
+    Stage,
+    TargetTable,
+)
 
 Status = TargetTable.Status
 
@@ -176,6 +186,20 @@ def can_catalog(user, table: TargetTable) -> Answer:
 def can_see_export_job(user, job: ExportJob) -> Answer:
     """A bulk export job is its creator's (and the admins')."""
     return _answer(job.created_by_id == user.pk or bool(is_admin(user)), "没有找到该导出任务")
+
+
+# ---------------------------------------------------------------- batch imports
+
+
+def can_import_batch(user) -> Answer:
+    """A batch import writes tables: the fillers (of some organisation) and the admins upload one."""
+    allowed = user.is_authenticated and fillable_organisations(user).exists()
+    return _answer(allowed, "只有填报人可以批量导入绩效目标表。")
+
+
+def can_see_import_batch(user, batch: ImportBatch) -> Answer:
+    """A batch import is its uploader's (and the admins')."""
+    return _answer(batch.created_by_id == user.pk or bool(is_admin(user)), "没有找到该批量导入")
 
 
 # ---------------------------------------------------------------- the review workflow

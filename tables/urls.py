@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from tables import views
 from tables.exports import views as export_views
+from tables.imports.batch import views as batch_views
 
 
 class FileFormat:
@@ -30,4 +31,6 @@ urlpatterns = [
     path("exports/", export_views.export_start, name="export-start"),
     path("exports/<uuid:pk>/", export_views.export_job, name="export-job"),
     path("exports/<uuid:pk>/download", export_views.export_download, name="export-download"),
+    path("imports/batch/", batch_views.import_batch_start, name="import-batch-start"),
+    path("imports/batch/<uuid:pk>/", batch_views.import_batch, name="import-batch"),
 ]

@@ -152,6 +152,18 @@ def finished_export_of_filler_a(w: World) -> list:
     return [job.pk]
 
 
+def import_batch_of_filler_a(w: World) -> list:
+    from tables.models import ImportBatch
+
+    return [ImportBatch.objects.create(created_by=w.filler_a).pk]
+
+
+def batch_upload(w: World) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"files": [SimpleUploadedFile("表.json", b"{}")]}
+
+
 def accounts_workbook(w: World) -> dict:
     from tests.review.test_workflow import GOOD_ORGS, GOOD_USERS, workbook
 
@@ -196,6 +208,10 @@ ROUTES: list[Route] = [
     Route("export-start"),
     Route("export-job", export_job_of_filler_a, expect(200, 404, 404, 404, 200)),
     Route("export-download", finished_export_of_filler_a, expect(200, 404, 404, 404, 200)),
+    # batch imports: fillers and admins upload; a batch is its uploader's (and the admins')
+    Route("import-batch-start", expected=expect(200, 200, 403, 403, 200)),
+    Route("import-batch-start", expected=expect(302, 302, 403, 403, 302), method="POST", data=batch_upload),
+    Route("import-batch", import_batch_of_filler_a, expect(200, 404, 404, 404, 200)),
     # the editor (fillers and admins write draft/returned tables; reviewers read)
     Route("editor-start", expected=expect(200, 200, 403, 403, 200)),
     Route("editor-parse-value", query="value=%E2%89%A595%25"),

@@ -5,6 +5,7 @@ below is defined in a submodule and gets the app label `tables` from it.
 """
 
 from tables.models.exports import ExportJob
+from tables.models.imports import ImportBatch, ImportBatchFile
 from tables.models.organisations import (
     Layout,
     Membership,
@@ -40,6 +41,8 @@ __all__ = [
     "Comment",
     "ExportJob",
     "ImmutableRecordError",
+    "ImportBatch",
+    "ImportBatchFile",
     "Layout",
     "Membership",
     "MembershipQuerySet",

@@ -1,0 +1,85 @@
+"""Batch imports: many files uploaded at once, imported one by one in the background (Django Tasks)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportBatch(models.Model):
+    """Files a person uploaded together (several files, or the members of a zip), imported by the worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导入中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    id = models.UUIDField("编号", primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.CASCADE, related_name="import_batches"
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    updated_at = models.DateTimeField("最近进展", auto_now=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField("文件数", default=0)
+    done = models.PositiveIntegerField("已处理", default=0)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    error = models.TextField("错误信息", blank=True, default="")
+    task_id = models.CharField("任务编号", max_length=64, blank=True, default="")
+
+    class Meta:
+        verbose_name = "批量导入"
+        verbose_name_plural = "批量导入"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="tables_importbatch_status"),
+            models.Index(fields=["created_by", "status"], name="tables_importbatch_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ImportBatchFile(models.Model):
+    """One file of a batch and what became of it: imported (which tables), to be confirmed, or refused and why."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "等待导入"
+        IMPORTED = "imported", "已导入"
+        NEEDS_CONFIRMATION = "confirm", "待确认"
+        REFUSED = "refused", "未导入"
+
+    batch = models.ForeignKey(ImportBatch, verbose_name="批量导入", on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField("序号")
+    name = models.CharField("文件名", max_length=500, help_text="上传时的文件名；压缩包中的文件带上压缩包内的路径")
+    source = models.CharField(
+        "存放位置", max_length=300, blank=True, default="", help_text="批次文件夹中的文件（批次结束后删除）"
+    )
+    member = models.CharField("压缩包成员", max_length=1000, blank=True, default="")
+    outcome = models.CharField("结果", max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    message = models.TextField("说明", blank=True, default="")
+    problems = models.JSONField("问题", default=list, blank=True)
+    tables = models.JSONField("导入的表", default=list, blank=True, help_text="[{pk, title, organisation, created}]")
+
+    class Meta:
+        verbose_name = "批量导入的文件"
+        verbose_name_plural = "批量导入的文件"
+        ordering = ["batch", "position"]
+        constraints = [models.UniqueConstraint(fields=["batch", "position"], name="tables_importbatchfile_position")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_outcome_display()}）"
