@@ -81,12 +81,24 @@ def _amount(text: object) -> Decimal | None:
 
 def score(recognised: list[dict], expected: dict | list[dict], shown: str | None = None) -> Score:
     expected_tables = expected if isinstance(expected, list) else [expected]
-    page = fold(shown) if shown is not None else None
+    pages = _regions(fold(shown), expected_tables) if shown is not None else [None] * len(expected_tables)
     total = Score()
     for number, table in enumerate(expected_tables):
         found = recognised[number] if number < len(recognised) else {}
-        total += _score_table(found, table, page, f"table {number + 1}")
+        total += _score_table(found, table, pages[number], f"table {number + 1}")
     return total
+
+
+def _regions(page: str, tables: list[dict]) -> list[str]:
+    """The part of a page each table is printed in: from where its name first stands after the table
+    before it, to where the next one starts (a page holding several tables repeats their wording)."""
+    starts = [0]
+    for table in tables[1:]:
+        name = fold(_at(table, ("project", "name")) or "")
+        at = page.find(name, starts[-1] + 1) if name else -1
+        starts.append(at if at > starts[-1] else starts[-1])
+    ends = [*starts[1:], len(page)]
+    return [page[start:end] for start, end in zip(starts, ends, strict=True)]
 
 
 def _visible(value: object, page: str | None) -> bool:

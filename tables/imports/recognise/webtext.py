@@ -146,9 +146,21 @@ def _column_key(text: str) -> str | None:
     return keys[0] if keys else None
 
 
+# A short cell ending like a form's label (`省级财政部门`, `编报单位(印章)`, `下达地方或单位`) names a line the
+# record may have no field for; it is a label all the same, so its value does not run into the line above.
+_LABEL_LIKE = re.compile(
+    r"^[\u4e00-\u9fff()]{2,14}(部门|单位|时间|日期|编码|代码|科室|负责人)"
+    r"(\((印章|盖章|签字|万元)\))?$"
+)
+
+
 def _is_head_label(text: str) -> bool:
     s = normalise(text)
-    return bool(s) and (s in _captions() or any(f[0] in ("header", "budget", "footer") for f in fields_of(s)))
+    if not s:
+        return False
+    return s in _captions() or any(f[0] in ("header", "budget", "footer") for f in fields_of(s)) or bool(
+        _LABEL_LIKE.match(s)
+    )
 
 
 @cache
@@ -234,6 +246,8 @@ def _space_cells(line: str) -> list[str]:
         single = len(word) == 1 and _cjk(word)
         if cells and depth > 0 or cells and word[:1] in ")）":
             cells[-1] += " " + word
+        elif cells and re.fullmatch(r"\d+(-\d+)?", cells[-1]) and _cjk(word) and not VALUE.match(word):
+            cells[-1] += word  # `7 岁以下儿童…`: a PDF's space inside a name
         elif cells and spaced and (single or (len(cells[-1]) >= 2 and _cjk(word))):
             cells[-1] += word
             spaced = single
@@ -357,9 +371,13 @@ def _header_at(found: list[Piece], start: int = 0) -> tuple[int, int] | None:
             keys.append(_column_key(found[j].text))
             j += 1
         if len({k for k in keys if k}) >= 2 and {"level1", "level2", "level3"} & set(keys):
-            while keys and keys[0] in keys[1:]:  # a caption `绩效指标` in front of the column labels
-                keys.pop(0)
+            heads = [(key, split_period(normalise(p.text))[1]) for key, p in zip(keys, found[i:j], strict=True)]
+            while heads and heads[0] in heads[1:]:  # a caption `绩效指标` in front of the column labels
+                heads.pop(0)
                 i += 1
+            while heads and heads[-1] in heads[:-1]:  # or after them, where the page put the merged caption last
+                heads.pop()
+                j -= 1
             return i, j
         i = j + 1 if j > i else i + 1
     return None
@@ -383,9 +401,10 @@ def read_web_text(text: str, name: str = "粘贴的文字") -> list[Grid]:
         head_start = _table_start(found, start, first)
         rows: list[list[Piece]] = [*_title_rows(found[head_start:first], lines_kept)]
         columns = [piece.text for piece in found[first:end]]
-        rows.append(found[first:end])
+        header = found[first:end]
         stop, next_table = _rows_end(found, end)
-        rows += _indicator_rows(found[end:stop], columns, lines_kept)
+        indicators = _indicator_rows(found[end:stop], columns, lines_kept)
+        rows += [header + _core_column(indicators, columns, header[-1]), *indicators]
         rows += _pair_rows(found[stop:next_table], lines_kept)
         grids.append(_grid(name if not grids else f"{name}（第{len(grids) + 1}个表）", rows))
         start = next_table
@@ -410,6 +429,8 @@ def _title_rows(head: list[Piece], lines_kept: bool) -> list[list[Piece]]:
     i = 0
     rows: list[list[Piece]] = []
     while i < len(head) and not _is_head_label(head[i].text):
+        if _is_title(head[i].text):
+            rows = []  # what a page prints above the title (the notice, its date, 附件) is not the form's
         rows.append([head[i]])
         i += 1
     return rows + _pair_rows(head[i:], lines_kept)
@@ -447,20 +468,21 @@ def _paired(labels: list[Piece], values: list[Piece]) -> list[list[Piece]]:
     fields = [label for label in labels if normalise(label.text) not in _captions()]
     if not fields or (len(fields) < len(values) and len(labels) >= len(values)):
         fields = labels[-len(values) :] if len(values) <= len(labels) else labels
-    takers = fields[: len(values)]
-    rows = []
-    for label in labels:
-        if label not in takers:
-            rows.append([label])
-            continue
-        number = takers.index(label)
-        rest = values[number:] if number == len(takers) - 1 else [values[number]]
-        rows.append([label, _joined(rest)])
-    return rows
+    taken: dict[int, Piece] = {}
+    rest = list(values)
+    for label in fields:
+        if not rest:
+            break
+        if _is_amount_label(label.text) and not re.match(r"^[\d.,]+", rest[0].text):
+            continue  # an amount line left blank: the text after it belongs to the next label
+        taken[id(label)] = rest.pop(0)
+    rows = [[label, taken[id(label)]] if id(label) in taken else [label] for label in labels]
+    return rows + [[value] for value in rest]
 
 
-def _joined(values: list[Piece]) -> Piece:
-    return Piece("\n".join(v.text for v in values), values[0].line, values[0].slot)
+def _is_amount_label(text: str) -> bool:
+    fields = fields_of(normalise(text))
+    return bool(fields) and fields[0][0] == "budget"
 
 
 def _rows_end(found: list[Piece], end: int) -> tuple[int, int]:
@@ -480,7 +502,11 @@ def _is_title(text: str) -> bool:
     return "绩效目标" in s and s.endswith("表") and len(s) <= 60
 
 
-_KIND_OF = {"level1": "l1", "level2": "l2", "level3": "name"}
+_SHORT_FORMS = {
+    "weight": re.compile(r"^\d+(\.\d+)?%?$"),
+    "comparator": re.compile(rf"^(?:{_COMPARATOR}+|大于|小于|等于|不低于|不高于|不少于|不超过|定性)$"),
+    "unit": re.compile(r"^(?![\d=≥≤<>≧≦])\S{1,6}$"),
+}
 _VALUE_KEYS = ("value", "number")
 _SHORT_KEYS = ("unit", "comparator", "weight")
 
@@ -492,6 +518,8 @@ def _indicator_rows(cells: list[Piece], columns: list[str], lines_kept: bool) ->
     cursor = 0
     line = None
     alone = {line for line in {p.line for p in cells} if sum(p.line == line for p in cells) == 1}
+    if "weight" in keys:
+        cells = [part for piece in cells for part in _split_weighted(piece)]
     split = [
         Piece(part, piece.line, piece.slot, piece.run_together)
         for piece in cells
@@ -505,6 +533,13 @@ def _indicator_rows(cells: list[Piece], columns: list[str], lines_kept: bool) ->
         if new_line and any(row[c] for c, key in enumerate(keys) if key not in ("level1", "level2")):
             rows.append(row)
             row, cursor = [None] * len(keys), 0
+        if _column_key(piece.text) or normalise(piece.text) in _captions():
+            continue  # the merged caption `绩效指标` a page put after the header, or the header again
+        following = split[number + 1 : number + 3]
+        if not lines_kept and _continues_name(piece, following, keys, row):
+            name_at = keys.index("level3")
+            row[name_at] = Piece(row[name_at].text + piece.text, row[name_at].line, row[name_at].slot)
+            continue
         at = _place(piece.text, kinds, keys, row, cursor, lines_kept)
         if at is None:
             if any(row):
@@ -521,6 +556,37 @@ def _indicator_rows(cells: list[Piece], columns: list[str], lines_kept: bool) ->
     if any(row):
         rows.append(row)
     return [[cell or Piece("", 0, 0) for cell in r] for r in rows]
+
+
+_WEIGHTED = re.compile(
+    rf"^(?P<name>.*[\u4e00-\u9fff)])(?P<weight>\d{{1,2}})(?P<unit>%|{_UNIT})?(?P<sign>{_COMPARATOR})?(?P<value>.+)?$"
+)
+
+
+def _split_weighted(piece: Piece) -> list[Piece]:
+    """`预算执行率10%=100` under 指标名称 指标权重 计量单位 指标性质 指标值: name, weight, unit, sign, value."""
+    found = _WEIGHTED.match(piece.text)
+    if not found or _valueish(piece.text) or len(found.group("name")) < 2:
+        return [piece]
+    parts = [found.group(key) for key in ("name", "weight", "unit", "sign", "value")]
+    return [Piece(part, piece.line, piece.slot) for part in parts if part]
+
+
+def _valueish(text: str) -> bool:
+    return bool(VALUE.match(text)) or text in QUALITATIVE
+
+
+def _continues_name(piece: Piece, following: list[Piece], keys: list, row: list) -> bool:
+    """A name a page wrapped over two cells (`打造金安国际网球` `公开赛等系列品牌赛事` `影响可持续`): the second
+    part would stand where the value goes, but it reads as text and the cell after it as the value."""
+    at = keys.index("level3") if "level3" in keys else -1
+    if at < 0 or at + 1 >= len(keys) or keys[at + 1] not in _VALUE_KEYS or not row[at] or _valueish(piece.text):
+        return False
+    if any(row[c] for c, key in enumerate(keys) if key in _VALUE_KEYS):
+        return False
+    if is_level1(piece.text) or is_level2(piece.text) or not following or not _valueish(following[0].text):
+        return False
+    return len(following) < 2 or not _valueish(following[1].text)
 
 
 @cache
@@ -571,7 +637,7 @@ def _place(
                 return c
             continue
         if key in _SHORT_KEYS:
-            if len(text) <= 6:
+            if _SHORT_FORMS[key].match(text):
                 return c
             continue
         if key is None or (valued and not lines_kept):
@@ -579,6 +645,25 @@ def _place(
         if named:
             return c
     return None
+
+
+_CORE_MARK = re.compile(r"^\s*(\*|★+)\s*")
+
+
+def _core_column(rows: list[list[Piece]], columns: list[str], last: Piece) -> list[Piece]:
+    """Names marked `*` or `★` as core indicators: the mark leaves the name for a column 是否核心指标."""
+    keys = [_column_key(text) for text in columns]
+    if "level3" not in keys or "core" in keys:
+        return []
+    at = keys.index("level3")
+    if not any(_CORE_MARK.match(row[at].text) for row in rows):
+        return []
+    for row in rows:
+        marked = _CORE_MARK.match(row[at].text)
+        if marked:
+            row[at] = Piece(row[at].text[marked.end() :], row[at].line, row[at].slot)
+        row.append(Piece("是" if marked else "", row[at].line, row[at].slot))
+    return [Piece("是否核心指标", last.line, last.slot)]
 
 
 def _grid(name: str, rows: list[list[Piece]]) -> Grid:
