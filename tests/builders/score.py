@@ -150,6 +150,10 @@ def _find(found: list[dict], indicator: dict, taken: set[int], start: int) -> in
     order = [*range(start, len(found)), *range(0, start)]
     for i in order:
         other = found[i]
-        if i not in taken and fold(other.get("level3") or "") == name and (period is None or other.get("period") == period):
+        if (
+            i not in taken
+            and fold(other.get("level3") or "") == name
+            and (period is None or other.get("period") == period)
+        ):
             return i
     return None

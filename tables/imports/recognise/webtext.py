@@ -75,7 +75,8 @@ _NOT_CUT = {"单位", "其他", "合计", "总额", "项目支出", "基本支�
 # Where the indicator rows end.
 _STOP = re.compile(r"^(注[:：]|附件|填表人|填报人|单位负责人|部门负责人|填报日期|编报时间|联系人[:：])")
 _COMPARATOR = r"(?:>=|<=|≥|≤|≧|≦|>|<|=|＝)"
-_UNIT = r"(?:%|‰|[个人次户家所座亩元万千百台套件项条米里吨株天年月日周期批场篇单处批辆公顷平方立方斤公里分万元]{1,6}(?:/[\u4e00-\u9fff]{1,3})?)"
+_UNIT_CHARS = "个人次户家所座亩元万千百台套件项条米里吨株天年月日周期批场篇单处辆公顷平方立方斤分"
+_UNIT = rf"(?:%|‰|个?工作日|小时|[{_UNIT_CHARS}]{{1,6}}(?:/[\u4e00-\u9fff]{{1,3}})?)"
 _NUMBER = r"\d+(?:[.,]\d+)*"
 VALUE = re.compile(
     rf"^(?:{_COMPARATOR}\s*{_NUMBER}?\s*{_UNIT}?|{_NUMBER}\s*{_UNIT}?|"
@@ -115,6 +116,7 @@ class Piece:
     line: int  # 1-based line of the source text
     slot: int  # 1-based place on that line
     run_together: bool = False  # cut out of a run of text (a value at its end may be cut off too)
+    cell: int = 0  # which cell of the source the piece was cut from
 
 
 # ---------------------------------------------------------------- vocabulary
@@ -158,8 +160,10 @@ def _is_head_label(text: str) -> bool:
     s = normalise(text)
     if not s:
         return False
-    return s in _captions() or any(f[0] in ("header", "budget", "footer") for f in fields_of(s)) or bool(
-        _LABEL_LIKE.match(s)
+    return (
+        s in _captions()
+        or any(f[0] in ("header", "budget", "footer") for f in fields_of(s))
+        or bool(_LABEL_LIKE.match(s))
     )
 
 
@@ -179,7 +183,7 @@ def _words() -> tuple[str, ...]:
             words.add(label)
     for (section, _), labels in SYNONYMS.items():
         if section == "column":
-            words.update(normalise(label) for label in labels)
+            words.update(normalise(label) for label in labels if normalise(label) not in _NOT_CUT)
     words |= {f"{word}({period})" for word in ("二级指标", "三级指标", "指标值") for period in ("长期", "年度")}
     words.discard("")
     return tuple(sorted(words, key=len, reverse=True))
@@ -199,14 +203,15 @@ def _fold(text: str) -> str:
 
 def pieces(text: str) -> list[Piece]:
     out: list[Piece] = []
+    cell_number = 0
     for number, line in enumerate(_fold(text).split("\n"), start=1):
-        cells = _split_line(line)
         slot = 0
-        for cell in cells:
+        for cell in _split_line(line):
+            cell_number += 1
             run_together = _runs_together(cell)
             for part in _cut(cell) if run_together else _trimmed(cell):
                 slot += 1
-                out.append(Piece(part, number, slot, run_together))
+                out.append(Piece(part, number, slot, run_together, cell_number))
     return _join(out)
 
 
@@ -219,7 +224,7 @@ def _runs_together(cell: str) -> bool:
     """A cell holding several of the form's cells: it starts with a word of the form and goes on, or it is
     long and holds three words of the form. A long text that only mentions one (`…项目资金`) stays whole."""
     s = cell.strip().lstrip(":").strip()
-    if _known_exactly(s):
+    if _known_exactly(s) or re.fullmatch(r"(金额)?单位:(万元|元)", s):
         return False
     if any(s.startswith(word) for word in _words()):
         return True
@@ -244,7 +249,7 @@ def _space_cells(line: str) -> list[str]:
     depth = 0
     for word in line.split():
         single = len(word) == 1 and _cjk(word)
-        if cells and depth > 0 or cells and word[:1] in ")）":
+        if (cells and depth > 0) or (cells and word[:1] in ")）"):
             cells[-1] += " " + word
         elif cells and re.fullmatch(r"\d+(-\d+)?", cells[-1]) and _cjk(word) and not VALUE.match(word):
             cells[-1] += word  # `7 岁以下儿童…`: a PDF's space inside a name
@@ -275,7 +280,13 @@ def _cut(cell: str) -> list[str]:
             before, after = s[:at], s[at + len(word) :]
             head = [*_cut(before)] if before.strip() else []
             return [*head, word, *_cut(after)]
+    amount = _LABELLED_AMOUNT.match(s)  # `总额420.5万元`: a label too short to cut text at, with its amount
+    if amount and normalise(amount.group(1)) in _known():
+        return [amount.group(1), amount.group(2)]
     return [s]
+
+
+_LABELLED_AMOUNT = re.compile(r"^([\u4e00-\u9fff]{2,12}?):?(-?[\d,]+(?:\.\d+)?(?:万元|元|万)?)$")
 
 
 def _known_exactly(s: str) -> bool:
@@ -288,22 +299,29 @@ def _find_word(s: str, word: str) -> int:
     while (at := s.find(word, start)) >= 0:
         end = at + len(word)
         rest = s[end:]
-        if not rest.startswith(("表", "申报表", "绩效目标表")) and not (word.endswith("指标") and rest.startswith("值")):
+        if not rest.startswith(("表", "申报表", "绩效目标表")) and not (
+            word.endswith("指标") and rest.startswith("值")
+        ):
             return at
         start = at + 1
     return -1
 
 
-_TRAILING_VALUE = re.compile(rf"(?<=[\u4e00-\u9fff]){_COMPARATOR}?\s*{_NUMBER}\s*(?:%|{_UNIT})$")
+_DATE_IN_TEXT = (
+    r"\d{4}[.年]\d{1,2}(?:[.月]\d{1,2}日?|月)?[-—至~](?:\d{4}[.年])?\d{1,2}(?:[.月]\d{1,2}日?|月)?"  # a period
+    r"|(?:每年)?(?:\d{4}年)?\d{1,2}月(?:底前|底|前|以前)(?:到位|完成)?"  # 12月底前, 2023年4月底前
+    r"|\d{4}年(?:年底前|年底|底前|底)"  # 2025年年底前
+)
+_ENDING_VALUE = re.compile(rf"(?<=[\u4e00-\u9fff])(?:{_DATE_IN_TEXT}|{_COMPARATOR}?\s*{_NUMBER}\s*(?:%|{_UNIT}))$")
 _SIGNED_VALUE = re.compile(rf"{_COMPARATOR}\s*{_NUMBER}\s*{_UNIT}?")
-_VALUE_IN_TEXT = re.compile(rf"{_COMPARATOR}\s*{_NUMBER}\s*{_UNIT}?|(?<![\d.])\d+(?:\.\d+)?%")
+_VALUE_IN_TEXT = re.compile(rf"{_COMPARATOR}\s*{_NUMBER}\s*{_UNIT}?|(?<![\d.])\d+(?:\.\d+)?%|{_DATE_IN_TEXT}")
 
 
 def _cut_values(s: str, run_together: bool, alone: bool = False) -> list[str]:
     """`覆盖率100%购置设施设备质量合格率100%` → name, value, name, value; a trailing qualitative value too.
     A cell that was a cell in the source is cut only before a value with its sign (`学校满意度≥90%`), or,
     alone on its line, before a value that ends it (`项目按计划完成率100%`)."""
-    if alone and not run_together and (end := _TRAILING_VALUE.search(s)) and end.start() >= 4:
+    if alone and not run_together and (end := _ENDING_VALUE.search(s)) and end.start() >= 4:
         return [s[: end.start()], end.group(0)]
     out: list[str] = []
     rest = s
@@ -316,12 +334,17 @@ def _cut_values(s: str, run_together: bool, alone: bool = False) -> list[str]:
         if name and not _cjk(name[-1]) and not name.endswith((")", ")")):
             break  # a number inside a name (`0-6 岁`, `第1次`), not a value
         after = rest[found.end() :]
+        if after and (chained := pattern.match(after)):  # `达标率100%>=98%`: the first figure is in the name
+            name, value = rest[: found.end()], chained.group(0)
+            after = after[chained.end() :]
         if after and not (_cjk(after[0]) or after[0] in "*★("):
             break
         if name:
             out.append(name)
         out.append(value)
         rest = after
+    if rest and run_together and (end := _ENDING_VALUE.search(rest)) and end.start() >= _MIN_NAME:
+        return [*out, rest[: end.start()], end.group(0)]
     if rest:
         out += _cut_qualitative(rest) if run_together else [rest]
     return out
@@ -499,13 +522,13 @@ def _rows_end(found: list[Piece], end: int) -> tuple[int, int]:
 
 def _is_title(text: str) -> bool:
     s = normalise(text)
-    return "绩效目标" in s and s.endswith("表") and len(s) <= 60
+    return len(s) <= 60 and bool(re.search(r"绩效目标.*表(\(\d{4}年度?\))?$", s))
 
 
 _SHORT_FORMS = {
     "weight": re.compile(r"^\d+(\.\d+)?%?$"),
     "comparator": re.compile(rf"^(?:{_COMPARATOR}+|大于|小于|等于|不低于|不高于|不少于|不超过|定性)$"),
-    "unit": re.compile(r"^(?![\d=≥≤<>≧≦])\S{1,6}$"),
+    "unit": re.compile(rf"^(?:{_UNIT}|(?![\d=≥≤<>≧≦]|定性$|定量$)\S{{1,3}})$"),
 }
 _VALUE_KEYS = ("value", "number")
 _SHORT_KEYS = ("unit", "comparator", "weight")
@@ -517,6 +540,7 @@ def _indicator_rows(cells: list[Piece], columns: list[str], lines_kept: bool) ->
     row: list[Piece | None] = [None] * len(keys)
     cursor = 0
     line = None
+    cells = _names_rejoined(cells)
     alone = {line for line in {p.line for p in cells} if sum(p.line == line for p in cells) == 1}
     if "weight" in keys:
         cells = [part for piece in cells for part in _split_weighted(piece)]
@@ -534,7 +558,15 @@ def _indicator_rows(cells: list[Piece], columns: list[str], lines_kept: bool) ->
             rows.append(row)
             row, cursor = [None] * len(keys), 0
         if _column_key(piece.text) or normalise(piece.text) in _captions():
-            continue  # the merged caption `绩效指标` a page put after the header, or the header again
+            # `年度绩效指标` and the header again start the next block; a bare `绩效指标` caption is left out
+            if _column_key(piece.text) and rows and _is_header_row(rows[-1], keys) and not any(row):
+                rows[-1] = [*rows[-1], piece]
+            elif (_column_key(piece.text) and piece.text not in CAPTIONS) or re.search("长期|中期|年度", piece.text):
+                if any(row):
+                    rows.append(row)
+                rows.append([piece])
+                row, cursor = [None] * len(keys), 0
+            continue
         following = split[number + 1 : number + 3]
         if not lines_kept and _continues_name(piece, following, keys, row):
             name_at = keys.index("level3")
@@ -555,7 +587,30 @@ def _indicator_rows(cells: list[Piece], columns: list[str], lines_kept: bool) ->
         cursor = at + 1
     if any(row):
         rows.append(row)
-    return [[cell or Piece("", 0, 0) for cell in r] for r in rows]
+    return [[cell or Piece("", 0, 0) for cell in r] for r in rows if any(r)]
+
+
+def _names_rejoined(cells: list[Piece]) -> list[Piece]:
+    """Below the header a header label cut out of a run of text is part of a name (`财政资金` in
+    `财政资金补助1600元/亩`): it joins the pieces of its cell around it again."""
+
+    def plain(piece: Piece) -> bool:
+        return not (is_level1(piece.text) or is_level2(piece.text) or _column_key(piece.text))
+
+    out: list[Piece] = []
+    for piece in cells:
+        previous = out[-1] if out else None
+        glue = previous is not None and previous.cell == piece.cell and previous.run_together and plain(piece)
+        glue = glue and plain(previous) and (_is_head_label(piece.text) or _is_head_label(previous.text))
+        if glue:
+            out[-1] = Piece(previous.text + piece.text, previous.line, previous.slot, True, piece.cell)
+        else:
+            out.append(piece)
+    return out
+
+
+def _is_header_row(row: list, keys: list) -> bool:
+    return len(row) < len(keys) and all(cell is not None and _column_key(cell.text) for cell in row)
 
 
 _WEIGHTED = re.compile(
@@ -656,13 +711,14 @@ def _core_column(rows: list[list[Piece]], columns: list[str], last: Piece) -> li
     if "level3" not in keys or "core" in keys:
         return []
     at = keys.index("level3")
-    if not any(_CORE_MARK.match(row[at].text) for row in rows):
+    full = [row for row in rows if len(row) == len(keys)]
+    if not any(_CORE_MARK.match(row[at].text) for row in full):
         return []
-    for row in rows:
+    for row in full:
         marked = _CORE_MARK.match(row[at].text)
         if marked:
             row[at] = Piece(row[at].text[marked.end() :], row[at].line, row[at].slot)
-        row.append(Piece("是" if marked else "", row[at].line, row[at].slot))
+        row.append(Piece("是" if marked else "否", row[at].line, row[at].slot))
     return [Piece("是否核心指标", last.line, last.slot)]
 
 
