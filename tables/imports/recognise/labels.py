@@ -105,6 +105,7 @@ SYNONYMS: dict[Field, tuple[str, ...]] = {
         "专项年度绩效目标",
         "整体绩效目标",
         "项目年度绩效目标",
+        "总体目标",  # the one goal of a one-year form (a caption over 中期目标 / 年度目标 elsewhere)
     ),
     # budget lines
     ("budget", "total"): (

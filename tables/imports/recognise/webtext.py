@@ -53,7 +53,6 @@ CAPTIONS = (
     "长期绩效指标",
     "年度绩效指标",
     "专项年度绩效指标",
-    "总体目标",
     "项目资金",
     "资金情况",
     "项目基本信息",
@@ -69,6 +68,7 @@ CAPTIONS = (
     "项目来源",
     "项目概况",
     "年度总体目标完成情况",
+    "保障绩效目标实现措施",
 )
 # Header labels too short or too common to cut a run of text at.
 _NOT_CUT = {"单位", "其他", "合计", "总额", "项目支出", "基本支出", "年度", "项目期"}
@@ -251,6 +251,8 @@ def _space_cells(line: str) -> list[str]:
         single = len(word) == 1 and _cjk(word)
         if (cells and depth > 0) or (cells and word[:1] in ")）"):
             cells[-1] += " " + word
+        elif cells and _inside_prose(cells[-1], word):
+            cells[-1] += word  # `…面向全体居民免 费提供…`: a PDF's space inside a sentence
         elif cells and re.fullmatch(r"\d+(-\d+)?", cells[-1]) and _cjk(word) and not VALUE.match(word):
             cells[-1] += word  # `7 岁以下儿童…`: a PDF's space inside a name
         elif cells and spaced and (single or (len(cells[-1]) >= 2 and _cjk(word))):
@@ -261,6 +263,17 @@ def _space_cells(line: str) -> list[str]:
             spaced = single
         depth = max(0, depth + word.count("(") + word.count("（") - word.count(")") - word.count("）"))
     return cells
+
+
+def _inside_prose(left: str, right: str) -> bool:
+    """A space between two characters of one sentence: the texts on both sides are long, the one before it
+    reads as a sentence (it has commas) and does not end there."""
+    if len(left) < 15 or len(right) < 8 or not _cjk(left[-1]) or not _cjk(right) or _known_exactly(right):
+        return False
+    if not re.search("[,，、;；]", left):  # a sentence, not a long name
+        return False
+        return False
+    return not any(left.startswith(word) for word in _words())
 
 
 def _cjk(text: str) -> bool:
@@ -313,6 +326,7 @@ _DATE_IN_TEXT = (
     r"|\d{4}年(?:年底前|年底|底前|底)"  # 2025年年底前
 )
 _ENDING_VALUE = re.compile(rf"(?<=[\u4e00-\u9fff])(?:{_DATE_IN_TEXT}|{_COMPARATOR}?\s*{_NUMBER}\s*(?:%|{_UNIT}))$")
+_EXPLANATION = re.compile(r"(?<=[\u4e00-\u9fff])反映")
 _SIGNED_VALUE = re.compile(rf"{_COMPARATOR}\s*{_NUMBER}\s*{_UNIT}?")
 _VALUE_IN_TEXT = re.compile(rf"{_COMPARATOR}\s*{_NUMBER}\s*{_UNIT}?|(?<![\d.])\d+(?:\.\d+)?%|{_DATE_IN_TEXT}")
 
@@ -323,6 +337,8 @@ def _cut_values(s: str, run_together: bool, alone: bool = False) -> list[str]:
     alone on its line, before a value that ends it (`项目按计划完成率100%`)."""
     if alone and not run_together and (end := _ENDING_VALUE.search(s)) and end.start() >= 4:
         return [s[: end.start()], end.group(0)]
+    if run_together and (explained := _EXPLANATION.search(s)):  # `…次数反映…情况`: a name, then its explanation
+        return [*_cut_values(s[: explained.start()], True), *_cut_values(s[explained.start() :], True)]
     out: list[str] = []
     rest = s
     pattern = _VALUE_IN_TEXT if run_together else _SIGNED_VALUE
@@ -367,6 +383,15 @@ def _join(found: list[Piece]) -> list[Piece]:
             if len(group) < size:
                 continue
             joined = "".join(p.text for p in group)
+            if (
+                size == 2
+                and _LABEL_LIKE.match(joined)
+                and len(group[1].text) <= 2
+                and not _known_exactly(group[0].text)
+            ):
+                out.append(Piece(joined, group[0].line, group[0].slot))  # `省级业务主管部` `门`: a label wrapped
+                i += size
+                break
             if not _known_exactly(joined) or any(VALUE.match(p.text) for p in group):
                 continue
             first_known = _known_exactly(group[0].text)
@@ -419,12 +444,16 @@ def read_web_text(text: str, name: str = "粘贴的文字") -> list[Grid]:
     lines_kept = _keeps_lines(found)
     grids = []
     start = 0
+    if _header_at(found, 0) is None and (columns := _read_down(found)) is not None:
+        first, rows = columns
+        return [_grid(name, [*_title_rows(found[:first], lines_kept), *rows])]
     while (header := _header_at(found, start)) is not None:
         first, end = header
         head_start = _table_start(found, start, first)
         rows: list[list[Piece]] = [*_title_rows(found[head_start:first], lines_kept)]
         columns = [piece.text for piece in found[first:end]]
-        header = found[first:end]
+        header = _with_name_column(found[first:end])
+        columns = [piece.text for piece in header]
         stop, next_table = _rows_end(found, end)
         indicators = _indicator_rows(found[end:stop], columns, lines_kept)
         rows += [header + _core_column(indicators, columns, header[-1]), *indicators]
@@ -432,6 +461,37 @@ def read_web_text(text: str, name: str = "粘贴的文字") -> list[Grid]:
         grids.append(_grid(name if not grids else f"{name}（第{len(grids) + 1}个表）", rows))
         start = next_table
     return grids
+
+
+def _read_down(found: list[Piece]) -> tuple[int, list[list[Piece]]] | None:
+    """A table whose columns a PDF's text gives one after the other (`三级指标 <name> <name> 年度目标值 <value>
+    <value> 实施周期目标值 <value> <value>`): (where it starts, its header and rows side by side again)."""
+    for first, piece in enumerate(found):
+        if _column_key(piece.text) != "level3":
+            continue
+        names, at = [], first + 1
+        while at < len(found) and not _column_key(found[at].text):
+            names.append(found[at])
+            at += 1
+        header, columns = [piece], [names]
+        while names and at < len(found) and _column_key(found[at].text) in _VALUE_KEYS:
+            header.append(found[at])
+            values = found[at + 1 : at + 1 + len(names)]
+            columns.append([*values, *[Piece("", 0, 0)] * (len(names) - len(values))])
+            at += 1 + len(values)
+        if len(header) >= 2:
+            return first, [header, *[list(row) for row in zip(*columns, strict=True)]]
+    return None
+
+
+def _with_name_column(header: list[Piece]) -> list[Piece]:
+    """A form that prints no label over its indicator names (一级指标 二级指标 [ ] 绩效标准 …): the names
+    still stand right after the 二级 column, so the grid gets a 三级指标 column there."""
+    keys = [_column_key(piece.text) for piece in header]
+    if "level3" in keys or "level2" not in keys:
+        return header
+    at = keys.index("level2") + 1
+    return [*header[:at], Piece("三级指标", header[at - 1].line, header[at - 1].slot), *header[at:]]
 
 
 def _keeps_lines(found: list[Piece]) -> bool:
@@ -493,11 +553,14 @@ def _paired(labels: list[Piece], values: list[Piece]) -> list[list[Piece]]:
         fields = labels[-len(values) :] if len(values) <= len(labels) else labels
     taken: dict[int, Piece] = {}
     rest = list(values)
+    if not any(re.match(r"^[\d.,]+", value.text) for value in values):
+        # an amount line left blank: the text after it belongs to the next label
+        fields = [label for label in fields if not _is_amount_label(label.text)] or fields
+    if len(values) < len(fields):
+        fields = fields[len(fields) - len(values) :]  # fewer values than labels: the nearest labels hold them
     for label in fields:
         if not rest:
             break
-        if _is_amount_label(label.text) and not re.match(r"^[\d.,]+", rest[0].text):
-            continue  # an amount line left blank: the text after it belongs to the next label
         taken[id(label)] = rest.pop(0)
     rows = [[label, taken[id(label)]] if id(label) in taken else [label] for label in labels]
     return rows + [[value] for value in rest]
