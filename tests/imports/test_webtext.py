@@ -361,3 +361,30 @@ def test_a_form_run_together_line_by_line_keeps_its_indicators(name):
     tables = _read(_flattened(grid, ""))
     want = [(i["level1"], i["level2"], i["level3"], i["value"]) for i in expected["indicators"]]
     assert _rows(tables[0], "level1", "level2", "level3", "value") == want
+
+
+def test_columns_a_pdf_gave_one_after_the_other_stand_side_by_side_again():
+    text = (
+        "绩效目标表\n资金名称 乡村学校校舍改造\n"
+        "三级指标 新建校舍面积 设备到位率\n年度目标值\n1200平方米 100%\n实施周期目标值\n3600平方米 100%\n"
+    )
+    (table,) = _read(text)
+    assert sorted(_rows(table, "period", "level3", "value")) == [
+        ("annual", "新建校舍面积", "1200平方米"),
+        ("annual", "设备到位率", "100%"),
+        ("long_term", "新建校舍面积", "3600平方米"),
+        ("long_term", "设备到位率", "100%"),
+    ]
+
+
+def test_a_title_the_page_wrapped_over_lines_is_one_title_with_its_year():
+    text = (
+        "附件\n东山市农村供水专项(水厂\n提标改造项目)2023年\n中央预算内投资计划绩效目标表\n"
+        "专项名称农村供水专项\n总 体 目 标 完成2座水厂提标改造\n"
+        "一级指标二级指标三级指标指标值\n实施效果指标产出指标改造水厂数量2座\n"
+    )
+    (table,) = _read(text)
+    assert table["title"] == "东山市农村供水专项(水厂提标改造项目)2023年中央预算内投资计划绩效目标表"
+    assert table["year"] == 2023
+    assert table["goal"] == "完成2座水厂提标改造"
+    assert _rows(table, "level1", "level2", "level3", "value") == [("实施效果指标", "产出指标", "改造水厂数量", "2座")]

@@ -513,10 +513,26 @@ def _title_rows(head: list[Piece], lines_kept: bool) -> list[list[Piece]]:
     rows: list[list[Piece]] = []
     while i < len(head) and not _is_head_label(head[i].text):
         if _is_title(head[i].text):
-            rows = []  # what a page prints above the title (the notice, its date, 附件) is not the form's
-        rows.append([head[i]])
+            # what a page prints above the title (the notice, its date, 附件) is not the form's; a title
+            # the page wrapped over lines (`…(畜禽粪污` `…项目)2022年` `…绩效目标表`) is one again
+            title = head[i]
+            while rows and _continues_title(rows[-1][0].text, title.text):
+                before = rows.pop()[0]
+                title = Piece(before.text + title.text, before.line, before.slot)
+            rows = [[title]]
+        else:
+            rows.append([head[i]])
         i += 1
     return rows + _pair_rows(head[i:], lines_kept)
+
+
+def _continues_title(before: str, title: str) -> bool:
+    """Whether `before` is the start of a title the page wrapped: the brackets only close together, or it
+    ends with the year (`…2022年` + `中央预算内投资计划绩效目标表`)."""
+    if len(before) > 40 or _is_head_label(before):
+        return False
+    opened = before.count("(") - before.count(")")
+    return opened > 0 or (title.count(")") > title.count("(")) or bool(re.search(r"\d{4}年$", before))
 
 
 def _pair_rows(cells: list[Piece], lines_kept: bool) -> list[list[Piece]]:
@@ -585,7 +601,7 @@ def _rows_end(found: list[Piece], end: int) -> tuple[int, int]:
 
 def _is_title(text: str) -> bool:
     s = normalise(text)
-    return len(s) <= 60 and bool(re.search(r"绩效目标.*表(\(\d{4}年度?\))?$", s))
+    return len(s) <= 60 and bool(re.search(r"绩效目标.*表(\(?\d{4}年度?\)?)?$", s))
 
 
 _SHORT_FORMS = {
