@@ -105,6 +105,7 @@ SYNONYMS: dict[Field, tuple[str, ...]] = {
         "专项年度绩效目标",
         "整体绩效目标",
         "项目年度绩效目标",
+        "总体目标",  # the one goal of a one-year form (a caption over 中期目标 / 年度目标 elsewhere)
     ),
     # budget lines
     ("budget", "total"): (
@@ -122,6 +123,7 @@ SYNONYMS: dict[Field, tuple[str, ...]] = {
         "合计",
         "资金金额",
         "项目金额",
+        "下达中央预算内投资",
     ),
     ("budget", "long_term_total"): ("中期资金总额", "中期预算资金总额"),
     ("budget", "fiscal"): ("财政拨款", "财政资金", "当年财政拨款", "政府预算资金", "财政投款", "财政拨款小计"),

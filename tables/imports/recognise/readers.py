@@ -7,7 +7,9 @@
 - `read_pdf`: pdfplumber's tables page by page, with the text lines outside them
   (the title, 金额单位, signature lines), pages joined into one grid.
 - `read_text`: text copied from Excel/WPS (tabs, quoted multi-line cells), or from
-  a web page (`|` cells, runs of two or more spaces, or one cell per line).
+  a web page (`|` cells, runs of two or more spaces, or one cell per line); a text
+  whose separators were lost or do not line its rows up (single spaces, cells run
+  together, merged cells left out) is read by the form's words (`webtext.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from docx.text.paragraph import Paragraph
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import to_excel
 
+from tables.imports.recognise import webtext
 from tables.imports.recognise.grid import Grid, build, excel_ref
 
 # ---------------------------------------------------------------- xlsx
@@ -203,7 +206,7 @@ def read_text(text: str, name: str = "粘贴的文字") -> list[Grid]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     lines = text.split("\n")
     per_line = False
-    if any("\t" in line for line in lines):
+    if tabs := any("\t" in line for line in lines):
         rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect="excel-tab")]
         starts = _csv_line_numbers(text)
     elif per_line := _cell_per_line(lines):
@@ -222,6 +225,8 @@ def read_text(text: str, name: str = "粘贴的文字") -> list[Grid]:
     grid = build(name, texts, lambda r, c: f"第{lines_of[r]}行第{c + 1}格")
     if not per_line:  # only one-cell-per-line text leaves merged cells out (other kinds keep them blank)
         grid.lengths = []
+    if not tabs and not webtext.lines_up(grid):  # web text whose separators were lost or do not line rows up
+        return webtext.read_web_text(text, name) or [grid]
     return [grid]
 
 

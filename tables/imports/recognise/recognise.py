@@ -270,6 +270,8 @@ def _pairs(grid: Grid, rows, layout: dict | None, sections=_HEAD_SECTIONS) -> li
             if (r, c) in used:
                 continue
             text = grid.text(r, c)
+            if _AMOUNT_UNIT.fullmatch(normalise(text)):
+                continue  # `单位：万元` says what the amounts are in; it is not a 单位 line
             label, value, where = text, None, (r, c)
             fields = [f for f in fields_of(text, layout) if f[0] in sections]
             if not fields and (parts := re.split(r"[:：]|\s+", text.strip(), maxsplit=1))[1:]:
