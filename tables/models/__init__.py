@@ -5,6 +5,7 @@ below is defined in a submodule and gets the app label `tables` from it.
 """
 
 from tables.models.exports import ExportJob
+from tables.models.imports import HeldUpload, ImportMapping, ImportMappingQuerySet
 from tables.models.organisations import (
     Layout,
     Membership,
@@ -37,7 +38,10 @@ __all__ = [
     "AuditQuerySet",
     "Comment",
     "ExportJob",
+    "HeldUpload",
     "ImmutableRecordError",
+    "ImportMapping",
+    "ImportMappingQuerySet",
     "Layout",
     "Membership",
     "MembershipQuerySet",
