@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from tables import views
 from tables.exports import views as export_views
+from tables.imports import preview_views
 
 
 class FileFormat:
@@ -30,4 +31,8 @@ urlpatterns = [
     path("exports/", export_views.export_start, name="export-start"),
     path("exports/<uuid:pk>/", export_views.export_job, name="export-job"),
     path("exports/<uuid:pk>/download", export_views.export_download, name="export-download"),
+    path("imports/", preview_views.upload, name="import-upload"),
+    path("imports/<uuid:pk>/", preview_views.preview_page, name="import-preview"),
+    path("imports/<uuid:pk>/confirm/", preview_views.confirm, name="import-confirm"),
+    path("imports/<uuid:pk>/cancel/", preview_views.cancel, name="import-cancel"),
 ]
