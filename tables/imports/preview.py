@@ -5,8 +5,13 @@ preview and 确认导入. `read_held` reads it with the recogniser, a person's c
 overrides of `tables.imports.recognise.columns`; `blockers` are what stops an import (no year,
 the table already there, two columns on one field); `store` writes every table of the file in one
 transaction through `import_document` and remembers the confirmed mapping (`ImportMapping`) for
-the organisation and layout, so that `try_remembered` stores next year's file of the same shape
+the organisation and layout, so that `straight_through` stores next year's file of the same shape
 without asking, when it reads without a problem.
+
+Another import (a batch, the CLI) that has a file a person must confirm (`dispatch.NeedsConfirmation`)
+links it to this preview by holding it for the person and organisation it imports for:
+`held = hold(user, organisation, name, data, year=None)`, then `reverse("import-preview", args=[held.pk])`.
+The link works for that user only, while they fill in for that organisation, for `HeldUpload.HELD_HOURS`.
 """
 
 from __future__ import annotations
@@ -55,12 +60,17 @@ def hold(user, organisation: Organisation, name: str, data: bytes, year: int | N
     return HeldUpload.objects.create(user=user, organisation=organisation, name=name, data=data, year=year)
 
 
+def _cutoff():
+    """Uploads held since before this are expired."""
+    return timezone.now() - timedelta(hours=HeldUpload.HELD_HOURS)
+
+
 def expired():
-    return HeldUpload.objects.filter(created_at__lt=timezone.now() - timedelta(hours=HeldUpload.HELD_HOURS))
+    return HeldUpload.objects.filter(created_at__lt=_cutoff())
 
 
 def is_expired(held: HeldUpload) -> bool:
-    return held.created_at < timezone.now() - timedelta(hours=HeldUpload.HELD_HOURS)
+    return held.created_at < _cutoff()
 
 
 def stale_message() -> str:
@@ -229,6 +239,13 @@ def blockers(reading: Reading, tables: list[dict], organisation: Organisation) -
         if len(labels) > 1:
             joined = "”“".join(labels)
             found.append(f"列“{joined}”都对应到了“{label_of(reading.layout, key)}”：一个字段只能对应一列，请改选。")
+    projects = [table for table in tables if table.get("kind") == TargetTable.Kind.PROJECT]
+    uncoded = [table for table in projects if not (table.get("project") or {}).get("code")]
+    if len(uncoded) > 1:
+        found.append(
+            f"{reading.name}：{len(uncoded)} 个项目都没有项目编码，而同一单位同一年度的项目表靠项目编码区分："
+            "请在文件中填上项目编码后重新上传。"
+        )
     for table in tables:
         if table.get("year") and (existing := _existing(table, organisation)) is not None:
             found.append(

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from indicators.models import Indicator
 from tables.imports import preview
+from tables.imports.exchange import ExchangeError
 from tables.imports.recognise import read_xlsx, recognise
 from tables.imports.recognise.columns import IN_NOTE
 from tables.models import HeldUpload, ImportMapping, TargetTable
@@ -300,3 +301,18 @@ def test_cancel_deletes_the_held_upload(client, world):
 def test_reviewers_cannot_upload(client, world, persona):
     client.force_login(getattr(world, persona))
     assert client.get(reverse("import-upload")).status_code == 403
+
+
+def test_a_sheet_of_several_projects_is_previewed_as_several_tables(world):
+    tables = json.loads((PROVINCES / "90_Ours_2024_project_multi.json").read_text(encoding="utf-8"))
+    layout = json.loads((LAYOUT_DATA / f"{tables[0]['layout_family']}.json").read_text(encoding="utf-8"))
+    held = preview.hold(world.filler_a, world.org_a, "多项目.xlsx", to_xlsx(form_grid(tables, layout)), None)
+    reading, out = preview.prepare(held, None, None)
+    assert [table["project"]["name"] for table in out] == [table["project"]["name"] for table in tables]
+    name_column = next(column for column in reading.columns if column.source == "项目名称")
+    assert preview.options(reading.layout, name_column)[0] == ("header:project_name", "项目名称（每个项目一格）")
+    assert preview.choice_of(name_column) == "header:project_name"
+    assert any("都没有项目编码" in blocker for blocker in reading.blockers)  # they would overwrite each other
+    with pytest.raises(ExchangeError):
+        preview.store(held, reading, out, world.filler_a)
+    assert not TargetTable.objects.filter(organisation=world.org_a, year=2024).exists()
