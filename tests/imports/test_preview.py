@@ -316,3 +316,21 @@ def test_a_sheet_of_several_projects_is_previewed_as_several_tables(world):
     with pytest.raises(ExchangeError):
         preview.store(held, reading, out, world.filler_a)
     assert not TargetTable.objects.filter(organisation=world.org_a, year=2024).exists()
+
+
+def test_a_table_without_a_year_waits_for_one(client, world):
+    client.force_login(world.filler_a)
+    text = (
+        "项目支出绩效目标表\n项目名称\t培训\n"
+        "一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t培训人数\t100人\n"
+    )
+    client.post(reverse("import-upload"), {"organisation": world.org_a.pk, "text": text})
+    held = HeldUpload.objects.get()
+    page = client.get(reverse("import-preview", args=[held.pk]))
+    assert "找不到预算年度" in page.content.decode() and page.context["reading"].blockers
+    data = {**mapping_data(page), "year": "2031"}
+    partial = client.post(reverse("import-preview", args=[held.pk]), data, headers={"HX-Request": "true"})
+    assert not partial.context["reading"].blockers and "2031年" in partial.content.decode()
+    client.post(reverse("import-confirm", args=[held.pk]), data)
+    table = TargetTable.objects.get(organisation=world.org_a, year=2031)
+    assert list(table.indicators.values_list("level3", "value")) == [("培训人数", "100人")]
