@@ -50,13 +50,15 @@ class PreviewError(Exception):
 # ---------------------------------------------------------------- holding the upload
 
 
-def hold(user, organisation: Organisation, name: str, data: bytes, year: int | None) -> HeldUpload:
+def hold(user, organisation: Organisation, name: str, data: bytes, year: int | None = None) -> HeldUpload:
     """Keep an upload for its preview (refused when empty or over IMPORT_MAX_BYTES); expired ones go."""
     try:
         check_size(len(data), name)
     except ImportFailed as exc:  # the same words as every other import
         raise PreviewError(str(exc)) from exc
     expired().delete()
+    if len(name) > 200:  # a name the field holds, its suffix kept (the reader goes by it)
+        name = Path(name).stem[:190] + Path(name).suffix[:10]
     return HeldUpload.objects.create(user=user, organisation=organisation, name=name, data=data, year=year)
 
 
@@ -104,7 +106,8 @@ def read_grids(name: str, data: bytes) -> list[Grid]:
         raise
     except Exception as exc:  # the readers' libraries raise many kinds on a damaged file
         raise PreviewError(f"{name}：文件已损坏或格式不受支持（{type(exc).__name__}）") from exc
-    raise PreviewError(f"{name}：不支持的文件类型“{suffix or '无扩展名'}”（支持 .xlsx、.xlsm、.docx、.pdf、.txt）")
+    known = "、".join(SUFFIXES)
+    raise PreviewError(f"{name}：不支持的文件类型“{suffix or '无扩展名'}”（支持 {known}）")
 
 
 def _check_zip(data: bytes, name: str) -> None:

@@ -32,6 +32,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="文件",
         required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(preview.SUFFIXES)}),
         help_text="Excel（.xlsx、.xlsm）、Word（.docx）、带文字层的 PDF 或文本（.txt）",
     )
     text = forms.CharField(

@@ -22,7 +22,7 @@ from tables.imports.recognise import read_xlsx, recognise
 from tables.imports.recognise.columns import IN_NOTE
 from tables.models import HeldUpload, ImportMapping, TargetTable
 from tests.builders.forms import form_grid
-from tests.builders.render import to_tsv, to_xlsx
+from tests.builders.render import to_docx, to_tsv, to_xlsx
 
 PROVINCES = Path(__file__).resolve().parents[1] / "data" / "provinces"
 LAYOUT_DATA = Path(__file__).resolve().parents[2] / "tables" / "layout_data"
@@ -334,3 +334,17 @@ def test_a_table_without_a_year_waits_for_one(client, world):
     client.post(reverse("import-confirm", args=[held.pk]), data)
     table = TargetTable.objects.get(organisation=world.org_a, year=2031)
     assert list(table.indicators.values_list("level3", "value")) == [("培训人数", "100人")]
+
+
+def test_a_word_file_is_previewed_like_the_xlsx_and_an_old_doc_is_named(client, world):
+    client.force_login(world.filler_a)
+    table, layout = transcription()
+    response = upload(client, to_docx(form_grid(table, layout)), "鄂州.docx", world.org_a)
+    held = HeldUpload.objects.get()
+    reading, _ = preview.prepare(held, None, None)
+    from_xlsx = preview.read_held("鄂州.xlsx", ezhou_xlsx())
+    assert reading.sources == from_xlsx.sources
+    assert reading.tables[0]["indicators"] == from_xlsx.tables[0]["indicators"]
+    assert "办公大楼日常维修维护次数" in client.get(response["Location"]).content.decode()
+    old = upload(client, b"\xd0\xcf\x11\xe0old word", "旧文件.doc", world.org_a)
+    assert old.status_code == 422 and "旧文件.doc：不支持的文件类型“.doc”" in old.content.decode()
