@@ -44,6 +44,11 @@ class UploadForm(forms.Form):
     year = forms.IntegerField(
         label="预算年度", required=False, min_value=2000, max_value=2100, help_text="留空：按文件中的年度"
     )
+    always_preview = forms.BooleanField(
+        label="先预览再导入",
+        required=False,
+        help_text="不勾选时，与记住的列对应相符且没有问题的文件直接导入",
+    )
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,7 +113,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     except preview.PreviewError as exc:
         form.add_error(None, str(exc))
         return render(request, "imports/upload.html", {"form": form}, status=422)
-    reading, stored = preview.straight_through(held, request.user)
+    reading, stored = (None, []) if data["always_preview"] else preview.straight_through(held, request.user)
     if stored:
         _say_stored(request, stored, reading)
         return redirect("table-detail", pk=stored[0].pk)

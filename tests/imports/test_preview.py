@@ -348,3 +348,20 @@ def test_a_word_file_is_previewed_like_the_xlsx_and_an_old_doc_is_named(client, 
     assert "办公大楼日常维修维护次数" in client.get(response["Location"]).content.decode()
     old = upload(client, b"\xd0\xcf\x11\xe0old word", "旧文件.doc", world.org_a)
     assert old.status_code == 422 and "旧文件.doc：不支持的文件类型“.doc”" in old.content.decode()
+
+
+def test_a_remembered_mapping_can_be_previewed_and_changed_again(client, world):
+    client.force_login(world.filler_a)
+    upload(client, ezhou_xlsx(), "鄂州.xlsx", world.org_a)
+    held = HeldUpload.objects.get()
+    page = client.get(reverse("import-preview", args=[held.pk]))
+    client.post(reverse("import-confirm", args=[held.pk]), mapping_data(page, **{"绩效指标": preview.IGNORE}))
+    response = upload(client, ezhou_xlsx(2023), "鄂州2023.xlsx", world.org_a, always_preview="on")
+    held = HeldUpload.objects.get()
+    assert response["Location"] == reverse("import-preview", args=[held.pk])
+    page = client.get(response["Location"])
+    assert page.context["reading"].remembered is not None and "已按记住的列对应读取" in page.content.decode()
+    assert page.context["form"]["column_0"].value() == preview.IGNORE  # the remembered choice, shown
+    client.post(reverse("import-confirm", args=[held.pk]), mapping_data(page, **{"绩效标准": "note"}))
+    assert ImportMapping.objects.get(organisation=world.org_a).mapping["绩效标准"] == "note"
+    assert TargetTable.objects.filter(organisation=world.org_a, year=2023).exists()
