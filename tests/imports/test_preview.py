@@ -365,3 +365,14 @@ def test_a_remembered_mapping_can_be_previewed_and_changed_again(client, world):
     client.post(reverse("import-confirm", args=[held.pk]), mapping_data(page, **{"绩效标准": "note"}))
     assert ImportMapping.objects.get(organisation=world.org_a).mapping["绩效标准"] == "note"
     assert TargetTable.objects.filter(organisation=world.org_a, year=2023).exists()
+
+
+def test_the_admin_lists_remembered_mappings(client, world):
+    from tests.factories import UserFactory
+
+    held = preview.hold(world.filler_a, world.org_a, "鄂州.xlsx", ezhou_xlsx())
+    reading, tables = preview.prepare(held, None, None)
+    preview.store(held, reading, tables, world.filler_a)
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:tables_importmapping_changelist"))
+    assert page.status_code == 200 and "部门A" in page.content.decode()
