@@ -51,11 +51,13 @@ class PreviewError(Exception):
 
 
 def hold(user, organisation: Organisation, name: str, data: bytes, year: int | None = None) -> HeldUpload:
-    """Keep an upload for its preview (refused when empty or over IMPORT_MAX_BYTES); expired ones go."""
+    """Keep an upload for its preview; refused (`PreviewError`) when empty, over IMPORT_MAX_BYTES or not a
+    file the readers read. Expired uploads go."""
     try:
         check_size(len(data), name)
     except ImportFailed as exc:  # the same words as every other import
         raise PreviewError(str(exc)) from exc
+    read_grids(name, data)
     expired().delete()
     if len(name) > 200:  # a name the field holds, its suffix kept (the reader goes by it)
         name = Path(name).stem[:190] + Path(name).suffix[:10]

@@ -108,7 +108,6 @@ def upload(request: HttpRequest) -> HttpResponse:
     else:
         name, raw = preview.PASTED_NAME, data["text"].encode()
     try:
-        preview.read_grids(name, raw)
         held = preview.hold(request.user, data["organisation"], name, raw, data["year"])
     except preview.PreviewError as exc:
         form.add_error(None, str(exc))

@@ -376,3 +376,19 @@ def test_the_admin_lists_remembered_mappings(client, world):
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     page = client.get(reverse("admin:tables_importmapping_changelist"))
     assert page.status_code == 200 and "部门A" in page.content.decode()
+
+
+def test_a_file_over_the_limit_is_refused_and_a_second_confirmation_finds_the_preview_gone(client, world, settings):
+    client.force_login(world.filler_a)
+    upload(client, ezhou_xlsx(), "鄂州.xlsx", world.org_a)
+    held = HeldUpload.objects.get()
+    page = client.get(reverse("import-preview", args=[held.pk]))
+    data = mapping_data(page)
+    assert client.post(reverse("import-confirm", args=[held.pk]), data).status_code == 302
+    again = client.post(reverse("import-confirm", args=[held.pk]), data)
+    assert again.status_code == 410 and "这次上传的预览已失效" in again.content.decode()
+    assert TargetTable.objects.filter(organisation=world.org_a, year=2022).count() == 1
+    settings.IMPORT_MAX_BYTES = 1000
+    big = upload(client, ezhou_xlsx(2023), "大文件.xlsx", world.org_a)
+    assert big.status_code == 422 and "大文件.xlsx：文件过大" in big.content.decode()
+    assert not HeldUpload.objects.exists()
