@@ -7,6 +7,7 @@ from django.db.models import F
 from tables.layout_spec import validate
 from tables.models import (
     AuditEntry,
+    ImportMapping,
     Layout,
     Membership,
     Organisation,
@@ -178,3 +179,13 @@ class PasswordChangeRequiredAdmin(admin.ModelAdmin):
     list_display = ["user", "reason", "created_at"]
     search_fields = ["user__username"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(ImportMapping)
+class ImportMappingAdmin(admin.ModelAdmin):
+    """A wrong remembered mapping is deleted here (or replaced by confirming a preview again)."""
+
+    list_display = ["organisation", "layout_code", "confirmed_by", "confirmed_at"]
+    list_filter = ["layout_code"]
+    search_fields = ["organisation__name", "organisation__code"]
+    readonly_fields = ["organisation", "layout_code", "signature", "sources", "mapping", "confirmed_by", "confirmed_at"]

@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from tables import views
 from tables.exports import views as export_views
 from tables.imports.batch import views as batch_views
+from tables.imports import preview_views
 
 
 class FileFormat:
@@ -33,4 +34,8 @@ urlpatterns = [
     path("exports/<uuid:pk>/download", export_views.export_download, name="export-download"),
     path("imports/batch/", batch_views.import_batch_start, name="import-batch-start"),
     path("imports/batch/<uuid:pk>/", batch_views.import_batch, name="import-batch"),
+    path("imports/", preview_views.upload, name="import-upload"),
+    path("imports/<uuid:pk>/", preview_views.preview_page, name="import-preview"),
+    path("imports/<uuid:pk>/confirm/", preview_views.confirm, name="import-confirm"),
+    path("imports/<uuid:pk>/cancel/", preview_views.cancel, name="import-cancel"),
 ]

@@ -172,6 +172,20 @@ def accounts_workbook(w: World) -> dict:
     return {"file": upload}
 
 
+PASTED_TABLE = "2024年度项目支出绩效目标表\n一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t培训人数\t100人\n"
+
+
+def pasted_for_a(w: World) -> dict:
+    return {"organisation": w.org_a.pk, "text": PASTED_TABLE}
+
+
+def held_upload_of_filler_a(w: World) -> list:
+    from tables.models import HeldUpload
+
+    held = HeldUpload.objects.create(user=w.filler_a, organisation=w.org_a, name="表.txt", data=PASTED_TABLE.encode())
+    return [held.pk]
+
+
 def approve_data(w: World) -> dict:
     data = {"snapshot": 1, "opinion": "同意", "grade": "", "published": "1", "unpublished_reason": ""}
     for stem, _ in ReviewDecision.CHECKLIST:
@@ -212,6 +226,14 @@ ROUTES: list[Route] = [
     Route("import-batch-start", expected=expect(200, 200, 403, 403, 200)),
     Route("import-batch-start", expected=expect(302, 302, 403, 403, 302), method="POST", data=batch_upload),
     Route("import-batch", import_batch_of_filler_a, expect(200, 404, 404, 404, 200)),
+    # the import preview: fillers (and admins) upload for their organisations; a held upload is its uploader's own
+    Route("import-upload", expected=expect(200, 200, 403, 403, 200)),
+    # filler_b may not upload for 部门A (the form refuses); the others are sent to the preview
+    Route("import-upload", method="POST", data=pasted_for_a, expected=expect(302, 422, 403, 403, 302)),
+    Route("import-preview", held_upload_of_filler_a, expect(200, 404, 403, 403, 404)),
+    Route("import-preview", held_upload_of_filler_a, expect(422, 404, 403, 403, 404), method="POST", htmx=True),
+    Route("import-confirm", held_upload_of_filler_a, expect(422, 404, 403, 403, 404), method="POST"),
+    Route("import-cancel", held_upload_of_filler_a, expect(302, 404, 403, 403, 404), method="POST"),
     # the editor (fillers and admins write draft/returned tables; reviewers read)
     Route("editor-start", expected=expect(200, 200, 403, 403, 200)),
     Route("editor-parse-value", query="value=%E2%89%A595%25"),

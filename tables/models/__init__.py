@@ -6,6 +6,7 @@ below is defined in a submodule and gets the app label `tables` from it.
 
 from tables.models.exports import ExportJob
 from tables.models.imports import ImportBatch, ImportBatchFile
+from tables.models.imports import HeldUpload, ImportMapping, ImportMappingQuerySet
 from tables.models.organisations import (
     Layout,
     Membership,
@@ -40,9 +41,12 @@ __all__ = [
     "AuditQuerySet",
     "Comment",
     "ExportJob",
+    "HeldUpload",
     "ImmutableRecordError",
     "ImportBatch",
     "ImportBatchFile",
+    "ImportMapping",
+    "ImportMappingQuerySet",
     "Layout",
     "Membership",
     "MembershipQuerySet",

@@ -6,6 +6,14 @@ over a group of columns, gives its period, so 中期 and 年度 side by side bec
 indicators per printed row. A split sign / number / unit is joined into `value`
 with `indicators.record.join_value`, the parts kept. A column no label places is
 kept in each row's `note` as `标签：值` (and reported by the caller).
+
+A person's choices come in as `overrides` (`{source key: choice}`). A column's source key
+(`Column.source`) is its printed label normalised without the period suffix, `@long_term` /
+`@annual` after it where the column holds one period, and `#2`, `#3` … on the second and later
+columns of the same label and period: next year's file of the same shape has the same keys. A
+choice is a record column key (`level3`), `header:<key>` / `budget:<key>` for a table-level
+column of a multi-project sheet, `IN_NOTE` (kept in the note as `标签：值`, as confirmed) or
+None (the column is ignored).
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ from indicators.schemes import scheme_tree
 from tables.imports.recognise.grid import Grid
 from tables.imports.recognise.labels import fields_of, is_opinion, layout_labels, normalise, split_period
 from tables.imports.text.words import LEVEL1_OF
+from tables.layout_spec import HEADER_FIELDS
+from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 
 CATEGORY_KEYS = ("level1", "level2")
 TEXT_KEYS = ("level1", "level2", "level3", "description", "basis", "note", "explanation", "scoring")
@@ -59,6 +69,8 @@ class Column:
     section: str = "column"  # column / header / budget (a flat multi-project sheet) / ignored
     period: str | None = None
     used: bool = False  # an unplaced column that held something
+    source: str = ""  # the key overrides and remembered mappings name it by (see the module docstring)
+    chosen: bool = False  # its field was chosen by a person (an override), not read off its label
 
     def as_dict(self) -> dict:
         return {
@@ -137,7 +149,9 @@ def _label_at(grid: Grid, found: HeaderFound, c: int) -> tuple[str, str | None]:
     return label, own or period
 
 
-def map_columns(grid: Grid, found: HeaderFound, layout: dict | None) -> list[Column]:
+def map_columns(
+    grid: Grid, found: HeaderFound, layout: dict | None, overrides: dict[str, str | None] | None = None
+) -> list[Column]:
     columns: list[Column] = []
     own_labels = layout_labels(layout) if layout else {}
     for c in range(grid.width):
@@ -158,12 +172,40 @@ def map_columns(grid: Grid, found: HeaderFound, layout: dict | None) -> list[Col
         else:
             columns.append(Column(c, label.strip() or f"第{c + 1}列", place, None, period=period))
     _settle_duplicates(grid, found, columns, own_labels)
+    _apply_overrides(columns, overrides or {})
     keys = {column.key for column in columns if column.section == "column"}
     if "number" in keys and not keys & {"comparator", "unit"}:
         for column in columns:
             if column.key == "number":
                 column.key = "value"
     return columns
+
+
+IN_NOTE = "+note"  # a choice: keep the column in each row's note as `标签：值`, as a person confirmed
+_CHOICE_KEYS = {"column": set(COLUMN_LABELS), "header": set(HEADER_FIELDS), "budget": set(BUDGET_LABELS)}
+
+
+def _apply_overrides(columns: list[Column], overrides: dict[str, str | None]) -> None:
+    """Number each column's source key, then put a person's choice in place of what its label said."""
+    seen: dict[str, int] = {}
+    for column in columns:
+        base = base_label(column.label)
+        key = f"{base}@{column.period}" if column.period else base
+        seen[key] = seen.get(key, 0) + 1
+        column.source = key if seen[key] == 1 else f"{key}#{seen[key]}"
+        if column.source not in overrides:
+            continue
+        choice = overrides[column.source]
+        section, _, field = (choice or "").rpartition(":")
+        if choice is None:
+            column.key, column.section = None, "ignored"
+        elif choice == IN_NOTE:
+            column.key, column.section = None, "column"
+        elif field in _CHOICE_KEYS.get(section or "column", ()):
+            column.key, column.section = field, section or "column"
+        else:
+            continue  # a choice this build no longer knows: the column keeps what its label says
+        column.chosen = True
 
 
 def _same_cell(grid: Grid, found: HeaderFound, c: int) -> bool:

@@ -82,7 +82,10 @@ def shipped_layouts() -> list[dict]:
     return [*LAYOUTS, *(json.loads(text) for text in _shipped())]
 
 
-def recognise(grid: Grid, layouts: list[dict] | None = None) -> Recognised:
+def recognise(
+    grid: Grid, layouts: list[dict] | None = None, overrides: dict[str, str | None] | None = None
+) -> Recognised:
+    """A grid read as tables; `overrides` are a person's choices per source column (`columns.py`)."""
     layouts = shipped_layouts() if layouts is None else layouts
     problems: list[str] = []
     found = cols.find_header(grid)
@@ -94,12 +97,12 @@ def recognise(grid: Grid, layouts: list[dict] | None = None) -> Recognised:
         return Recognised(tables=[], layout=None, score=0.0, columns=[], problems=problems)
     kind = _kind(grid, found.row)
     layout, score = pick_layout(grid, layouts, kind, found)
-    columns = cols.map_columns(grid, found, layout)
+    columns = cols.map_columns(grid, found, layout, overrides)
     table = _table_head(grid, found.row, kind or (layout or {}).get("kind"), layout, problems)
     rows, end = cols.read_rows(grid, found, columns, layout, problems)
     _read_footer(grid, end, layout, table, problems)
     for column in columns:
-        if column.key is None and column.used:
+        if column.key is None and column.used and not column.chosen:
             problems.append(
                 f"{column.place}：列“{column.label}”对应不到指标的任何一项，"
                 f"它的内容已按“{column.label}：值”记入该行指标的备注（指标值说明），请确认。"
