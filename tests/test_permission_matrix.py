@@ -240,6 +240,8 @@ ROUTES: list[Route] = [
     Route("review-queue", expected=REVIEWERS, htmx=True),
     Route("review-dashboard", expected=REVIEWERS),
     Route("review-dashboard-xlsx", a_round, REVIEWERS),
+    # a 主管部门's drill-down: only the reviewers who reach 部门A (and the admin) see it
+    Route("review-dashboard-department", lambda w: [*a_round(w), w.org_a.pk], expect(403, 403, 200, 404, 200)),
     Route("review-accounts-import", expected=ADMIN_ONLY),
     # an upload is previewed (200), nothing written; the confirmation of an unknown preview goes back (302)
     Route("review-accounts-import", expected=expect(403, 403, 403, 403, 200), method="POST", data=accounts_workbook),

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET
 
 from tables import permissions
 from tables.access import require_reviewer
-from tables.models import Organisation, Round, Stage, TargetTable
+from tables.listing import bounded_choices
+from tables.models import Membership, Organisation, Round, Stage, TargetTable
 from tables.params import int_param
 
 Status = TargetTable.Status
@@ -109,12 +110,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     _annotate_rows(page, user)
     organisations = Organisation.objects.filter(parent__isnull=True).only("pk", "code", "name")
     if org_ids is not None:
-        organisations = organisations.filter(pk__in=org_ids)
+        organisations = organisations.filter(pk__in=Membership.objects.organisation_scope(user, org_ids))
+    organisations, too_many = bounded_choices(organisations, int_param(request.GET, "organisation"))
     context = {
         "page": page,
         "filters": filters,
         "rounds": Round.objects.only("pk", "title", "year"),
         "organisations": organisations,
+        "too_many_organisations": too_many,
         "kinds": TargetTable.Kind.choices,
         "stages": Stage.choices,
         "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
