@@ -25,6 +25,7 @@ from tables.official import official_context
 from tables.params import int_param
 from tables.permissions import filled_organisation_ids, is_reviewer
 from tables.review.panel import table_page_context
+from tables.search import clean_term, percent_limit, search_indicators, search_tables
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HOME_PAGE_SIZE = 50
@@ -155,6 +156,30 @@ def blank_template(request: HttpRequest, code: str) -> HttpResponse:
     if layout is None:
         raise Http404("没有该表样")
     return attachment(render_blank(layout), f"{layout.name}（空白模板）.xlsx", XLSX)
+
+
+@require_GET
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Tables by title, project or organisation (`q`), and indicators by 三级指标 name (`indicator`),
+    optionally under a percentage (`below`): what the user may see, a page at a time."""
+    term = clean_term(request.GET.get("q"))
+    indicator = clean_term(request.GET.get("indicator"))
+    below = percent_limit(request.GET.get("below"))
+    tables = search_tables(request.user, term, int_param(request.GET, "after")) if term else None
+    indicators = (
+        search_indicators(request.user, indicator, below, int_param(request.GET, "after_indicator"))
+        if indicator
+        else None
+    )
+    context = {
+        "q": term,
+        "indicator": indicator,
+        "below": request.GET.get("below", "").strip()[:20],
+        "tables": tables,
+        "indicators": indicators,
+    }
+    return render(request, "tables/search.html", context)
 
 
 @require_GET

@@ -184,6 +184,9 @@ ROUTES: list[Route] = [
     Route("table-download", lambda w: [w.table_a.pk, "xlsx"], SEES_A, label="xlsx"),
     Route("table-download", lambda w: [w.table_a.pk, "pdf"], SEES_A, label="pdf"),
     Route("booklets"),
+    # the search answers everyone signed in, with what they may see (tests/test_search.py)
+    Route("search"),
+    Route("search", query="q=%E9%83%A8%E9%97%A8&indicator=%E6%8C%87%E6%A0%87&below=90", label="terms"),
     Route("booklet-download", lambda w: [*overall_of_a(w), "xlsx"], SEES_A, label="xlsx"),
     Route("blank-template", lambda w: ["xinjiang-2022-dept"]),
     Route("export-start"),

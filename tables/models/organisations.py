@@ -70,7 +70,7 @@ class Roles:
         """The ids `reach` covers: its own ids, and one query for the units when it reaches any."""
         if not reach.with_units:
             return set(reach.own)
-        return set(Organisation.objects.reached_by(reach).values_list("pk", flat=True))
+        return set(Organisation.objects.reached_by(reach).order_by().values_list("pk", flat=True))
 
     def visible_organisation_ids(self) -> set[int] | None:
         """The organisations these roles see; None means every organisation (an admin)."""
@@ -260,7 +260,12 @@ class MembershipQuerySet(models.QuerySet):
             return set()
         if user.is_superuser:
             return None  # no query: a superuser sees everything
-        return self.roles_of(user).visible_organisation_ids()
+        roles = self.roles_of(user)
+        reach = roles.filler | roles.reviewer
+        if not roles.admin and len(reach.own) + len(reach.with_units) > MANY_ORGANISATIONS:
+            # A province's reviewer: the same ids, read through the memberships rather than sent as lists.
+            return set(self.visible_organisations_query(user).values_list("pk", flat=True))
+        return roles.visible_organisation_ids()
 
     def visible_organisations_query(self, user) -> models.QuerySet:
         """The ids `visible_organisation_ids` lists, as a subquery the database runs: the rule of `Roles`
