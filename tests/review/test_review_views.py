@@ -437,8 +437,8 @@ def test_queue_and_dashboard_cost_the_same_queries_for_any_number_of_tables(
     with django_assert_num_queries(QUERIES_DASHBOARD):
         response = client.get(reverse("review-dashboard"), {"round": round_.pk})
     assert response.status_code == 200 and len(response.context["page"]) <= DASHBOARD_PAGE_SIZE
-    # session, user, round, department, memberships, counts per organisation × status, participants,
-    # organisations (+ parent), unread notifications
+    # session, user, round, department, its units, memberships, counts per organisation × status,
+    # participants, organisations (+ parent), unread notifications
     url = reverse("review-dashboard-department", args=[round_.pk, department.pk])
     with django_assert_num_queries(QUERIES_DRILL_DOWN):
         assert client.get(url).status_code == 200
@@ -446,7 +446,7 @@ def test_queue_and_dashboard_cost_the_same_queries_for_any_number_of_tables(
 
 QUERIES_QUEUE = 8
 QUERIES_DASHBOARD = 8
-QUERIES_DRILL_DOWN = 9
+QUERIES_DRILL_DOWN = 10
 
 
 def _province(n_departments: int, units: int) -> Round:
