@@ -412,7 +412,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.__main__ import machine
 
-    figures: list[tuple[str, str]] = []
+    load = " / ".join(f"{n:.1f}" for n in os.getloadavg())
+    figures: list[tuple[str, str]] = [("scale: machine load average at the start (1 / 5 / 15 min; 2 cores)", load)]
+    print(f"  {figures[0][0]:<60} {figures[0][1]}", flush=True)
     if not args.keep:
         call_command("migrate", verbosity=0, interactive=False)
         built = build()
@@ -424,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{built['notifications']:,} notifications",
             )
         )
-        print(f"  {figures[0][0]:<60} {figures[0][1]}", flush=True)
+        print(f"  {figures[-1][0]:<60} {figures[-1][1]}", flush=True)
     figures += run_pages()
     if not args.no_write:
         _append(machine(), figures)
@@ -439,8 +441,9 @@ def _append(machine_rows: list[tuple[str, str]], figures: list[tuple[str, str]])
         f"## scale ({datetime.now():%Y-%m-%d %H:%M}, `make bench-scale`)",
         "",
         f"Median of {REPEAT} renders through the test client; the target is < 100 ms a page with a query",
-        "count that does not grow with the data. The machine (2 cores) is shared: other work ran on it",
-        "during this run, so the times are upper bounds.",
+        "count that does not grow with the data. The machine (2 cores) may be shared: with other work",
+        'running (the load average above), the wall times are upper bounds; "app CPU" is the CPU this',
+        "process spent on the request (the app server's own work), less affected by the waits for a core.",
         "",
         "| figure | value |",
         "|---|---|",
