@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve-prod test screenshots test-pg lint format bench load clean
+.PHONY: help install run serve-prod test screenshots test-pg lint format bench bench-scale load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -67,6 +67,11 @@ bench: $(STAMP) ## Print every measured figure (and write docs/benchmarks.md)
 	@scripts/system-deps.sh bench
 	@scripts/ensure-db.sh
 	TESTING=1 $(PY) -m bench
+
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/target_tables_scale
+bench-scale: $(STAMP) ## A province on PostgreSQL: build 10,000 organisations / 30,000 tables, measure every list page
+	@DATABASE_URL=$(SCALE_DATABASE_URL) scripts/ensure-db.sh
+	DATABASE_URL=$(SCALE_DATABASE_URL) $(PY) -m bench.bench_scale $(SCALE_ARGS)
 
 load: $(STAMP) ## Load test: gunicorn + PostgreSQL, 500 organisations, 100 users for 60 s, 30 s of stress, a database restart
 	@scripts/system-deps.sh run

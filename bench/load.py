@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -241,7 +242,7 @@ def _proc_stat(pid: str) -> tuple[str, int, float] | None:
     return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS
 
 
-def cpu_snapshot(server_pid: int | None) -> dict:
+def cpu_snapshot(server_pids: frozenset[int]) -> dict:
     """CPU seconds used so far by the whole machine, and by each process of gunicorn and PostgreSQL."""
     with open("/proc/stat") as f:
         ticks = [int(x) for x in f.readline().split()[1:]]
@@ -251,7 +252,7 @@ def cpu_snapshot(server_pid: int | None) -> dict:
         if stat is None:
             continue
         name, parent, seconds = stat
-        if server_pid and (int(pid) == server_pid or parent == server_pid):
+        if int(pid) in server_pids or parent in server_pids:
             processes[pid] = ("gunicorn", seconds)
         elif name in ("postgres", "postmaster"):
             processes[pid] = ("postgres", seconds)
@@ -406,23 +407,28 @@ class Person:
 
     page_url = "/"
 
-    def __init__(self, index: int, username: str, base_url: str, rec: Recorder, rng: random.Random):
+    def __init__(self, index: int, username: str, base_urls: list[str], rec: Recorder, rng: random.Random):
         self.index, self.username, self.rec, self.rng = index, username, rec, rng
-        self.base_url = base_url
-        self.client = httpx.AsyncClient(base_url=base_url, timeout=60, follow_redirects=False)
+        # With several instances (`--instances`), each request goes to the next one: one session cookie
+        # (cookies ignore the port), several servers, as behind a load balancer without sticky sessions.
+        self.base_urls = base_urls
+        self.turn = index
+        self.client = httpx.AsyncClient(timeout=60, follow_redirects=False)
         self.csrf = ""
 
     async def request(self, kind: str, method: str, url: str, *, htmx: bool = False, **kwargs):
         headers = kwargs.pop("headers", {})
+        base = self.base_urls[self.turn % len(self.base_urls)]
+        self.turn += 1
         if method == "POST":
-            headers.setdefault("Origin", self.base_url)  # as a browser sends it
+            headers.setdefault("Origin", base)  # as a browser sends it
         if htmx:
-            headers.update({"HX-Request": "true", "HX-Current-URL": f"{self.base_url}{self.page_url}"})
+            headers.update({"HX-Request": "true", "HX-Current-URL": f"{base}{self.page_url}"})
             headers["X-CSRFToken"] = self.csrf
         phase, at = self.rec.phase, self.rec.now()
         start = time.perf_counter()
         try:
-            response = await self.client.request(method, url, headers=headers, **kwargs)
+            response = await self.client.request(method, f"{base}{url}", headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             ms = (time.perf_counter() - start) * 1000
             self.rec.samples.append(Sample(kind, phase, 0, ms, at, False, "", _path(method, url)))
@@ -434,6 +440,9 @@ class Person:
         if status == 503 and phase == "restart":
             expected = "unavailable"  # the 503 page while PostgreSQL restarts; an error at any other time
         ok = 200 <= status < 400
+        if status == 302 and response.headers.get("Location", "").startswith("/accounts/login/"):
+            # Signed out: the session was not recognised (with several instances, by this one). An error.
+            ok = False
         if ok and method == "GET" and kind == "page" and not htmx:
             self.page_url = url  # what HX-Current-URL says on the next htmx request
         self.rec.samples.append(Sample(kind, phase, status, ms, at, ok, expected, _path(method, url)))
@@ -776,15 +785,15 @@ async def probe(person: Person, until: float, interval: float = 0.2) -> None:
 
 
 async def run_phase(
-    rec: Recorder, name: str, people: list[Person], seconds: float, server_pid: int, extra=()
+    rec: Recorder, name: str, people: list[Person], seconds: float, server_pids: frozenset[int], extra=()
 ) -> tuple[float, float, dict[str, float]]:
     """Everyone works until `seconds` have passed; returns the window and the cores each party used."""
     rec.phase = name
     start = rec.now()
-    before = cpu_snapshot(server_pid)
+    before = cpu_snapshot(server_pids)
     until = start + seconds
     await asyncio.gather(*(p.run(until) for p in people), *(make(until) for make in extra))
-    return start, rec.now(), cpu_share(before, cpu_snapshot(server_pid))
+    return start, rec.now(), cpu_share(before, cpu_snapshot(server_pids))
 
 
 # ---------------------------------------------------------------- figures
@@ -1095,23 +1104,24 @@ def fault_report(rec: Recorder, restart: dict, window: tuple[float, float]) -> t
 
 
 async def run_load(
-    args, server: Gunicorn, password: str, who: Cast, rec: Recorder, versions: dict, run_started
+    args, servers: list[Gunicorn], password: str, who: Cast, rec: Recorder, versions: dict, run_started
 ) -> dict:
     rng = random.Random(args.seed)
+    urls = [server.url for server in servers]
+    pids = frozenset(server.process.pid for server in servers)
     people: list[Person] = [
-        Filler(i, name, server.url, rec, random.Random(rng.random()), table=table)
+        Filler(i, name, urls, rec, random.Random(rng.random()), table=table)
         for i, (name, table) in enumerate(who.fillers)
     ]
     people += [
-        Reviewer(len(people) + k, name, server.url, rec, random.Random(rng.random()))
-        for k, name in enumerate(who.reviewers)
+        Reviewer(len(people) + k, name, urls, rec, random.Random(rng.random())) for k, name in enumerate(who.reviewers)
     ]
     rng.shuffle(people)
-    watcher = Person(len(people), who.probe, server.url, rec, random.Random(1))
+    watcher = Person(len(people), who.probe, urls, rec, random.Random(1))
     result: dict = {"phases": {}, "checks": []}
 
     async def phase(name: str, seconds: float, extra=()) -> tuple[float, float]:
-        start, end, cpu = await run_phase(rec, name, people, seconds, server.process.pid, extra)
+        start, end, cpu = await run_phase(rec, name, people, seconds, pids, extra)
         mine = [s for s in rec.samples if s.phase == name]
         result["phases"][name] = {"seconds": end - start, "rows": summarise(mine, end - start), "cpu": cpu}
         return start, end
@@ -1125,7 +1135,7 @@ async def run_load(
         # Each worker's first PDF loads the fonts (~2 s of CPU), once in its life: warm them all before the clock
         # starts, so that the window measures a server that has been up for a while.
         mark = time.perf_counter()
-        warm = [p for p in people if isinstance(p, Filler)][: args.workers * 2]
+        warm = [p for p in people if isinstance(p, Filler)][: args.workers * 2 * len(servers)]
         await asyncio.gather(*(p.request("pdf", "GET", f"/tables/{p.table}/export.pdf") for p in warm))
         result["warm_s"] = time.perf_counter() - mark
         logins = [s for s in rec.samples if s.kind == "login"]
@@ -1285,7 +1295,11 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds between actions in the stress window (0.5 2)",
     )  # fmt: skip
     parser.add_argument("--orgs", type=int, default=500, help="organisations (default 500)")
-    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers (default 5)")
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers of each instance (default 5)")
+    parser.add_argument(
+        "--instances", type=int, default=1, choices=range(1, 5), metavar="N",
+        help="gunicorn instances on their own ports, each person's requests alternating between them (1–4)",
+    )  # fmt: skip
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument("--restart-db", action="store_true", help="then restart PostgreSQL under load")
@@ -1304,6 +1318,8 @@ def main(argv: list[str] | None = None) -> int:
     gunicorn = f"gunicorn {args.workers} {args.worker_class} workers" + (
         f" × {args.threads} threads" if args.worker_class == "gthread" else ""
     )
+    if args.instances > 1:
+        gunicorn = f"{args.instances} × {gunicorn}"
     status = 1
     try:
         ensure_postgres()
@@ -1326,15 +1342,25 @@ def main(argv: list[str] | None = None) -> int:
         for connection in connections.all(initialized_only=True):
             connection.close()
         rec = Recorder(think=tuple(args.think))
-        with Gunicorn(
-            env,
-            workers=args.workers,
-            worker_class=args.worker_class,
-            threads=args.threads,
-            log=workdir / "gunicorn.log",
-        ) as server:
-            result = asyncio.run(run_load(args, server, built["world"].password, who, rec, versions, run_started))
-            log_counts = server.log_counts()
+        with contextlib.ExitStack() as stack:
+            servers = [
+                stack.enter_context(
+                    Gunicorn(
+                        env,
+                        workers=args.workers,
+                        worker_class=args.worker_class,
+                        threads=args.threads,
+                        log=workdir / ("gunicorn.log" if n == 0 else f"gunicorn-{n + 1}.log"),
+                    )
+                )
+                for n in range(args.instances)
+            ]
+            if args.instances > 1:
+                print(f"  {args.instances} 个 gunicorn 实例：{', '.join(s.url for s in servers)}", flush=True)
+            result = asyncio.run(run_load(args, servers, built["world"].password, who, rec, versions, run_started))
+            log_counts = Counter()
+            for server in servers:
+                log_counts.update(server.log_counts())
         result["targets"] = targets(result)
         print_report(result, rec, log_counts, workdir / "gunicorn.log")
         passed = all(ok for _, _, ok, _ in [*result["targets"], *result["checks"]])

@@ -26,6 +26,7 @@ urlpatterns = [
     path("tables/<int:pk>/", views.table_detail, name="table-detail"),
     path("tables/<int:pk>/export.json", views.table_json, name="table-json"),
     path("tables/<int:pk>/export.<fmt:fmt>", views.table_download, name="table-download"),
+    path("search/", views.search, name="search"),
     path("booklets/", views.booklets, name="booklets"),
     path("booklets/<int:pk>/export.<fmt:fmt>", views.booklet_download, name="booklet-download"),
     path("templates/<slug:code>.xlsx", views.blank_template, name="blank-template"),

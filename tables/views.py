@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from indicators.checks import by_severity
+from indicators.models import Indicator
 from tables.access import get_table_for_user
 from tables.checking import check_stored_table
 from tables.exports import service as export_service
@@ -17,11 +19,16 @@ from tables.exports.downloads import XLSX, attachment, pdf_unavailable
 from tables.exports.pdf import PdfUnavailable
 from tables.exports.xlsx import blank_template as render_blank
 from tables.imports.exchange import dumps, export_table, tables_for_export
+from tables.listing import bounded_choices
 from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
 from tables.official import official_context
 from tables.params import int_param
 from tables.permissions import filled_organisation_ids, is_reviewer
 from tables.review.panel import table_page_context
+from tables.search import clean_term, percent_limit, search_indicators, search_tables
+
+HOME_PAGE_SIZE = 50
+BOOKLETS_PAGE_SIZE = 50
 
 
 @require_GET
@@ -39,8 +46,12 @@ def start(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     tables = TargetTable.objects.visible_to(request.user).select_related("organisation", "round")
-    rounds = Round.objects.filter(pk__in=tables.values("round")).order_by("-year", "title")
-    organisations = Organisation.objects.filter(pk__in=tables.values("organisation")).order_by("code", "name")
+    # The filters offer what the user's tables use: one probe of an index per round or organisation.
+    rounds = Round.objects.filter(Exists(tables.filter(round=OuterRef("pk")))).order_by("-year", "title")
+    organisations, too_many = bounded_choices(
+        Organisation.objects.filter(Exists(tables.filter(organisation=OuterRef("pk")))).order_by("code", "name"),
+        int_param(request.GET, "organisation"),
+    )
 
     filters = {
         "round": request.GET.get("round", ""),
@@ -61,14 +72,20 @@ def home(request: HttpRequest) -> HttpResponse:
             organisation__name__icontains=filters["q"]
         )
     counts = dict(tables.order_by().values_list("status").annotate(n=Count("id")))
-    tables = tables.annotate(indicator_count=Count("indicators")).order_by(
+    # Counted per row of the page (a subquery the database runs for 50 rows), not joined and grouped
+    # over every visible table's indicators before the page is cut.
+    indicators = Indicator.objects.filter(table=OuterRef("pk")).order_by().values("table").annotate(n=Count("pk"))
+    tables = tables.annotate(indicator_count=Coalesce(Subquery(indicators.values("n")), 0)).order_by(
         "-year", "organisation__code", "organisation__name", "kind", "position", "id"
     )
-    page = Paginator(tables, 50).get_page(request.GET.get("page"))
+    paginator = Paginator(tables, HOME_PAGE_SIZE)
+    paginator.count = sum(counts.values())  # the counts per status already say how many rows there are
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
         "rounds": rounds,
         "organisations": organisations,
+        "too_many_organisations": too_many,
         "filters": filters,
         "kinds": TargetTable.Kind.choices,
         "statuses": [(value, label, counts.get(value, 0)) for value, label in TargetTable.Status.choices],
@@ -142,9 +159,38 @@ def blank_template(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 @login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Tables by title, project or organisation (`q`), and indicators by 三级指标 name (`indicator`),
+    optionally under a percentage (`below`): what the user may see, a page at a time."""
+    term = clean_term(request.GET.get("q"))
+    indicator = clean_term(request.GET.get("indicator"))
+    below = percent_limit(request.GET.get("below"))
+    tables = search_tables(request.user, term, int_param(request.GET, "after")) if term else None
+    indicators = (
+        search_indicators(request.user, indicator, below, int_param(request.GET, "after_indicator"))
+        if indicator
+        else None
+    )
+    context = {
+        "q": term,
+        "indicator": indicator,
+        "below": request.GET.get("below", "").strip()[:20],
+        "tables": tables,
+        "indicators": indicators,
+    }
+    return render(request, "tables/search.html", context)
+
+
+@require_GET
+@login_required
 def booklets(request: HttpRequest) -> HttpResponse:
     """The departments' booklets the user may see."""
     visible = Organisation.objects.visible_to(request.user)
-    items = OverallGoal.objects.filter(organisation__in=visible).select_related("organisation").order_by("-year")
+    items = (
+        OverallGoal.objects.filter(organisation__in=visible)
+        .select_related("organisation")
+        .order_by("-year", "organisation__code", "pk")
+    )
+    page = Paginator(items, BOOKLETS_PAGE_SIZE).get_page(request.GET.get("page"))
     layouts = Layout.objects.order_by("code")
-    return render(request, "tables/booklets.html", {"booklets": items, "layouts": layouts})
+    return render(request, "tables/booklets.html", {"page": page, "layouts": layouts, "filters": {}})

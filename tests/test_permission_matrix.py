@@ -217,6 +217,9 @@ ROUTES: list[Route] = [
     Route("table-download", lambda w: [w.table_a.pk, "xlsx"], SEES_A, label="xlsx"),
     Route("table-download", lambda w: [w.table_a.pk, "pdf"], SEES_A, label="pdf"),
     Route("booklets"),
+    # the search answers everyone signed in, with what they may see (tests/test_search.py)
+    Route("search"),
+    Route("search", query="q=%E9%83%A8%E9%97%A8&indicator=%E6%8C%87%E6%A0%87&below=90", label="terms"),
     Route("booklet-download", lambda w: [*overall_of_a(w), "xlsx"], SEES_A, label="xlsx"),
     Route("blank-template", lambda w: ["xinjiang-2022-dept"]),
     Route("export-start"),
@@ -285,6 +288,8 @@ ROUTES: list[Route] = [
     Route("review-queue", expected=REVIEWERS, htmx=True),
     Route("review-dashboard", expected=REVIEWERS),
     Route("review-dashboard-xlsx", a_round, REVIEWERS),
+    # a 主管部门's drill-down: only the reviewers who reach 部门A (and the admin) see it
+    Route("review-dashboard-department", lambda w: [*a_round(w), w.org_a.pk], expect(403, 403, 200, 404, 200)),
     Route("review-accounts-import", expected=ADMIN_ONLY),
     # an upload is previewed (200), nothing written; the confirmation of an unknown preview goes back (302)
     Route("review-accounts-import", expected=expect(403, 403, 403, 403, 200), method="POST", data=accounts_workbook),

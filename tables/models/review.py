@@ -452,7 +452,11 @@ class Notification(models.Model):
         verbose_name = "通知"
         verbose_name_plural = "通知"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="tables_notification_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="tables_notification_unread"),
+            # A person's list, newest first, a page at a time.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="tables_notification_list"),
+        ]
 
     def __str__(self) -> str:
         return self.message

@@ -8,6 +8,11 @@ from tables.review.views import comments, dashboard, notifications, page, queue,
 urlpatterns = [
     path("", queue.queue, name="review-queue"),
     path("dashboard/", dashboard.dashboard, name="review-dashboard"),
+    path(
+        "dashboard/<int:round_pk>/departments/<int:org_pk>/",
+        dashboard.dashboard_department,
+        name="review-dashboard-department",
+    ),
     path("dashboard/<int:round_pk>/export.xlsx", dashboard.dashboard_xlsx, name="review-dashboard-xlsx"),
     path("tables/<int:pk>/", page.review_table, name="review-table"),
     path("tables/<int:pk>/open/", page.start_review, name="review-open"),

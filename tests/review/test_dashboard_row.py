@@ -1,5 +1,5 @@
 """The dashboard's row is built in Python for speed (tables.review.views.dashboard._dashboard_row):
-it must stay the HTML its template, `review/dashboard.html#dashboard-row`, draws."""
+it must stay the HTML its template, `review/dashboard_department.html#dashboard-row`, draws."""
 
 from __future__ import annotations
 
@@ -25,6 +25,6 @@ def _row(code, parent, statuses):
 @pytest.mark.parametrize("statuses", [[0, 0, 0, 0, 0, 0], [1, 0, 2, 0, 0, 3]])
 def test_the_built_dashboard_row_is_the_templates_row(code, parent, statuses):
     row = _row(code, parent, statuses)
-    template = render_to_string("review/dashboard.html#dashboard-row", {"row": row, "queue_url": QUEUE_URL})
+    template = render_to_string("review/dashboard_department.html#dashboard-row", {"row": row, "queue_url": QUEUE_URL})
     assert _dashboard_row(row, QUEUE_URL) == template.strip()
     assert "<b>" not in template and "&lt;b&gt;" in template

@@ -24,6 +24,7 @@ from tables.models import (
     TargetTable,
 )
 from tables.review import workflow
+from tables.review.views.dashboard import DASHBOARD_PAGE_SIZE, round_progress
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, layout, table_with_rows
 from tests.review.test_workflow import ALL_PASS, GOOD_ORGS, GOOD_USERS, comment_on_indicator, workbook
 
@@ -420,37 +421,124 @@ def _bulk_round(n_orgs: int, per_org: int) -> Round:
     return round_
 
 
-@pytest.mark.parametrize("n_orgs", [5, 30])
+@pytest.mark.parametrize("n_orgs", [1, 60])
 def test_queue_and_dashboard_cost_the_same_queries_for_any_number_of_tables(
     client, world, django_assert_num_queries, n_orgs
 ):
     round_ = _bulk_round(n_orgs, 3)
+    department = Organisation.objects.get(code="B0000")
     client.force_login(world.admin)
     client.get(reverse("review-queue"))
     # session, user, memberships (admin), counts per status (also the page count), page rows, rounds,
     # departments for the filter, unread notifications
     with django_assert_num_queries(QUERIES_QUEUE):
         assert client.get(reverse("review-queue")).status_code == 200
-    # session, user, memberships, rounds, counts per organisation × status, participants,
-    # organisations (+ parent), unread notifications
+    # session, user, memberships, rounds, counts per department × status, organisations not started per
+    # department, the departments, unread notifications
     with django_assert_num_queries(QUERIES_DASHBOARD):
-        assert client.get(reverse("review-dashboard"), {"round": round_.pk}).status_code == 200
+        response = client.get(reverse("review-dashboard"), {"round": round_.pk})
+    assert response.status_code == 200 and len(response.context["page"]) <= DASHBOARD_PAGE_SIZE
+    # session, user, round, department, its units, memberships, counts per organisation × status,
+    # participants, organisations (+ parent), unread notifications
+    url = reverse("review-dashboard-department", args=[round_.pk, department.pk])
+    with django_assert_num_queries(QUERIES_DRILL_DOWN):
+        assert client.get(url).status_code == 200
 
 
 QUERIES_QUEUE = 8
 QUERIES_DASHBOARD = 8
+QUERIES_DRILL_DOWN = 10
 
 
-def test_the_dashboard_counts_statuses_per_organisation_with_completion(client, world):
+def _province(n_departments: int, units: int) -> Round:
+    """A round of `n_departments` 主管部门 with `units` units each; the department's own table and one
+    table per unit, statuses cycling, and one unit of each department expected but not started."""
+    round_ = Round.objects.create(
+        year=2026, title="省级批次", layout=layout(), deadline=timezone.localdate() - timedelta(days=1)
+    )
+    departments = Organisation.objects.bulk_create(
+        [Organisation(code=f"D{i:03d}", name=f"主管部门{i}") for i in range(n_departments)]
+    )
+    members = Organisation.objects.bulk_create(
+        [Organisation(code=f"D{i:03d}-{j}", name=f"单位{i}-{j}", parent=d) for i, d in enumerate(departments)
+         for j in range(units + 1)]
+    )  # fmt: skip
+    filing = [*departments, *(o for o in members if not o.code.endswith(f"-{units}"))]
+    statuses = list(Status.values)
+    TargetTable.objects.bulk_create(
+        [
+            TargetTable(organisation=o, year=2026, round=round_, layout=layout(), kind="department",
+                        title="整体", status=statuses[(k + int(o.code[1:4])) % 4])
+            for k, o in enumerate(filing)
+        ]
+    )  # fmt: skip
+    RoundOrganisation.objects.bulk_create([RoundOrganisation(round=round_, organisation=o) for o in members])
+    return round_
+
+
+def test_the_dashboard_sums_each_department_with_its_units_lowest_completion_first(client, world):
+    round_ = _province(3, 2)
+    # D000: 草稿 ×2 (one made 已提交 here), 已批复; D001: 已退回 ×2, 已批复; D002: 草稿, 已提交, 已退回
+    TargetTable.objects.filter(organisation__code="D000-1").update(status=Status.SUBMITTED)
+    client.force_login(world.admin)
+    response = client.get(reverse("review-dashboard"), {"round": round_.pk})
+    rows = list(response.context["page"])
+    # 0 % first; then at 33 % the more overdue department (D001: 3) before the less (D000: 2)
+    assert [r["organisation"].code for r in rows] == ["D002", "D001", "D000"]
+    by_code = {r["organisation"].code: r for r in rows}
+    assert by_code["D000"]["statuses"] == [1, 1, 0, 1] and by_code["D000"]["total"] == 3
+    assert by_code["D000"]["percent"] == 33 and by_code["D000"]["not_started"] == 1
+    # overdue after the deadline: drafts, returned tables and the unit that never started
+    assert by_code["D000"]["overdue"] == 1 + 0 + 1 and by_code["D001"]["overdue"] == 0 + 2 + 1
+    totals = response.context["totals"]
+    assert totals["departments"] == 3 and totals["total"] == 9 and totals["not_started"] == 3
+    body = response.content.decode()
+    drill = reverse("review-dashboard-department", args=[round_.pk, by_code["D000"]["organisation"].pk])
+    assert f'href="{drill}"' in body
+
+    detail = client.get(drill)
+    assert [r["organisation"].code for r in detail.context["page"]] == ["D000", "D000-0", "D000-1", "D000-2"]
+    assert detail.context["totals"]["not_started"] == 1
+
+
+def test_the_dashboard_pages_its_departments(client, world, settings):
+    round_ = _province(DASHBOARD_PAGE_SIZE + 3, 0)
+    client.force_login(world.admin)
+    first = client.get(reverse("review-dashboard"), {"round": round_.pk})
+    assert len(first.context["page"]) == DASHBOARD_PAGE_SIZE
+    assert first.context["totals"]["departments"] == DASHBOARD_PAGE_SIZE + 3
+    second = client.get(reverse("review-dashboard"), {"round": round_.pk, "page": 2})
+    assert len(second.context["page"]) == 3
+    seen = {r["organisation"].pk for r in first.context["page"]} | {
+        r["organisation"].pk for r in second.context["page"]
+    }
+    assert len(seen) == DASHBOARD_PAGE_SIZE + 3
+    assert f"round={round_.pk}&amp;page=2" in first.content.decode()
+
+
+def test_a_department_reviewer_drills_down_only_into_their_departments(client, world):
+    round_ = Round.objects.create(year=2026, title="2026年预算", layout=layout())
+    TargetTable.objects.update(round=round_)
+    client.force_login(world.reviewer_a)
+    main = client.get(reverse("review-dashboard"), {"round": round_.pk})
+    assert [r["organisation"] for r in main.context["page"]] == [world.org_a]
+    own = client.get(reverse("review-dashboard-department", args=[round_.pk, world.org_a.pk]))
+    assert [r["organisation"] for r in own.context["page"]] == [world.org_a, world.unit_a]
+    for org in (world.org_b, world.unit_a):  # another's department; a unit is no department
+        assert client.get(reverse("review-dashboard-department", args=[round_.pk, org.pk])).status_code == 404
+    client.force_login(world.filler_a)
+    assert client.get(reverse("review-dashboard-department", args=[round_.pk, world.org_a.pk])).status_code == 403
+
+
+def test_the_dashboard_xlsx_lists_every_organisation_with_completion(client, world):
     round_ = _bulk_round(2, 4)
     waiting = OrganisationFactory(code="B9999", name='=HYPERLINK("http://x")')
     RoundOrganisation.objects.create(round=round_, organisation=waiting)
     client.force_login(world.admin)
-    response = client.get(reverse("review-dashboard"), {"round": round_.pk})
-    rows = {r["organisation"].code: r for r in response.context["rows"]}
+    rows, totals = round_progress(round_, world.admin)
+    rows = {r["organisation"].code: r for r in rows}
     assert rows["B0000"]["statuses"] == [1, 1, 1, 1] and rows["B0000"]["percent"] == 25
     assert rows["B9999"]["not_started"]
-    totals = response.context["totals"]
     assert totals["total"] == 8 and totals["approved"] == 2 and totals["percent"] == 25 and totals["not_started"] == 1
     from openpyxl import load_workbook
 
@@ -467,7 +555,7 @@ def test_reviewers_see_only_their_organisations_on_the_dashboard(client, world):
     TargetTable.objects.update(round=round_)
     client.force_login(world.reviewer_b)
     response = client.get(reverse("review-dashboard"))
-    assert [r["organisation"] for r in response.context["rows"]] == [world.org_b]
+    assert [r["organisation"] for r in response.context["page"]] == [world.org_b]
     client.force_login(world.filler_a)
     assert client.get(reverse("review-dashboard")).status_code == 403
 

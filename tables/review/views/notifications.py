@@ -15,12 +15,14 @@ from tables.models import (
     Notification,
 )
 
+NOTIFICATIONS_PAGE_SIZE = 30
+
 
 @require_GET
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     items = Notification.objects.filter(recipient=request.user).select_related("table")
-    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    page = Paginator(items, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "review/notifications.html", {"page": page})
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET
 
 from tables import permissions
 from tables.access import require_reviewer
-from tables.models import Organisation, Round, Stage, TargetTable
+from tables.listing import bounded_choices
+from tables.models import Membership, Organisation, Round, Snapshot, Stage, TargetTable
 from tables.params import int_param
 
 Status = TargetTable.Status
@@ -62,9 +63,12 @@ def _filtered(request: HttpRequest, tables, filters: dict[str, str]):
 def _by_status_and_stage(tables, filters: dict[str, str]):
     if filters["status"] in Status.values:
         tables = tables.filter(status=filters["status"])
-    tables = tables.with_review_state()
     if filters["stage"] in Stage.values:
-        tables = tables.filter(stage=filters["stage"])
+        # The stage of the submission under review, as a semi-join: filtering on the annotation below
+        # would run its subquery for every table before the filter (at 24,000 tables, 50 ms).
+        pending = Snapshot.objects.filter(table=OuterRef("pk"), outcome=Snapshot.Outcome.PENDING)
+        tables = tables.filter(Exists(pending.filter(stage=filters["stage"])))
+    tables = tables.with_review_state()
     # Only what a row shows: a table's budget, plan and goal columns are most of its width.
     return (
         tables.select_related("organisation", "round")
@@ -109,12 +113,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     _annotate_rows(page, user)
     organisations = Organisation.objects.filter(parent__isnull=True).only("pk", "code", "name")
     if org_ids is not None:
-        organisations = organisations.filter(pk__in=org_ids)
+        organisations = organisations.filter(pk__in=Membership.objects.organisation_scope(user, org_ids))
+    organisations, too_many = bounded_choices(organisations, int_param(request.GET, "organisation"))
     context = {
         "page": page,
         "filters": filters,
         "rounds": Round.objects.only("pk", "title", "year"),
         "organisations": organisations,
+        "too_many_organisations": too_many,
         "kinds": TargetTable.Kind.choices,
         "stages": Stage.choices,
         "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
