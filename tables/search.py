@@ -3,7 +3,7 @@ indicators by their 三级指标 name, optionally only those whose value is unde
 满意度 target under 90%").
 
 Both are `icontains` filters, so they work on SQLite (`make run`); on PostgreSQL the migrations
-`tables.0014_search_trigram` and `indicators.0011_search_trigram` add pg_trgm GIN indexes on exactly
+`tables.0018_search_trigram` and `indicators.0011_search_trigram` add pg_trgm GIN indexes on exactly
 the expressions these filters compare (`UPPER(column)`), so a rare term is found through the index.
 A page is read by primary key after the last one shown (keyset), with no COUNT: a common term
 (满意度 matches a sixth of 600,000 indicators) stops reading at the page's end.
