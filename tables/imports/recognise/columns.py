@@ -89,9 +89,8 @@ def _column_fields(text: str, layout: dict | None) -> list[str]:
 
 def find_header(grid: Grid) -> HeaderFound | None:
     """The first row holding at least two indicator column labels, one of them a level."""
-    for r, row in enumerate(grid.rows):
-        keys = {keys[0] for keys in (_column_fields(cell.text, None) for cell in row) if keys}
-        if len(keys) >= 2 and keys & {"level1", "level2", "level3"}:
+    for r in range(len(grid.rows)):
+        if is_header_row(grid, r):
             height = 2 if _is_second_header(grid, r + 1) else 1
             periods = {split_period(normalise(cell.text))[1] for cell in grid.rows[r + height - 1]}
             periods |= {_caption_period(cell.text) for cell in grid.rows[r]}
@@ -99,6 +98,12 @@ def find_header(grid: Grid) -> HeaderFound | None:
             caption = _caption_period(above.pop()) if len(above) == 1 else None
             return HeaderFound(r, height, side_by_side={ANNUAL, LONG_TERM} <= periods, caption=caption)
     return None
+
+
+def is_header_row(grid: Grid, r: int) -> bool:
+    """Row r holds at least two indicator column labels, one of them a level."""
+    keys = {keys[0] for keys in (_column_fields(cell.text, None) for cell in grid.rows[r]) if keys}
+    return len(keys) >= 2 and bool(keys & {"level1", "level2", "level3"})
 
 
 def _is_second_header(grid: Grid, r: int) -> bool:
@@ -220,10 +225,20 @@ def read_rows(grid: Grid, found: HeaderFound, columns: list[Column], layout, pro
         for group, members in groups:
             indicator = _indicator(grid, r, members, cells, carried.setdefault(group, {}), tree, problems)
             if indicator is not None:
+                _core_mark(indicator, layout)
                 if group or caption:
                     indicator["period"] = group or caption
-                out.append((indicator, dict(head)))
+                out.append((indicator, dict(head), grid.row_place(r)))
     return out, len(grid.rows)
+
+
+def _core_mark(indicator: dict, layout: dict | None) -> None:
+    """A form that marks core indicators before the name (`*受益人数`): the mark becomes `core`."""
+    mark = ((layout or {}).get("options") or {}).get("core_mark")
+    if mark and indicator.get("level3"):
+        core = indicator["level3"].startswith(mark)
+        indicator["level3"] = indicator["level3"].removeprefix(mark).strip() if core else indicator["level3"]
+        indicator["core"] = indicator.get("core") or core
 
 
 def _row_cells(grid: Grid, r: int, found: HeaderFound, columns: list[Column]) -> dict[int, str]:
