@@ -88,6 +88,7 @@ class FileImportResult(ImportResult):
     problems: list[str] = field(default_factory=list)
     read: Read | None = None
     dry_run: bool = False
+    stored: list[dict] = field(default_factory=list)  # each table as stored: title, year, kind, layout, counts
 
 
 def check_size(size: int, name: str) -> None:
@@ -243,7 +244,6 @@ def _settle(read: Read, name: str, confirm: bool) -> Read:
             read.notes.append(f"{name}：对应不到的列已按确认记入各行指标的备注")
     for document, result in zip(read.documents, _owners(read), strict=True):
         document["layout"] = result.layout or _fallback_layout(document)
-        _complete(document, name, read)
     return read
 
 
@@ -349,22 +349,22 @@ def import_path(
     read = read_tables(path, name=name, confirm=confirm)
     if path.suffix.lower() == ".txt" and not read.recognised:
         _check_text_table(read.documents[0], name, read.problems)
+    for document in read.documents if read.recognised else []:
+        _complete(document, name, read)
     result = ImportResult()
-    try:
-        with transaction.atomic():
-            for document, places in zip(read.documents, read.places or [{}] * len(read.documents), strict=True):
-                try:
-                    one = import_document(document, name, layout_code=layout_code, user=user)
-                except ExchangeError as exc:
-                    raise ImportFailed(_with_problems(_at_cell(str(exc), name, places), read.problems)) from exc
-                result.tables += one.tables
-                result.created += one.created
-                result.updated += one.updated
-                result.overall = one.overall or result.overall
-            if dry_run:
-                transaction.set_rollback(True)
-    except ImportFailed:
-        raise
+    with transaction.atomic():
+        for document, places in zip(read.documents, read.places or [{}] * len(read.documents), strict=True):
+            try:
+                one = import_document(document, name, layout_code=layout_code, user=user)
+            except ExchangeError as exc:
+                raise ImportFailed(_with_problems(_at_cell(str(exc), name, places), read.problems)) from exc
+            result.tables += one.tables
+            result.created += one.created
+            result.updated += one.updated
+            result.overall = one.overall or result.overall
+        stored = [_stored(table) for table in result.tables]
+        if dry_run:
+            transaction.set_rollback(True)
     return FileImportResult(
         tables=result.tables,
         created=result.created,
@@ -373,11 +373,25 @@ def import_path(
         problems=read.problems + read.notes,
         read=read,
         dry_run=dry_run,
+        stored=stored,
     )
 
 
+def _stored(table) -> dict:
+    """What one table holds as stored (read before a dry run's rollback)."""
+    return {
+        "title": table.title,
+        "year": table.year,
+        "kind": table.get_kind_display(),
+        "layout": f"{table.layout.code}（{table.layout.name}）",
+        "organisation": table.organisation.name,
+        "tasks": table.tasks.count(),
+        "indicators": table.indicators.count(),
+    }
+
+
 _EXCHANGE_PATH = re.compile(
-    r"^(?P<source>.*?)：(?P<path>[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*)：(?P<reason>.*)$", re.S
+    r"^(?P<source>.*?)：(?P<path>[a-z_]+(?:\[\d+\])?(?:\.[a-z_0-9]+(?:\[\d+\])?)*)：(?P<reason>.*)$", re.S
 )
 _FIELD_LABELS = {
     **{f"indicators.{key}": label for key, label in COLUMN_LABELS.items()},

@@ -187,6 +187,11 @@ def _settle_duplicates(grid: Grid, found: HeaderFound, columns: list[Column], ow
     for same in by_key.values():
         if len(same) < 2:
             continue
+        captions = [column for column in same if _is_caption(grid, found, column)]
+        if len(captions) < len(same):  # `绩效指标` merged down the side beside a real 三级指标 column
+            for column in captions:
+                column.section, column.key = "ignored", None
+            same = [column for column in same if column not in captions]
         same.sort(key=lambda col: (normalise(col.label) not in own_labels, _is_caption(grid, found, col), col.index))
         for column in same[1:]:
             column.section = "ignored" if _is_caption(grid, found, column) else "column"
@@ -195,7 +200,12 @@ def _settle_duplicates(grid: Grid, found: HeaderFound, columns: list[Column], ow
 
 def _is_caption(grid: Grid, found: HeaderFound, column: Column, any_one: bool = False) -> bool:
     """A column that only repeats its heading (or, unlabelled, holds one caption) down the grid."""
-    texts = {grid.text(r, column.index) for r in range(found.row + found.height, len(grid.rows))} - {""}
+    texts = set()
+    for r in range(found.row + found.height, len(grid.rows)):
+        if _is_stop({c: cell.text for c, cell in enumerate(grid.rows[r])}):
+            break  # the footer and 审核意见 rows under the grid are not the column's
+        texts.add(grid.text(r, column.index))
+    texts -= {""}
     if any_one:
         return len(texts) <= 1 and all("指标" in text for text in texts)
     return texts <= {grid.text(found.row, column.index)}
