@@ -8,58 +8,21 @@ the table right; over the whole set it must be at least 95%.
 from __future__ import annotations
 
 import io
-import json
-from functools import cache
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from tables.imports.dispatch import ImportFailed, NeedsConfirmation, import_path, read_tables
 from tables.imports.exchange import export_table, tables_for_export
-from tables.imports.recognise.score import Score, score_table
+from tables.imports.recognise.score import Score
 from tables.models import TargetTable
+from tests.builders.files import FILES, form_file, score_set, transcription
 from tests.builders.forms import form_grid
-from tests.builders.render import to_docx, to_tsv, to_xlsx
-
-ROOT = Path(__file__).resolve().parents[2]
-PROVINCES = ROOT / "tests" / "data" / "provinces"
-LAYOUT_DATA = ROOT / "tables" / "layout_data"
-FILES = sorted(path.name for path in PROVINCES.glob("*.json"))
-SOURCES = {
-    "xlsx": lambda grid: to_xlsx(grid),
-    "docx": lambda grid: to_docx(grid),
-    "txt": lambda grid: to_tsv(grid).encode("utf-8"),
-}
-
-
-@cache
-def transcription(name: str) -> tuple[list[dict], dict]:
-    data = json.loads((PROVINCES / name).read_text(encoding="utf-8"))
-    tables = data if isinstance(data, list) else [data]
-    layout = json.loads((LAYOUT_DATA / f"{tables[0]['layout_family']}.json").read_text(encoding="utf-8"))
-    return tables, layout
-
-
-def form_file(tmp_path: Path, name: str, source: str) -> Path:
-    tables, layout = transcription(name)
-    grid = form_grid(tables if len(tables) > 1 else tables[0], layout)
-    path = tmp_path / f"{Path(name).stem}.{source}"
-    path.write_bytes(SOURCES[source](grid))
-    return path
-
-
-def score_file(tmp_path: Path, name: str, source: str) -> Score:
-    tables, layout = transcription(name)
-    documents = read_tables(form_file(tmp_path, name, source), confirm=True).documents
-    total = Score()
-    for i, table in enumerate(tables):
-        total = total + score_table(table, documents[i] if i < len(documents) else None, layout)
-    return total
+from tests.builders.render import to_xlsx
 
 
 def test_fields_read_right_over_every_province_form_as_xlsx_docx_and_copied_cells(tmp_path):
-    scores = {(name, source): score_file(tmp_path, name, source) for name in FILES for source in SOURCES}
+    scores = score_set(tmp_path)
     overall = sum(scores.values(), Score())
     report = "\n".join(f"{name} {source}: {score}" for (name, source), score in scores.items())
     assert overall.ratio >= 0.95, f"overall {overall}\n{report}"

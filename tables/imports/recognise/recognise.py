@@ -174,6 +174,7 @@ def pick_layout(grid: Grid, layouts: list[dict], kind: str | None, found) -> tup
     """The shipped layout whose printed labels overlap the grid's most (F1 of the two label sets)."""
     labels = grid_labels(grid)
     column_keys = {key for key, _ in cols.header_keys(grid, found, None)} - {None}
+    known = len(labels & _known(layouts))
     best, best_score, best_rank = None, 0.0, -1.0
     for layout in layouts:
         if kind and layout.get("kind") != kind:
@@ -182,7 +183,7 @@ def pick_layout(grid: Grid, layouts: list[dict], kind: str | None, found) -> tup
         if not own:
             continue
         matched = len(own & labels)
-        f1 = 2 * matched / (len(own) + len(labels & _known(layouts)) or 1)
+        f1 = 2 * matched / (len(own) + known or 1)
         rank = f1 + 0.1 * (set(layout.get("columns") or []) == column_keys) + 0.05 * _periods_fit(layout, found)
         if rank > best_rank:
             best, best_score, best_rank = layout, round(f1, 3), rank
