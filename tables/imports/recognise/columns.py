@@ -92,6 +92,8 @@ def find_header(grid: Grid) -> HeaderFound | None:
     for r in range(len(grid.rows)):
         if is_header_row(grid, r):
             height = 2 if _is_second_header(grid, r + 1) else 1
+            if height == 1 and r > 0 and _is_upper_header(grid, r - 1, r):
+                r, height = r - 1, 2  # `一级指标 | 长期 | | 年度` over `| 二级指标 | 三级指标 | 指标值 | 二级指标 …`
             periods = {split_period(normalise(cell.text))[1] for cell in grid.rows[r + height - 1]}
             periods |= {_caption_period(cell.text) for cell in grid.rows[r]}
             above = {cell.text for cell in grid.rows[r - 1] if cell.text} if r > 0 else set()
@@ -114,8 +116,22 @@ def _is_second_header(grid: Grid, r: int) -> bool:
     return bool(labels) and len(labels) * 2 >= len(texts)
 
 
+def _is_upper_header(grid: Grid, upper: int, r: int) -> bool:
+    """Row `upper` holds a column label over a blank (or the same, merged) cell of row r, and a period caption."""
+    labelled = any(
+        _column_fields(cell.text, None) and grid.text(r, c) in ("", cell.text)
+        for c, cell in enumerate(grid.rows[upper])
+    )
+    return labelled and any(_caption_period(cell.text) for cell in grid.rows[upper])
+
+
+_BARE_PERIODS = {"长期", "中期", "年度", "实施周期", "当年"}
+
+
 def _caption_period(text: str) -> str | None:
     s = normalise(text)
+    if s in _BARE_PERIODS:
+        return read_period(s)
     if "指标" not in s or not re.search("中期|长期|年度|实施周期", s) or _column_fields(s, None):
         return None
     return read_period(s)
@@ -137,9 +153,18 @@ def _label_at(grid: Grid, found: HeaderFound, c: int) -> tuple[str, str | None]:
     if found.height == 2:
         bottom = grid.text(found.row + 1, c)
         if bottom and bottom != top and _column_fields(bottom, None):
-            label, period = bottom, _caption_period(top)
+            label, period = bottom, _caption_period(top or _caption_left_of(grid, found.row, c))
     own = split_period(normalise(label))[1]
     return label, own or period
+
+
+def _caption_left_of(grid: Grid, r: int, c: int) -> str:
+    """Copied text leaves a merged caption (`长期` over three columns) in its first cell only: the nearest
+    text to the left in the caption row."""
+    for left in range(c - 1, -1, -1):
+        if text := grid.text(r, left):
+            return text
+    return ""
 
 
 def map_columns(grid: Grid, found: HeaderFound, layout: dict | None) -> list[Column]:
@@ -160,6 +185,8 @@ def map_columns(grid: Grid, found: HeaderFound, layout: dict | None) -> list[Col
             columns.append(Column(c, label.strip(), place, fields[0][1], section=fields[0][0]))
         elif not label.strip() and _is_caption(grid, found, Column(c, label, place, None), any_one=True):
             columns.append(Column(c, f"第{c + 1}列", place, None, section="ignored"))  # `年度绩效指标` down the side
+        elif label.strip() and _is_caption(grid, found, Column(c, label, place, None)):
+            columns.append(Column(c, label.strip(), place, None, section="ignored"))  # `绩效项目指标表` merged down
         else:
             columns.append(Column(c, label.strip() or f"第{c + 1}列", place, None, period=period))
     _settle_duplicates(grid, found, columns, own_labels)

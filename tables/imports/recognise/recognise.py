@@ -333,7 +333,7 @@ def _pairs(grid: Grid, rows, layout: dict | None, sections=_HEAD_SECTIONS) -> li
     return found
 
 
-_SEGMENT = re.compile(r"[ \t\u3000]{2,}")
+_SEGMENT = re.compile(r"[ \t\u3000]+(?=[^\s:：]{2,12}[:：])")  # spaces before the next `label：`
 
 
 def _distinct(grid: Grid, r: int) -> list[int]:
