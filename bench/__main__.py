@@ -15,7 +15,14 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ["bench.bench_checks", "bench.bench_editor", "bench.bench_review", "bench.bench_exports", "bench.bench_load"]
+MODULES = [
+    "bench.bench_checks",
+    "bench.bench_editor",
+    "bench.bench_review",
+    "bench.bench_exports",
+    "bench.bench_imports",
+    "bench.bench_load",
+]
 
 
 def machine() -> list[tuple[str, str]]:

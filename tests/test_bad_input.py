@@ -553,7 +553,7 @@ TABLE_FILES = [
         "wrong-layout",
         "名单.xlsx",
         lambda: _xlsx({"Sheet1": [["姓名", "电话"], ["张三", 1]]}),
-        "Sheet1：找不到绩效指标表头",
+        "Sheet1：找不到指标表头",
     ),
     Bad("formulas", "公式.xlsx", lambda: _edited_table_xlsx(_formulas), "绩效目标表!E7：是公式（=SUM(1,2)）"),
     Bad(

@@ -124,7 +124,10 @@ class CopyStartForm(forms.Form):
 
 
 class ImportStartForm(_RoundOrgForm):
-    file = forms.FileField(label="文件", help_text="交换格式 JSON（target-table/1）；官方 xlsx 或 txt 文本亦可")
+    file = forms.FileField(
+        label="文件",
+        help_text="交换格式 JSON、本系统导出的 Excel，或各省表样的 Excel（.xlsx）、Word（.docx）、PDF、文本（.txt）",
+    )
 
 
 class PasteStartForm(_RoundOrgForm):

@@ -11,6 +11,8 @@
   "spaces" (a row's cells on one line, separated by runs of spaces). A page's table has no
   cells under a merge (rowspan/colspan), so those positions are left out; "cells" and
   "spaces" also drop empty cells, as copied page text does.
+- `to_pdf`: the form printed (WeasyPrint): the title lines above one bordered table whose merges are
+  rowspan/colspan, the notes and signature lines under it, as a PDF with a text layer.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from html import escape
 
 import docx
 import openpyxl
@@ -141,3 +144,28 @@ def to_web_text(grid: Grid, style: str = "pipes") -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split("\n"))
+
+
+def to_pdf(grid: Grid) -> bytes:
+    from weasyprint import HTML  # imported here: only the PDF tests need it
+
+    first, end = table_rows(grid)
+    spans = {(r1, c1): (r2 - r1 + 1, c2 - c1 + 1) for r1, c1, r2, c2 in grid.merges}
+    covered = grid.covered()
+    rows = []
+    for r in range(first, end):
+        cells = []
+        for c, text in enumerate(grid.rows[r]):
+            if (r, c) in covered:
+                continue
+            height, width = spans.get((r, c), (1, 1))
+            cells.append(f"<td rowspan={height} colspan={width}>{escape(text).replace(chr(10), '<br>')}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    above = "".join(f"<p>{escape(_last_text(grid.rows[r]))}</p>" for r in range(first))
+    below = "".join(f"<p>{escape(_last_text(grid.rows[r]))}</p>" for r in range(end, len(grid.rows)))
+    html = (
+        "<style>td{border:1px solid black;padding:2px;font-size:8px} table{border-collapse:collapse}"
+        " p{font-size:9px;white-space:pre-wrap}</style>"
+        f"{above}<table>{''.join(rows)}</table>{below}"
+    )
+    return HTML(string=html).write_pdf()

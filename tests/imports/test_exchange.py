@@ -212,10 +212,15 @@ def test_import_tables_reads_a_seed_text_and_exports_the_expected_json(stem, tmp
 
 
 def test_unknown_file_types_and_huge_files_are_refused(tmp_path, settings):
-    odd = tmp_path / "table.docx"
+    odd = tmp_path / "table.doc"
     odd.write_bytes(b"PK")
-    with pytest.raises(ImportFailed, match=r"table\.docx：不支持的文件类型"):
+    supported = r"（支持 \.json、\.txt、\.xlsx、\.docx、\.pdf）"
+    with pytest.raises(ImportFailed, match=r"table\.doc：不支持的文件类型“\.doc”" + supported):
         import_path(odd)
+    broken = tmp_path / "table.docx"
+    broken.write_bytes(b"PK")
+    with pytest.raises(ImportFailed, match=r"table\.docx：无法作为Word 文档（\.docx）打开"):
+        import_path(broken)
     settings.IMPORT_MAX_BYTES = 100
     big = tmp_path / "big.json"
     big.write_text(" " * 200, encoding="utf-8")

@@ -15,12 +15,13 @@ next; `tables.imports.dispatch` does not call it yet.
 
 from tables.imports.recognise.grid import Cell, Grid
 from tables.imports.recognise.readers import read_docx, read_pdf, read_text, read_xlsx
-from tables.imports.recognise.recognise import Recognised, recognise, shipped_layouts
+from tables.imports.recognise.recognise import Recognised, forms_of, recognise, shipped_layouts
 
 __all__ = [
     "Cell",
     "Grid",
     "Recognised",
+    "forms_of",
     "read_docx",
     "read_pdf",
     "read_text",

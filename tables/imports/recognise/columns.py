@@ -101,16 +101,23 @@ def _column_fields(text: str, layout: dict | None) -> list[str]:
 
 def find_header(grid: Grid) -> HeaderFound | None:
     """The first row holding at least two indicator column labels, one of them a level."""
-    for r, row in enumerate(grid.rows):
-        keys = {keys[0] for keys in (_column_fields(cell.text, None) for cell in row) if keys}
-        if len(keys) >= 2 and keys & {"level1", "level2", "level3"}:
+    for r in range(len(grid.rows)):
+        if is_header_row(grid, r):
             height = 2 if _is_second_header(grid, r + 1) else 1
+            if height == 1 and r > 0 and _is_upper_header(grid, r - 1, r):
+                r, height = r - 1, 2  # `一级指标 | 长期 | | 年度` over `| 二级指标 | 三级指标 | 指标值 | 二级指标 …`
             periods = {split_period(normalise(cell.text))[1] for cell in grid.rows[r + height - 1]}
             periods |= {_caption_period(cell.text) for cell in grid.rows[r]}
             above = {cell.text for cell in grid.rows[r - 1] if cell.text} if r > 0 else set()
             caption = _caption_period(above.pop()) if len(above) == 1 else None
             return HeaderFound(r, height, side_by_side={ANNUAL, LONG_TERM} <= periods, caption=caption)
     return None
+
+
+def is_header_row(grid: Grid, r: int) -> bool:
+    """Row r holds at least two indicator column labels, one of them a level."""
+    keys = {keys[0] for keys in (_column_fields(cell.text, None) for cell in grid.rows[r]) if keys}
+    return len(keys) >= 2 and bool(keys & {"level1", "level2", "level3"})
 
 
 def _is_second_header(grid: Grid, r: int) -> bool:
@@ -121,8 +128,22 @@ def _is_second_header(grid: Grid, r: int) -> bool:
     return bool(labels) and len(labels) * 2 >= len(texts)
 
 
+def _is_upper_header(grid: Grid, upper: int, r: int) -> bool:
+    """Row `upper` holds a column label over a blank (or the same, merged) cell of row r, and a period caption."""
+    labelled = any(
+        _column_fields(cell.text, None) and grid.text(r, c) in ("", cell.text)
+        for c, cell in enumerate(grid.rows[upper])
+    )
+    return labelled and any(_caption_period(cell.text) for cell in grid.rows[upper])
+
+
+_BARE_PERIODS = {"长期", "中期", "年度", "实施周期", "当年"}
+
+
 def _caption_period(text: str) -> str | None:
     s = normalise(text)
+    if s in _BARE_PERIODS:
+        return read_period(s)
     if "指标" not in s or not re.search("中期|长期|年度|实施周期", s) or _column_fields(s, None):
         return None
     return read_period(s)
@@ -144,9 +165,18 @@ def _label_at(grid: Grid, found: HeaderFound, c: int) -> tuple[str, str | None]:
     if found.height == 2:
         bottom = grid.text(found.row + 1, c)
         if bottom and bottom != top and _column_fields(bottom, None):
-            label, period = bottom, _caption_period(top)
+            label, period = bottom, _caption_period(top or _caption_left_of(grid, found.row, c))
     own = split_period(normalise(label))[1]
     return label, own or period
+
+
+def _caption_left_of(grid: Grid, r: int, c: int) -> str:
+    """Copied text leaves a merged caption (`长期` over three columns) in its first cell only: the nearest
+    text to the left in the caption row."""
+    for left in range(c - 1, -1, -1):
+        if text := grid.text(r, left):
+            return text
+    return ""
 
 
 def map_columns(
@@ -169,6 +199,8 @@ def map_columns(
             columns.append(Column(c, label.strip(), place, fields[0][1], section=fields[0][0]))
         elif not label.strip() and _is_caption(grid, found, Column(c, label, place, None), any_one=True):
             columns.append(Column(c, f"第{c + 1}列", place, None, section="ignored"))  # `年度绩效指标` down the side
+        elif label.strip() and _is_caption(grid, found, Column(c, label, place, None)):
+            columns.append(Column(c, label.strip(), place, None, section="ignored"))  # `绩效项目指标表` merged down
         else:
             columns.append(Column(c, label.strip() or f"第{c + 1}列", place, None, period=period))
     _settle_duplicates(grid, found, columns, own_labels)
@@ -224,6 +256,11 @@ def _settle_duplicates(grid: Grid, found: HeaderFound, columns: list[Column], ow
     for same in by_key.values():
         if len(same) < 2:
             continue
+        captions = [column for column in same if _is_caption(grid, found, column)]
+        if len(captions) < len(same):  # `绩效指标` merged down the side beside a real 三级指标 column
+            for column in captions:
+                column.section, column.key = "ignored", None
+            same = [column for column in same if column not in captions]
         same.sort(key=lambda col: (normalise(col.label) not in own_labels, _is_caption(grid, found, col), col.index))
         for column in same[1:]:
             column.section = "ignored" if _is_caption(grid, found, column) else "column"
@@ -232,7 +269,12 @@ def _settle_duplicates(grid: Grid, found: HeaderFound, columns: list[Column], ow
 
 def _is_caption(grid: Grid, found: HeaderFound, column: Column, any_one: bool = False) -> bool:
     """A column that only repeats its heading (or, unlabelled, holds one caption) down the grid."""
-    texts = {grid.text(r, column.index) for r in range(found.row + found.height, len(grid.rows))} - {""}
+    texts = set()
+    for r in range(found.row + found.height, len(grid.rows)):
+        if _is_stop({c: cell.text for c, cell in enumerate(grid.rows[r])}):
+            break  # the footer and 审核意见 rows under the grid are not the column's
+        texts.add(grid.text(r, column.index))
+    texts -= {""}
     if any_one:
         return len(texts) <= 1 and all("指标" in text for text in texts)
     return texts <= {grid.text(found.row, column.index)}
@@ -262,10 +304,20 @@ def read_rows(grid: Grid, found: HeaderFound, columns: list[Column], layout, pro
         for group, members in groups:
             indicator = _indicator(grid, r, members, cells, carried.setdefault(group, {}), tree, problems)
             if indicator is not None:
+                _core_mark(indicator, layout)
                 if group or caption:
                     indicator["period"] = group or caption
-                out.append((indicator, dict(head)))
+                out.append((indicator, dict(head), grid.row_place(r)))
     return out, len(grid.rows)
+
+
+def _core_mark(indicator: dict, layout: dict | None) -> None:
+    """A form that marks core indicators before the name (`*受益人数`): the mark becomes `core`."""
+    mark = ((layout or {}).get("options") or {}).get("core_mark")
+    if mark and indicator.get("level3"):
+        core = indicator["level3"].startswith(mark)
+        indicator["level3"] = indicator["level3"].removeprefix(mark).strip() if core else indicator["level3"]
+        indicator["core"] = indicator.get("core") or core
 
 
 def _row_cells(grid: Grid, r: int, found: HeaderFound, columns: list[Column]) -> dict[int, str]:

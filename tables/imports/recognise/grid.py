@@ -90,3 +90,25 @@ def build(name: str, texts: list[list[str]], place, merges=(), values=None) -> G
             cells.append(Cell(text=text, place=place(r, c), value=value, merged=(r, c) in covered, serial=serial))
         rows.append(cells)
     return Grid(name=name, rows=rows, merges=list(merges), lengths=[len(row) for row in texts])
+
+
+def split_forms(grid: Grid, is_title, is_header) -> list[Grid]:
+    """A sheet or page holding several forms back to back, one grid per form: a form starts at a title
+    row (`is_title(texts)`) that follows an indicator header (`is_header(r)`) of the form above it."""
+    starts = [0]
+    seen_header = False
+    for r, row in enumerate(grid.rows):
+        texts = {cell.text for cell in row if cell.text}
+        if seen_header and len(texts) == 1 and is_title(texts.pop()):
+            starts.append(r)
+            seen_header = False
+        elif is_header(r):
+            seen_header = True
+    if len(starts) == 1:
+        return [grid]
+    parts = []
+    for first, end in zip(starts, [*starts[1:], len(grid.rows)], strict=True):
+        merges = [(r1 - first, c1, r2 - first, c2) for r1, c1, r2, c2 in grid.merges if first <= r1 and r2 < end]
+        lengths = grid.lengths[first:end] if grid.lengths else []
+        parts.append(Grid(name=grid.name, rows=grid.rows[first:end], merges=merges, lengths=lengths))
+    return parts

@@ -12,9 +12,10 @@ breaks, full-width forms folded, no `：` at the end, no `（万元）`, no `其
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from indicators.record import ANNUAL, LONG_TERM
 from tables.layout_spec import FOOTER_FIELDS, HEADER_FIELDS
@@ -181,7 +182,12 @@ _UNIT_SUFFIX = re.compile(r"\((单位:)?(万元|元)\)$")
 
 def normalise(text: object) -> str:
     """A label as compared: `其中：1.中央资金（万元）` → `中央资金`, `一级\\n指标` → `一级指标`."""
-    s = unicodedata.normalize("NFKC", str(text or ""))
+    return _normalise(str(text or ""))
+
+
+@lru_cache(maxsize=16384)  # a form repeats its labels and category names on every row
+def _normalise(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text)
     s = re.sub(r"\s+", "", s).lstrip("*★").rstrip(":")
     s = _UNIT_SUFFIX.sub("", s).rstrip(":")
     s = _PREFIX.sub("", s)
@@ -198,8 +204,25 @@ def split_period(label: str) -> tuple[str, str | None]:
     return label[: found.start()], ANNUAL if found.group(1) in {"年度", "当年"} else LONG_TERM
 
 
+_LABELS_OF: dict[int, tuple[dict, dict[str, list[Field]], dict]] = {}  # id(layout) → (the layout, its labels)
+
+
 def layout_labels(layout: dict) -> dict[str, list[Field]]:
-    """The labels one layout prints → the fields each means (a label shared by two keys is one cell for both)."""
+    """The labels one layout prints → the fields each means (a label shared by two keys is one cell for both).
+
+    Remembered per layout dict (the recogniser asks for every label it reads); a dict that is no longer the
+    one remembered under its id, or one changed since (compared whole), is read again."""
+    entry = _LABELS_OF.get(id(layout))
+    if entry is not None and entry[0] is layout and entry[2] == layout:
+        return entry[1]
+    if len(_LABELS_OF) > 512:
+        _LABELS_OF.clear()
+    found = _layout_labels(layout)
+    _LABELS_OF[id(layout)] = (layout, found, json.loads(json.dumps(layout)))
+    return found
+
+
+def _layout_labels(layout: dict) -> dict[str, list[Field]]:
     found: dict[str, list[Field]] = {}
 
     def add(label, field):

@@ -117,26 +117,65 @@ def read_docx(data: bytes, name: str = "Word 文档") -> list[Grid]:
     return [grid]
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
 def _docx_table(table, number: int, texts: list, places: list, merges: list) -> None:
+    """A Word table read straight from its XML (python-docx's `row.cells` resolves every vertical merge
+    with XPath searches, seconds for a 60-row form): `gridSpan` spreads a cell across, a `vMerge` that
+    does not restart continues the cell above it in the same grid column."""
     start = len(texts)
-    # A merged Word cell is one <w:tc> element seen at several grid positions; holding the elements as
-    # keys keeps lxml from handing out a new proxy (and a reused id) for the same element.
-    seen: dict[object, tuple[int, int]] = {}
-    spans: dict[object, list[int]] = {}
-    for r, row in enumerate(table.rows):
+    spans: dict[object, list[int]] = {}  # the <w:tc> that starts a merge → (r1, c1, r2, c2)
+    above: dict[int, object] = {}  # grid column → the <w:tc> that last started there
+    for r, tr in enumerate(table._tbl.iterchildren(f"{_W}tr")):
         line, where = [], []
-        for c, cell in enumerate(row.cells):
-            key = cell._tc
-            line.append(cell.text.strip() if key not in seen else "")
-            where.append(f"第{number}个表格第{r + 1}行第{c + 1}格")
-            if key in seen:
-                spans[key][2:] = [start + r, c]
-            else:
-                seen[key] = (r, c)
-                spans[key] = [start + r, c, start + r, c]
+        c = _grid_before(tr)
+        line += [""] * c
+        where += [f"第{number}个表格第{r + 1}行第{i + 1}格" for i in range(c)]
+        for tc in tr.iterchildren(f"{_W}tc"):
+            span, continues = _tc_layout(tc)
+            origin = above.get(c) if continues and above.get(c) is not None else tc
+            for offset in range(span):
+                first = origin is tc and offset == 0
+                line.append(_tc_text(tc) if first else "")
+                where.append(f"第{number}个表格第{r + 1}行第{c + 1}格")
+                if origin in spans:
+                    spans[origin][2:] = [max(spans[origin][2], start + r), max(spans[origin][3], c)]
+                else:
+                    spans[origin] = [start + r, c, start + r, c]
+                above[c] = origin
+                c += 1
         texts.append(line)
         places.append(where)
     merges += [tuple(span) for span in spans.values() if span[:2] != span[2:]]
+
+
+def _grid_before(tr) -> int:
+    found = tr.find(f"{_W}trPr/{_W}gridBefore")
+    return int(found.get(f"{_W}val", "0")) if found is not None else 0
+
+
+def _tc_layout(tc) -> tuple[int, bool]:
+    """(grid columns the cell spans, whether it continues a vertical merge from the row above)."""
+    props = tc.find(f"{_W}tcPr")
+    if props is None:
+        return 1, False
+    span = props.find(f"{_W}gridSpan")
+    merge = props.find(f"{_W}vMerge")
+    columns = int(span.get(f"{_W}val", "1")) if span is not None else 1
+    return columns, merge is not None and merge.get(f"{_W}val", "continue") == "continue"
+
+
+def _tc_text(tc) -> str:
+    """A cell's text as Word shows it: its paragraphs one per line, tabs and breaks kept."""
+    paragraphs = []
+    for paragraph in tc.iterchildren(f"{_W}p"):
+        parts = []
+        for node in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
+            tag = node.tag
+            parts.append(node.text or "" if tag == f"{_W}t" else "\t" if tag == f"{_W}tab" else "\n")
+        paragraphs.append("".join(parts))
+    return "\n".join(paragraphs).strip()
 
 
 # ---------------------------------------------------------------- pdf

@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 
 from tables.imports.recognise import columns as cols
-from tables.imports.recognise.grid import Grid
+from tables.imports.recognise.grid import Grid, split_forms
 from tables.imports.recognise.labels import Field, all_labels, fields_of, is_label, is_opinion, layout_labels, normalise
 from tables.imports.recognise.tasks import read_tasks
 from tables.layouts import LAYOUTS
@@ -70,6 +70,13 @@ class Recognised:
     score: float  # its label overlap, 0..1
     columns: list[cols.Column]
     problems: list[str] = field(default_factory=list)
+    # per table: where each of its exchange keys was read (`indicators[3]` → its row's first cell,
+    # `organization.name` → the value's cell), so a refusal of the stored table can name the cell
+    places: list[dict[str, str]] = field(default_factory=list)
+
+
+# The layout a table no shipped form fits is stored under when a person confirms it (never picked by labels).
+GENERIC_LAYOUT = "generic-project"
 
 
 @cache
@@ -79,7 +86,11 @@ def _shipped() -> tuple[str, ...]:
 
 def shipped_layouts() -> list[dict]:
     """The layout records the product ships: the seeds' three and the provinces' JSON files."""
-    return [*LAYOUTS, *(json.loads(text) for text in _shipped())]
+    return [*LAYOUTS, *(record for text in _shipped() if (record := json.loads(text))["code"] != GENERIC_LAYOUT)]
+
+
+def generic_layout() -> dict:
+    return json.loads((LAYOUT_DATA / f"{GENERIC_LAYOUT}.json").read_text(encoding="utf-8"))
 
 
 def recognise(
@@ -98,7 +109,7 @@ def recognise(
     kind = _kind(grid, found.row)
     layout, score = pick_layout(grid, layouts, kind, found)
     columns = cols.map_columns(grid, found, layout, overrides)
-    table = _table_head(grid, found.row, kind or (layout or {}).get("kind"), layout, problems)
+    table, head_places = _table_head(grid, found.row, kind or (layout or {}).get("kind"), layout, problems)
     rows, end = cols.read_rows(grid, found, columns, layout, problems)
     _read_footer(grid, end, layout, table, problems)
     for column in columns:
@@ -109,10 +120,29 @@ def recognise(
             )
     if layout is None:
         problems.append(f"{grid.name}：没有相近的已有表样，已按通用表样读入全部列，请确认每列的含义。")
-    tables = _split_projects(table, rows, columns)
+    tables, row_places = _split_projects(table, rows, columns)
+    places = [
+        {**head_places, **{f"indicators[{i}]": place for i, place in enumerate(each, start=1)}} for each in row_places
+    ]
     return Recognised(
-        tables=tables, layout=layout["code"] if layout else None, score=score, columns=columns, problems=problems
+        tables=tables,
+        layout=layout["code"] if layout else None,
+        score=score,
+        columns=columns,
+        problems=problems,
+        places=places,
     )
+
+
+def forms_of(grid: Grid) -> list[Grid]:
+    """The forms a sheet or page holds back to back (Anhui prints two projects on one sheet), one grid each;
+    a flat multi-project sheet is one form (`recognise` splits it by its 项目名称 column)."""
+    return split_forms(grid, _is_title, lambda r: cols.is_header_row(grid, r))
+
+
+def _is_title(text: str) -> bool:
+    s = normalise(text)
+    return "绩效目标" in s and not is_label(text) and len(s) <= 60
 
 
 # ---------------------------------------------------------------- kind and layout
@@ -147,6 +177,7 @@ def pick_layout(grid: Grid, layouts: list[dict], kind: str | None, found) -> tup
     """The shipped layout whose printed labels overlap the grid's most (F1 of the two label sets)."""
     labels = grid_labels(grid)
     column_keys = {key for key, _ in cols.header_keys(grid, found, None)} - {None}
+    known = len(labels & _known(layouts))
     best, best_score, best_rank = None, 0.0, -1.0
     for layout in layouts:
         if kind and layout.get("kind") != kind:
@@ -155,7 +186,7 @@ def pick_layout(grid: Grid, layouts: list[dict], kind: str | None, found) -> tup
         if not own:
             continue
         matched = len(own & labels)
-        f1 = 2 * matched / (len(own) + len(labels & _known(layouts)) or 1)
+        f1 = 2 * matched / (len(own) + known or 1)
         rank = f1 + 0.1 * (set(layout.get("columns") or []) == column_keys) + 0.05 * _periods_fit(layout, found)
         if rank > best_rank:
             best, best_score, best_rank = layout, round(f1, 3), rank
@@ -202,7 +233,9 @@ def _empty_table(kind: str | None) -> dict:
     }
 
 
-def _table_head(grid: Grid, header_row: int, kind: str | None, layout: dict | None, problems: list[str]) -> dict:
+def _table_head(
+    grid: Grid, header_row: int, kind: str | None, layout: dict | None, problems: list[str]
+) -> tuple[dict, dict[str, str]]:
     table = _empty_table(kind)
     if kind == "project":
         table["project"] = dict.fromkeys(
@@ -215,9 +248,14 @@ def _table_head(grid: Grid, header_row: int, kind: str | None, layout: dict | No
     table["tasks"] = tasks
     head_rows = [r for r in range(title_row + 1, header_row) if r not in task_rows]
     pairs = _pairs(grid, head_rows, layout)
+    places = {"title": grid.row_place(title_row), "year": grid.row_place(title_row)} if title_row >= 0 else {}
     for fields, value, label, place in pairs:
         _put(table, fields, value, label, place, unit, problems)
-    return table
+        for section, key in fields:
+            path = f"budget.{key}" if section == "budget" else ".".join(HEADER_PATHS.get(key, ()))
+            if path:
+                places.setdefault(path, place)
+    return table, places
 
 
 def _title(grid: Grid, header_row: int, table: dict) -> int:
@@ -273,8 +311,17 @@ def _pairs(grid: Grid, rows, layout: dict | None, sections=_HEAD_SECTIONS) -> li
             if (r, c) in used:
                 continue
             text = grid.text(r, c)
-            if _AMOUNT_UNIT.fullmatch(normalise(text)):
-                continue  # `单位：万元` says what the amounts are in; it is not a 单位 line
+            if _AMOUNT_UNIT.search(normalise(text)):  # `单位：万元` is the amount unit, not the 单位 line
+                continue
+            segments = _SEGMENT.split(text.strip())
+            if len(segments) > 1 and all(re.search("[:：]", part) for part in segments):
+                # `填表人：王媛    联系电话：138…    填报日期：…`: several lines printed in one cell
+                for part in segments:
+                    label, _, value = re.split("([:：])", part, maxsplit=1)
+                    fields = [f for f in fields_of(label, layout) if f[0] in sections]
+                    if fields:
+                        found.append((fields, value.strip() or None, label.strip(), grid.place(r, c)))
+                continue
             label, value, where = text, None, (r, c)
             fields = [f for f in fields_of(text, layout) if f[0] in sections]
             if not fields and (parts := re.split(r"[:：]|\s+", text.strip(), maxsplit=1))[1:]:
@@ -287,6 +334,9 @@ def _pairs(grid: Grid, rows, layout: dict | None, sections=_HEAD_SECTIONS) -> li
                 value, where = _value_of(grid, r, c, used)
             found.append((fields, value, label.strip(), grid.place(*where)))
     return found
+
+
+_SEGMENT = re.compile(r"[ \t\u3000]+(?=[^\s:：]{2,12}[:：])")  # spaces before the next `label：`
 
 
 def _distinct(grid: Grid, r: int) -> list[int]:
@@ -438,14 +488,15 @@ def _read_footer(grid: Grid, end: int, layout: dict | None, table: dict, problem
 # ---------------------------------------------------------------- many projects in one sheet
 
 
-def _split_projects(table: dict, rows: list[tuple[dict, dict]], columns) -> list[dict]:
-    """One table, or one per project where the grid carries 项目名称 as a column."""
+def _split_projects(table: dict, rows: list[tuple[dict, dict, str]], columns) -> tuple[list[dict], list[list[str]]]:
+    """One table, or one per project where the grid carries 项目名称 as a column; and each table's row places."""
     if not any(column.section in ("header", "budget") for column in columns):
-        table["indicators"] = [indicator for indicator, _ in rows]
-        return [table]
+        table["indicators"] = [indicator for indicator, _, _ in rows]
+        return [table], [[place for _, _, place in rows]]
     tables: list[dict] = []
+    places: list[list[str]] = []
     current_name = object()
-    for indicator, head in rows:
+    for indicator, head, place in rows:
         name = head.get(("header", "project_name"))
         if name != current_name:
             current_name = name
@@ -453,5 +504,7 @@ def _split_projects(table: dict, rows: list[tuple[dict, dict]], columns) -> list
             for (section, key), value in head.items():
                 _put(project, [(section, key)], value, key, "", "万元", [])
             tables.append(project)
+            places.append([])
         tables[-1]["indicators"].append(indicator)
-    return tables
+        places[-1].append(place)
+    return tables, places
