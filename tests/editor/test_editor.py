@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from decimal import Decimal
 
@@ -928,6 +929,13 @@ def test_fillable_organisations_follow_the_filler_role(world):
     assert list(permissions.fillable_organisations(world.filler_a)) == [world.org_a]
     assert not permissions.fillable_organisations(world.reviewer_a).exists()
     assert permissions.fillable_organisations(world.admin).count() == 3
+
+
+def test_a_fingerprint_is_the_short_hash_of_the_values_as_sorted_json():
+    # The base a page sent stays valid across a release: the fingerprint's input is the same JSON.
+    values = {"value": "≥95%", "level3": "使用人员满意度", "number": "", "core": "是"}
+    raw = json.dumps(values, sort_keys=True, ensure_ascii=False)
+    assert editing.fingerprint(values) == hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 def test_task_factory_rows_keep_their_amount_scale(world):
