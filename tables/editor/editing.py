@@ -161,8 +161,15 @@ _FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
 def row_fingerprint(row: Task | Indicator) -> str:
-    kind = ROW_KINDS["tasks" if isinstance(row, Task) else "indicators"]
-    return fingerprint(values_of(row, kind.fields))
+    """`fingerprint(values_of(row, fields))` of a row of its kind."""
+    readers = _ROW_READERS["tasks" if isinstance(row, Task) else "indicators"]
+    return fingerprint({name: as_text(getattr(row, name)) for name, as_text in readers})
+
+
+# Every grid row is fingerprinted on each draw: how each field reads as text is looked up once, not per row.
+_ROW_READERS = {
+    slug: tuple((name, _AS_TEXT.get(name, text_of)) for name in kind.fields) for slug, kind in ROW_KINDS.items()
+}
 
 
 # ---------------------------------------------------------------- the write lock
