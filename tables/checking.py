@@ -28,14 +28,15 @@ from tables.layouts import LAYOUTS_BY_CODE, infer_layout_code, layout_as_dict
 from tables.models import Layout
 
 
-def check_stored_table(table) -> list[Finding]:
+def check_stored_table(table, *, indicators: list[tuple] | None = None) -> list[Finding]:
     """Findings for a stored `TargetTable`, in a number of queries that does not grow with its rows.
 
     Pass a table from `tables.imports.exchange.tables_for_export()` (layout, scheme,
     tasks and indicators fetched up front); the scheme's categories are one
-    more query.
+    more query. `indicators`: its rows as `tables.imports.exchange.indicator_values`
+    reads them, for a table whose indicators are not loaded (`export_table`).
     """
-    data = export_table(table, with_ids=True)
+    data = export_table(table, with_ids=True, indicators=indicators)
     layout, tree, params = stored_layout(table.layout)
     return check_table(data, layout=layout, scheme_tree=tree, params=params)
 

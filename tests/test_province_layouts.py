@@ -16,7 +16,7 @@ import pytest
 from indicators.checks import DEFAULT_PARAMS, ERROR, check_table
 from indicators.record import format_number, join_value, parts_agree, split_value
 from tables.checking import check_document, check_stored_table, shipped_layout
-from tables.imports.exchange import export_table, import_document, tables_for_export
+from tables.imports.exchange import export_table, import_document, indicator_values, tables_for_export
 from tables.imports.recognise.recognise import GENERIC_LAYOUT
 from tables.layout_spec import layout_to_json, validate
 from tables.layouts import layout_as_dict
@@ -239,6 +239,17 @@ def test_a_stored_transcription_is_checked_as_its_document_is(label, table):
     only_stored = [(code, position) for code, _, position, message in from_store
                    if (code, _, position, message) not in from_file]  # fmt: skip
     assert sorted(only_stored, key=str) == sorted(STORED_ONLY_FINDINGS.get(label, []), key=str)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("label", "table"), TABLES, ids=[label for label, _ in TABLES])
+def test_a_stored_table_exports_and_checks_the_same_from_its_rows_values(label, table):
+    """A row save checks the rows read as values (`indicator_values`, no model instances): on every
+    province's form that is what the table's loaded rows give, record keys and findings alike."""
+    stored = _import(table)
+    values = indicator_values(stored)
+    assert export_table(stored, with_ids=True, indicators=values) == export_table(stored, with_ids=True)
+    assert check_stored_table(stored, indicators=values) == check_stored_table(stored)
 
 
 @pytest.mark.django_db

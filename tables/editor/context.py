@@ -13,6 +13,7 @@ from tables.editor.display import _row_views, column_labels, findings_data, peri
 from tables.editor.editing import ROW_KINDS
 from tables.editor.forms import BasicForm, BudgetForm, GoalsForm, PasteRowsForm
 from tables.editor.steps import _finding_views, _step_states
+from tables.imports.exchange import indicator_values
 from tables.models import TargetTable
 from tables.official import official_context
 from tables.review import comments, workflow
@@ -30,15 +31,27 @@ def _step_context(
     *,
     only_row: int | None = None,
     last_year: bool = True,
+    saved_row=None,
     **extra,
 ) -> dict:
-    """Everything a step's page (or fragment) shows; `only_row` builds the grid row of that one row only."""
+    """Everything a step's page (or fragment) shows; `only_row` builds the grid row of that one row only.
+
+    `saved_row` (a row's autosave, with `only_row`): the row as saved. The table then has its tasks
+    loaded but not its indicators: the check reads those as `indicator_values` (one query) and the
+    grid draws the saved row alone, so no other indicator becomes a model instance.
+    """
     layout = table.layout
     tasks = list(table.tasks.all())
-    indicators = list(table.indicators.all())
     shown_tasks = tasks if only_row is None else [t for t in tasks if t.pk == only_row]
-    shown_indicators = indicators if only_row is None else [i for i in indicators if i.pk == only_row]
-    findings = _finding_views(table)
+    if saved_row is None:
+        checked = None
+        indicators = list(table.indicators.all())
+        shown_indicators = indicators if only_row is None else [i for i in indicators if i.pk == only_row]
+    else:
+        indicators = checked = indicator_values(table)
+        shown_tasks = [saved_row] if step == "tasks" else []
+        shown_indicators = [saved_row] if step == "indicators" else []
+    findings = _finding_views(table, checked)
     steps = _step_states(table, tasks, indicators, findings)
     current = next(s for s in steps if s.slug == step)
     # Reviewers' comments: on full renders only (an autosave leaves the row's badge in place).

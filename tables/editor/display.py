@@ -281,6 +281,7 @@ def _row_views(
     }
     last = last if last is not None else {}
     previous_group = None
+    views_in_group = None
     for row in rows:
         dom = f"{spec.dom}-{row.pk}"
         view = RowView(row, dom, editing.row_fingerprint(row), f"{prefix}{row.pk}/", by_target.get(dom, []))
@@ -297,16 +298,24 @@ def _row_views(
         view.html = _indicator_row(view, can_edit, can_catalog, urls)
         group = (row.period, row.level1, row.level2) if len(periods) > 1 else (row.level1, row.level2)
         if group != previous_group:
+            if views_in_group is not None:
+                views_in_group.group_vals = _group_vals(views[-1].obj, periods)
             view.group = f"{row.level1 or '（未选一级）'} › {row.level2 or '（未选二级）'}"
             views_in_group = view
             previous_group = group
         views_in_group.group_size += 1
-        vals = {"after": row.pk, "level1": row.level1, "level2": row.level2}
-        if len(periods) > 1:  # a row added in the group is of its period
-            vals["period"] = row.period
-        views_in_group.group_vals = json.dumps(vals, ensure_ascii=False)
         views.append(view)
+    if views_in_group is not None:
+        views_in_group.group_vals = _group_vals(views[-1].obj, periods)
     return views
+
+
+def _group_vals(last_row, periods: list[str]) -> str:
+    """What a row added at the end of a group is given: after the group's last row, in its 一级/二级."""
+    vals = {"after": last_row.pk, "level1": last_row.level1, "level2": last_row.level2}
+    if len(periods) > 1:  # a row added in the group is of its period
+        vals["period"] = last_row.period
+    return json.dumps(vals, ensure_ascii=False)
 
 
 def _value_notes(view: RowView) -> str:

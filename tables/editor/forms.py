@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
@@ -426,13 +428,19 @@ class IndicatorRowForm(forms.Form):
     core = forms.ChoiceField(label="是否核心指标", choices=CORE_CHOICES, required=False)
 
     def __init__(self, *args, columns: list[str], labels: dict[str, str] | None = None, **kwargs):
+        # A form copies its base fields: only the layout's, rather than all sixteen then dropping most.
+        self.base_fields = _indicator_row_fields(tuple(columns))
         super().__init__(*args, **kwargs)
-        for name in list(self.fields):
-            if name not in columns and name not in ("level1", "level2", "level3"):
-                del self.fields[name]
         for name, label in (labels or {}).items():  # the form's own words, in the error messages
             if name in self.fields:
                 self.fields[name].label = label
+
+
+@cache
+def _indicator_row_fields(columns: tuple[str, ...]) -> dict[str, forms.Field]:
+    """The fields of `IndicatorRowForm` a layout's grid posts: its columns, and the three levels always."""
+    kept = {*columns, "level1", "level2", "level3"}
+    return {name: field for name, field in IndicatorRowForm.base_fields.items() if name in kept}
 
 
 class PasteRowsForm(forms.Form):

@@ -27,21 +27,6 @@ def _oob_status(request: HttpRequest, table: TargetTable, step: str, can_edit: b
     return render_to_string("editor/parts.html#oob-status", context, request=request)
 
 
-def _with_saved_row(table: TargetTable, kind: str, saved) -> TargetTable:
-    """The table as fetched before the save, the saved row's values copied in (instead of fetching it all again).
-
-    A colleague's save to another row in the same few milliseconds shows in the findings on the
-    next save or reload; the row itself was checked under the lock.
-    """
-    fields = type(saved.obj)._meta.concrete_fields
-    for row in getattr(table, kind).all():  # the prefetched rows: no query
-        if row.pk == saved.obj.pk:
-            for field in fields:
-                setattr(row, field.attname, getattr(saved.obj, field.attname))
-    table.version = saved.version
-    return table
-
-
 def _reload(table: TargetTable) -> TargetTable:
     fresh = load_table(table.pk, full=True)
     if fresh is None:

@@ -24,7 +24,8 @@ from tables.editor.display import cell_text
 from tables.editor.editing import ROW_KINDS, Conflict, EditError, NotEditable, TooManyRows
 from tables.editor.forms import IndicatorRowForm, PasteRowsForm, TaskRowForm
 from tables.editor.pasted_tasks import parse_task_rows
-from tables.editor.responses import _conflict_response, _grid_response, _posted, _reload, _trigger, _with_saved_row
+from tables.editor.responses import _conflict_response, _grid_response, _posted, _reload, _trigger
+from tables.imports.exchange import attach_rows
 from tables.imports.text.words import INDICATOR_FIELDS as PASTED_COLUMNS
 from tables.models import TargetTable
 
@@ -44,7 +45,8 @@ def _row_form(table: TargetTable, kind: str, data):
 def row(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpResponse:
     """GET: the row as stored (reload after a conflict). POST: save the row's cells."""
     spec = _kind(kind)
-    table, can_edit = editor_table(request, pk, write=request.method == "POST", full=True)
+    # A save loads the rows once it has written (below), as they then are.
+    table, can_edit = editor_table(request, pk, write=request.method == "POST", full=request.method == "GET")
     if request.method == "GET":
         context = _step_context(request, table, can_edit, kind)
         rows = context["task_rows" if kind == "tasks" else "rows"]
@@ -73,7 +75,7 @@ def row(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpResponse:
         raise PermissionDenied(str(exc)) from exc
     except Conflict as exc:
         return _conflict_response(request, table, kind, dom, exc, _posted(request, spec.fields), url)
-    fresh = _with_saved_row(table, kind, saved)
+    table.version = saved.version
     events = {
         "editor:saved": {
             "key": dom,
@@ -86,13 +88,23 @@ def row(request: HttpRequest, pk: int, kind: str, row_id: int) -> HttpResponse:
     regroup = kind == "indicators" and bool({"level1", "level2"} & set(saved.changed))
     if regroup:
         # The row joined another 一级/二级 group: the grid's group headings change.
-        response = _grid_response(request, fresh, kind, saved=saved)
+        response = _grid_response(request, attach_rows(table), kind, saved=saved)
         response["HX-Retarget"] = "#indicator-grid"
         response["HX-Reswap"] = "outerHTML"
         return _trigger(response, events)  # editor:saved replaces the grid's editor:written
     # Last year's value follows the name: look it up again only when the name changed.
     renamed = "level3" in saved.changed
-    context = _step_context(request, fresh, True, kind, oob=True, only_row=row_id, last_year=renamed, renamed=renamed)
+    context = _step_context(
+        request,
+        attach_rows(table, indicators=False),
+        True,
+        kind,
+        oob=True,
+        only_row=row_id,
+        saved_row=saved.obj,
+        last_year=renamed,
+        renamed=renamed,
+    )
     rows = context["task_rows" if kind == "tasks" else "rows"]
     context["row"] = rows[0] if rows else None
     body = render_to_string("editor/parts.html#row-saved", context, request=request)

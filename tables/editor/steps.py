@@ -88,13 +88,16 @@ class FindingView:
         return SEVERITY_LABELS[self.severity]
 
 
-def _finding_views(table: TargetTable) -> list[FindingView]:
+def _finding_views(table: TargetTable, indicators: list[tuple] | None = None) -> list[FindingView]:
+    """The table's findings with their step and place; `indicators` as `check_stored_table` takes them."""
     views = []
-    for f in check_stored_table(table):
+    urls: dict[str, str] = {}  # one reverse() per step, not per finding (a large table has hundreds)
+    for f in check_stored_table(table, indicators=indicators):
         step = _step_of(f.location)
         target = _dom(f.location)
-        href = reverse("editor-step", args=[table.pk, step]) + f"#{target}"
-        views.append(FindingView(f.code, f.severity, f.message, step, target, href))
+        if step not in urls:
+            urls[step] = reverse("editor-step", args=[table.pk, step])
+        views.append(FindingView(f.code, f.severity, f.message, step, target, f"{urls[step]}#{target}"))
     return views
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from decimal import Decimal
 
@@ -539,6 +540,19 @@ def test_row_save_answers_with_out_of_band_parts_and_findings(client, world):
     assert 'id="step-bar"' in body and 'id="findings-data"' in body
 
 
+def test_a_row_save_answers_with_the_findings_of_the_table_as_saved(client, world):
+    # The check reads the rows after the write (as values, no model instances): the saved value counts.
+    table = world.table_a
+    row = first_indicator(table)
+    client.force_login(world.filler_a)
+    marker = f'class="row-findings list-unstyled small mb-0" data-target="ind-{row.pk}"'
+    body = client.post(row_url(table, row), indicator_post(row, value="*"), headers=HTMX).content.decode()
+    assert marker in body and "finding-error" in body[body.index(marker) : body.index(marker) + 400]
+    row.refresh_from_db()
+    body = client.post(row_url(table, row), indicator_post(row, value="≥95%"), headers=HTMX).content.decode()
+    assert marker not in body
+
+
 def test_findings_show_next_to_the_row_they_concern(client, world):
     table = world.table_a
     row = first_indicator(table)
@@ -895,9 +909,9 @@ def test_a_row_save_takes_a_constant_number_of_queries(client, world, django_ass
     data = indicator_post(row, value="≥97%")
     log_in(client, world.filler_a)
     client.get(step_url(table, "indicators"))  # the process caches the scheme's categories (Scheme.tree)
-    # session, user, memberships, table, tasks, indicators; savepoint, version bump (the table's
-    # write lock; returns the version), row, row update, release
-    # (+1 for last year's value when the name changes)
+    # session, user, memberships, table; savepoint, version bump (the table's write lock; returns
+    # the version), row, row update, release; then the tasks and the indicators (as values, for
+    # the check) as the save left them (+1 for last year's value when the name changes)
     with django_assert_num_queries(11) as queries:
         response = client.post(row_url(table, row), data, headers=HTMX)
     assert response.status_code == 200
@@ -928,6 +942,13 @@ def test_fillable_organisations_follow_the_filler_role(world):
     assert list(permissions.fillable_organisations(world.filler_a)) == [world.org_a]
     assert not permissions.fillable_organisations(world.reviewer_a).exists()
     assert permissions.fillable_organisations(world.admin).count() == 3
+
+
+def test_a_fingerprint_is_the_short_hash_of_the_values_as_sorted_json():
+    # The base a page sent stays valid across a release: the fingerprint's input is the same JSON.
+    values = {"value": "≥95%", "level3": "使用人员满意度", "number": "", "core": "是"}
+    raw = json.dumps(values, sort_keys=True, ensure_ascii=False)
+    assert editing.fingerprint(values) == hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 def test_task_factory_rows_keep_their_amount_scale(world):

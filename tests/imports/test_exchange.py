@@ -10,9 +10,18 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F
 
+from indicators import record
 from indicators.models import Indicator
 from tables.imports.dispatch import ImportFailed, import_path
-from tables.imports.exchange import ExchangeError, export_booklet, export_table, import_document, tables_for_export
+from tables.imports.exchange import (
+    INDICATOR_KEYS,
+    ExchangeError,
+    export_booklet,
+    export_table,
+    import_document,
+    tables_for_export,
+)
+from tables.imports.exchange.full_record import IndicatorExport
 from tables.models import AuditEntry, Organisation, OverallGoal, TargetTable, Task
 from tests.conftest import SEEDS, expected_files, load_expected
 from tests.imports.version1 import as_version_1
@@ -227,6 +236,11 @@ def test_unknown_file_types_and_huge_files_are_refused(tmp_path, settings):
     with pytest.raises(ImportFailed, match=r"big\.json：文件过大"):
         import_path(big)
     _assert_nothing_saved()
+
+
+def test_an_exported_row_is_read_from_its_id_its_version_1_keys_and_its_record():
+    # `IndicatorExport.row` unpacks its values in this order; `indicator_values` reads them in it.
+    assert ("id", *INDICATOR_KEYS, *record.RECORD_FIELDS) == IndicatorExport.FIELDS
 
 
 def test_attach_rows_gives_rows_in_position_order_whatever_order_they_were_stored_in():

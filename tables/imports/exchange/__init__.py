@@ -35,6 +35,7 @@ from tables.imports.exchange.export import (
     dumps,
     export_booklet,
     export_table,
+    indicator_values,
     tables_for_export,
 )
 from tables.imports.exchange.writing import import_document, load_file
@@ -56,6 +57,7 @@ __all__ = [
     "export_booklet",
     "export_table",
     "import_document",
+    "indicator_values",
     "load_file",
     "tables_for_export",
 ]

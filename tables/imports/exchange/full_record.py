@@ -249,8 +249,8 @@ def project_keys(table: TargetTable) -> dict:
     return {key: getattr(table, f"project_{key}") or None for key in PROJECT_KEYS}
 
 
-class RecordKeys:
-    """The record keys of a table's stored rows: the split parts only where the form prints them apart.
+class IndicatorExport:
+    """The exported rows of a table's stored indicators, with the record keys only where the form has them.
 
     A form without 计算符号 / 目标值 / 计量单位 columns writes its target in one cell, and
     one without a 指标值类型 column never says 定量 or 定性: the parts are still stored,
@@ -259,26 +259,51 @@ class RecordKeys:
     read once per table: a row save exports the whole table to check it.
     """
 
+    # The stored fields a row is read from, in the order `row` unpacks them (`export.indicator_values`):
+    # the id, the version-1 keys (`INDICATOR_KEYS`), the record's fields (`record.RECORD_FIELDS`).
+    FIELDS = (
+        "id", "level1", "level2", "level3", "description", "value", "basis", "note",
+        "comparator", "number", "unit", "value_type", "direction", "weight", "explanation", "scoring", "core", "period",
+    )  # fmt: skip
+
     def __init__(self, layout):
         columns = set(layout.columns or [])
-        self.hidden_levels = [key for key in ("level1", "level2") if key not in columns]
+        self.hidden_levels = {key for key in ("level1", "level2") if key not in columns}
         self.split = bool(columns & SPLIT_COLUMNS)
         self.value_type = "value_type" in columns
         self.two_periods = len(layout.periods or []) > 1
 
-    def __call__(self, ind: Indicator) -> dict:
-        split = self.split
-        return {
+    def row(self, values: tuple, *, with_id: bool = False) -> dict:
+        """One row's version-1 keys, then its record keys (and its id), from its `FIELDS` values.
+
+        One dict built from the unpacked values: it runs for every row of the table on every
+        autosave, and each step more (a merge, a lookup by name) showed in `make bench`.
+        """
+        (
+            pk, level1, level2, level3, description, value, basis, note,
+            comparator, number, unit, value_type, direction, weight, explanation, scoring, core, period,
+        ) = values  # fmt: skip
+        split, hidden = self.split, self.hidden_levels
+        row = {
             # A level the form does not print is stored empty and written null (version 2 allows it).
-            **{key: None for key in self.hidden_levels if not getattr(ind, key)},
-            "comparator": (ind.comparator or None) if split else None,
-            "number": (record.format_number(ind.number) or None) if split else None,
-            "unit": (ind.unit or None) if split else None,
-            "value_type": (ind.value_type or None) if self.value_type else None,
-            "direction": ind.direction or None,
-            "weight": None if ind.weight is None else record.format_number(ind.weight),
-            "explanation": ind.explanation or None,
-            "scoring": ind.scoring or None,
-            "core": ind.core,
-            "period": ind.period if self.two_periods or ind.period != record.ANNUAL else None,
+            "level1": None if not level1 and "level1" in hidden else level1,
+            "level2": None if not level2 and "level2" in hidden else level2,
+            "level3": level3,
+            "description": description,
+            "value": value,
+            "basis": basis,
+            "note": note,
+            "comparator": (comparator or None) if split else None,
+            "number": (record.format_number(number) or None) if split else None,
+            "unit": (unit or None) if split else None,
+            "value_type": (value_type or None) if self.value_type else None,
+            "direction": direction or None,
+            "weight": None if weight is None else record.format_number(weight),
+            "explanation": explanation or None,
+            "scoring": scoring or None,
+            "core": core,
+            "period": period if self.two_periods or period != record.ANNUAL else None,
         }
+        if with_id:
+            row["id"] = pk
+        return row
