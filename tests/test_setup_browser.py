@@ -62,6 +62,42 @@ def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+def create_department_reviewer(page, username: str, name: str) -> None:
+    """As the bureau admin, in 系统设置: a new person who reviews 部门A at the first level."""
+    page.get_by_role("link", name="系统设置").click()
+    page.get_by_role("link", name="新建人员").click()
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("姓名").fill(name)
+    page.get_by_label("初始密码").fill(INITIAL)
+    page.get_by_label("角色").select_option(label="主管部门审核人")
+    page.get_by_label("部门（单位）").select_option(label="100 部门A")
+    page.get_by_role("button", name="新建").click()
+    page.locator("#person-duties").get_by_text("100 部门A · 主管部门审核人").wait_for()
+
+
+def set_two_levels(page, round_title: str, *, screenshot: bool = False) -> None:
+    """As the bureau admin, in 系统设置: the round reviewed by the 主管部门, then the bureau."""
+    page.get_by_role("link", name="系统设置").click()
+    page.get_by_role("link", name="填报批次与审核级次").click()
+    page.get_by_role("link", name=round_title).click()
+    page.get_by_label("两级：主管部门审核，再财政审核").check()
+    if screenshot:
+        shot(page, "02-round-levels", docs=True)
+    page.get_by_role("button", name="保存").click()
+    page.locator("#setup-rounds tr", has_text=round_title).get_by_text("主管部门审核 + 财政审核").wait_for()
+
+
+def first_log_in(page, base: str, username: str) -> None:
+    """A person created with an initial password logs in and chooses their own, as they must."""
+    log_in(page, base, username, INITIAL)
+    page.wait_for_url("**/accounts/password_change/**")
+    page.fill("input[name=old_password]", INITIAL)
+    page.fill("input[name=new_password1]", CHOSEN)
+    page.fill("input[name=new_password2]", CHOSEN)
+    page.get_by_role("button", name="修改密码").click()
+    page.wait_for_url(lambda url: "/accounts/password_change/" not in url or url.endswith("/done/"))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_admin_sets_up_two_levels_and_the_bureau_sees_the_forwarded_table_unopened(
     reference_tables, live_server, world, page
@@ -71,17 +107,9 @@ def test_the_admin_sets_up_two_levels_and_the_bureau_sees_the_forwarded_table_un
     TargetTable.objects.filter(pk=world.table_unit_a.pk).update(round=round_)
     MembershipFactory(organisation=world.unit_a, role=Membership.Role.FILLER, user__username="filler_unit")
 
-    # The bureau admin creates the department-level reviewer of 部门A in 系统设置.
+    # The bureau admin creates the department-level reviewer of 部门A in 系统设置 …
     log_in(page, base, "bureau_admin")
-    page.get_by_role("link", name="系统设置").click()
-    page.get_by_role("link", name="新建人员").click()
-    page.get_by_label("用户名").fill("dept_li")
-    page.get_by_label("姓名").fill("李四")
-    page.get_by_label("初始密码").fill(INITIAL)
-    page.get_by_label("角色").select_option(label="主管部门审核人")
-    page.get_by_label("部门（单位）").select_option(label="100 部门A")
-    page.get_by_role("button", name="新建").click()
-    page.locator("#person-duties").get_by_text("100 部门A · 主管部门审核人").wait_for()
+    create_department_reviewer(page, "dept_li", "李四")
     page.get_by_role("link", name="人员与角色").click()
     people = page.locator("#setup-people")
     assert people.locator("tr", has_text="dept_li").get_by_text("100 部门A · 主管部门审核人").is_visible()
@@ -89,12 +117,7 @@ def test_the_admin_sets_up_two_levels_and_the_bureau_sees_the_forwarded_table_un
     shot(page, "01-people", docs=True)
 
     # … and sets the round to two levels.
-    page.get_by_role("link", name="填报批次与审核级次").click()
-    page.get_by_role("link", name="2026年部门预算").click()
-    page.get_by_label("两级：主管部门审核，再财政审核").check()
-    shot(page, "02-round-levels", docs=True)
-    page.get_by_role("button", name="保存").click()
-    page.locator("#setup-rounds tr", has_text="2026年部门预算").get_by_text("主管部门审核 + 财政审核").wait_for()
+    set_two_levels(page, "2026年部门预算", screenshot=True)
     assert Round.objects.get(pk=round_.pk).review_levels == 2
 
     # The unit submits its table: it goes to 部门A's department reviewer first.
@@ -105,13 +128,7 @@ def test_the_admin_sets_up_two_levels_and_the_bureau_sees_the_forwarded_table_un
     assert Snapshot.objects.get(table=world.table_unit_a).stage == Stage.DEPARTMENT
 
     # The department reviewer logs in (and chooses a password), opens the table and forwards it.
-    log_in(page, base, "dept_li", INITIAL)
-    page.wait_for_url("**/accounts/password_change/**")
-    page.fill("input[name=old_password]", INITIAL)
-    page.fill("input[name=new_password1]", CHOSEN)
-    page.fill("input[name=new_password2]", CHOSEN)
-    page.get_by_role("button", name="修改密码").click()
-    page.wait_for_url(lambda url: "/accounts/password_change/" not in url or url.endswith("/done/"))
+    first_log_in(page, base, "dept_li")
     page.goto(f"{base}/review/")
     page.click(f"a[href='/review/tables/{world.table_unit_a.pk}/']")
     page.get_by_role("button", name="开始审核").click()

@@ -2,7 +2,8 @@
 the grade and 不公开 with its reason; then the unit asks for a 年中调整, both levels agree, the table reopens as
 第 1 次调整, and the history shows the request, its reason and the decisions.
 
-The two-level round and its reviewers are set up with factories (the set-up pages are another part of issue 19)."""
+The bureau admin sets it up in the product's own pages (系统设置): the department-level reviewer and the
+round's two levels; the unit's filler and the bureau's reviewer exist already."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tables.models import AdjustmentRequest, Membership, ReviewDuty, Round, Stage, TargetTable
+from tables.models import AdjustmentRequest, Membership, Round, TargetTable
 from tests.factories import MembershipFactory, layout
-from tests.review.test_review_browser import browser, fast_passwords, log_in, page, shot  # noqa: F401 (fixtures)
+from tests.review.test_review_browser import browser, fast_passwords, page, shot  # noqa: F401 (fixtures)
+from tests.test_setup_browser import CHOSEN, create_department_reviewer, first_log_in, log_in, set_two_levels
 
 pytestmark = [pytest.mark.browser]
 
@@ -25,20 +27,18 @@ def pdf_text(path: str) -> str:
         return "".join("".join((p.extract_text() or "").split()) for p in doc.pages)
 
 
-def two_level_set_up(world) -> TargetTable:
-    round_ = Round.objects.create(year=2026, title="2026年预算绩效目标", layout=layout(), review_levels=2)
+def two_level_set_up(tab, base: str, world) -> TargetTable:
+    """The round starts with one level; the bureau admin adds the 主管部门's reviewer and the second level."""
+    round_ = Round.objects.create(year=2026, title="2026年预算绩效目标", layout=layout())
     TargetTable.objects.filter(pk=world.table_unit_a.pk).update(round=round_)
-    dept = MembershipFactory(
-        organisation=world.org_a,
-        role=Membership.Role.REVIEWER,
-        user__username="dept_reviewer_a",
-        user__first_name="张初审",
-        user__last_name="",
-    )
-    ReviewDuty.objects.create(membership=dept, level=Stage.DEPARTMENT)
     MembershipFactory(organisation=world.unit_a, role=Membership.Role.FILLER, user__username="unit_filler")
     world.reviewer_a.first_name, world.reviewer_a.last_name = "李批复", ""
     world.reviewer_a.save()
+    log_in(tab, base, "bureau_admin")
+    create_department_reviewer(tab, "dept_reviewer_a", "张初审")
+    set_two_levels(tab, round_.title)
+    assert Round.objects.get(pk=round_.pk).review_levels == 2
+    first_log_in(tab, base, "dept_reviewer_a")
     return world.table_unit_a
 
 
@@ -58,7 +58,7 @@ def test_two_levels_an_approved_print_with_every_decision_and_an_adjustment_the_
     page,  # noqa: F811 (the fixture)
 ):
     base = live_server.url
-    table = two_level_set_up(world)
+    table = two_level_set_up(page, base, world)
     review_url = f"{base}/review/tables/{table.pk}/"
 
     # The unit submits; its table goes to the 主管部门 first.
@@ -68,7 +68,7 @@ def test_two_levels_an_approved_print_with_every_decision_and_an_adjustment_the_
     page.get_by_text("等待主管部门审核").first.wait_for()
 
     # The 主管部门 forwards it with its opinion.
-    log_in(page, base, "dept_reviewer_a")
+    log_in(page, base, "dept_reviewer_a", CHOSEN)
     page.goto(review_url)
     page.fill("#id_forward_opinion", "同意上报财政")
     page.click("text=审核通过，转报财政")
@@ -115,7 +115,7 @@ def test_two_levels_an_approved_print_with_every_decision_and_an_adjustment_the_
     page.get_by_text("已申请年中调整，等待主管部门审核").wait_for()
 
     # Both levels agree; the bureau's agreement reopens the table.
-    log_in(page, base, "dept_reviewer_a")
+    log_in(page, base, "dept_reviewer_a", CHOSEN)
     page.goto(review_url)
     assert "追加设备采购预算" in page.locator("#adjustment").inner_text()
     decide_adjustment(page, "情况属实", "已同意年中调整申请，转报财政审核")
