@@ -121,7 +121,8 @@ def test_a_mixed_batch_imports_each_file_on_its_own_and_says_what_became_of_it(f
     assert result["党委办.txt"] == (Outcome.IMPORTED, "导入 1 张表（新建 1 张）")
     assert result["世行办.xlsx"] == (Outcome.IMPORTED, "导入 1 张表（更新 1 张）")
     assert result["坏的.xlsx"][0] == Outcome.REFUSED and result["坏的.xlsx"][1].startswith("坏的.xlsx：")
-    assert result["说明.doc"] == (Outcome.REFUSED, "说明.doc：不支持的文件类型“.doc”（支持 .json、.txt、.xlsx）")
+    unsupported = "说明.doc：不支持的文件类型“.doc”（支持 .json、.txt、.xlsx、.docx、.pdf）"
+    assert result["说明.doc"] == (Outcome.REFUSED, unsupported)
     assert result["外省表格待确认.xlsx"][0] == Outcome.NEEDS_CONFIRMATION
     assert "不是您填报的部门（单位）" in result["别人的表.json"][1]
     confirm = batch.files.get(outcome=Outcome.NEEDS_CONFIRMATION)
