@@ -158,13 +158,13 @@ def to_confirm(item: ImportBatchFile, user, data: bytes, exc: NeedsConfirmation)
     item.problems = [str(p) for result in _results(exc.recognised) for p in getattr(result, "problems", None) or []]
     organisation = organisation_for(exc.recognised, user)
     if organisation is None:
-        item.message += "；文件中的单位不是您填报的部门（单位）之一，请在导入页面选择单位后逐个导入"
+        item.message += "；无法确定文件属于您填报的哪个部门（单位），请在导入页面选择单位后逐个导入"
         _save(item)
         return
     try:
         held = preview.hold(user, organisation, item.name, data)
-    except preview.PreviewError as exc:  # read by the import, so the preview reads it too; said all the same
-        item.problems.append(str(exc))
+    except preview.PreviewError as refused:  # read by the import, so the preview reads it too; said all the same
+        item.problems.append(str(refused))
         _save(item)
         return
     with transaction.atomic():
