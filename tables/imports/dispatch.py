@@ -11,6 +11,10 @@ What reads what:
 - `.txt`: the text parser (`tables.imports.text`) when it reads a complete table without a
   problem (the seeds' texts import exactly as they always did); otherwise the recogniser.
 
+`source_grids` is the one choice of reader for a file the recogniser reads (the web preview,
+`tables/imports/preview.py`, reads its uploads through it too); `decode_text` the one decoding of
+a text file.
+
 A sheet, page or text holding several tables gives several tables; they are stored together in
 one transaction through `import_document`, so they are checked the same way as a JSON file and
 a refusal leaves the database as it was. When no shipped layout fits, or a column could be
@@ -43,14 +47,17 @@ from django.db import transaction
 
 from tables.exports.xlsx import META_SHEET
 from tables.imports.exchange import ExchangeError, ImportResult, check_structure, import_document, load_file
-from tables.imports.recognise import Recognised, forms_of, read_docx, read_pdf, read_text, read_xlsx, recognise
+from tables.imports.recognise import Grid, Recognised, forms_of, read_docx, read_pdf, read_text, read_xlsx, recognise
 from tables.imports.recognise.recognise import GENERIC_LAYOUT
 from tables.imports.text import parse_table_text
 from tables.imports.xlsx import XlsxImportError, check_package, read_workbook
+from tables.imports.xlsx.package import MAX_UNCOMPRESSED
 from tables.layout_spec import FOOTER_FIELDS, HEADER_FIELDS
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS, LAYOUTS, infer_layout_code
 
 SUPPORTED = ".json、.txt、.xlsx、.docx、.pdf"
+# What `source_grids` reads into the recogniser's grids (the web preview accepts these).
+GRID_SUFFIXES = (".xlsx", ".xlsm", ".docx", ".pdf", ".txt")
 # The forms our exporter prints (tables/exports/xlsx.py): a workbook in one of them is read by the xlsx importer.
 OWN_FORMS = {layout["code"] for layout in LAYOUTS}
 SHOWN_PROBLEMS = 30  # lines a refusal lists before "…另有 N 处"
@@ -142,22 +149,56 @@ def read_tables(path: Path, *, name: str | None = None, confirm: bool = False) -
                 return Read([read_workbook(io.BytesIO(raw))])
             except XlsxImportError as exc:
                 raise ImportFailed(f"{name}：{exc}") from exc
-        try:
-            check_package(raw)  # what is not a workbook, or unpacks too far, is refused before any XML is read
-        except XlsxImportError as exc:
-            raise ImportFailed(f"{name}：{exc}") from exc
-        read = _recognise_all(_read_source(read_xlsx, raw, name, "Excel 工作簿（.xlsx）"), name)
+        read = _recognise_all(source_grids(name, raw, suffix=suffix), name)
         if all(result.layout in OWN_FORMS for result in read.recognised):
             try:  # our own form filled in by hand (its hidden sheet lost): the xlsx importer reads it exactly
                 return Read([read_workbook(io.BytesIO(raw))])
             except XlsxImportError as exc:
                 raise ImportFailed(f"{name}：{exc}") from exc
         return _settle(read, name, confirm)
+    if suffix in (".docx", ".pdf"):
+        return _recognised(source_grids(name, path.read_bytes(), suffix=suffix), name, confirm)
+    raise ImportFailed(_unsupported(name, suffix, SUPPORTED))
+
+
+def _unsupported(name: str, suffix: str, supported: str) -> str:
+    return f"{name}：不支持的文件类型“{suffix or '无扩展名'}”（支持 {supported}）"
+
+
+def source_grids(name: str, raw: bytes, *, suffix: str | None = None, source: str | None = None) -> list[Grid]:
+    """Every sheet, Word table, PDF page or text of a file as the recogniser's grids: the one choice of
+    reader by the file's suffix, with each package's safety checks, for every import that recognises
+    (`read_tables`, the web preview). Refused (`ImportFailed`) in words naming the file. `suffix`: the
+    kind, when the name shown is not the file's own (default: the name's); `source`: what a text's
+    places call it (default: the name)."""
+    suffix = (suffix or Path(name).suffix).lower()
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            check_package(raw)  # what is not a workbook, or unpacks too far, is refused before any XML is read
+        except XlsxImportError as exc:
+            raise ImportFailed(f"{name}：{exc}") from exc
+        return _read_source(read_xlsx, raw, name, "Excel 工作簿（.xlsx）")
     if suffix == ".docx":
-        return _recognised(_read_source(read_docx, path.read_bytes(), name, "Word 文档（.docx）"), name, confirm)
+        _check_docx_package(raw, name)
+        return _read_source(read_docx, raw, name, "Word 文档（.docx）")
     if suffix == ".pdf":
-        return _recognised(_read_source(read_pdf, path.read_bytes(), name, "PDF 文件"), name, confirm)
-    raise ImportFailed(f"{name}：不支持的文件类型“{suffix or '无扩展名'}”（支持 {SUPPORTED}）")
+        if not raw.startswith(b"%PDF"):
+            raise ImportFailed(f"{name}：不是 PDF 文件（或扩展名与内容不符）")
+        return _read_source(read_pdf, raw, name, "PDF 文件")
+    if suffix == ".txt":
+        return read_text(decode_text(raw, name), source or name)
+    raise ImportFailed(_unsupported(name, suffix, "、".join(GRID_SUFFIXES)))
+
+
+def _check_docx_package(raw: bytes, name: str) -> None:
+    """A Word document is a zip: refuse one that would unpack too far before it is read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as package:
+            total = sum(part.file_size for part in package.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # no zip at all: the reader refuses it (`_read_source`)
+    if total > MAX_UNCOMPRESSED:
+        raise ImportFailed(f"{name}：Word 文件解压后过大，拒绝导入")
 
 
 def _is_our_export(raw: bytes) -> bool:
@@ -178,7 +219,7 @@ def _read_source(reader, raw: bytes, name: str, kind: str) -> list:
 
 
 def _read_text_file(raw: bytes, name: str, confirm: bool) -> Read:
-    text = _decode_text(raw, name)
+    text = decode_text(raw, name)
     parsed = parse_table_text(text, source=name)
     line_problems = [f"第 {line} 行“{content[:40]}”：{reason}" for line, content, reason in parsed.problems]
     data = parsed.data
@@ -186,7 +227,7 @@ def _read_text_file(raw: bytes, name: str, confirm: bool) -> Read:
     if complete and not line_problems:
         return Read([data])
     try:
-        return _recognised(read_text(text, name), name, confirm)
+        return _recognised(source_grids(name, raw, suffix=".txt"), name, confirm)
     except NeedsConfirmation:
         raise
     except ImportFailed as exc:
@@ -311,7 +352,7 @@ _BOMS = (
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # tab, line breaks, VT (Word), FF (PDF) pass
 
 
-def _decode_text(raw: bytes, name: str) -> str:
+def decode_text(raw: bytes, name: str) -> str:
     """The text of a .txt file in whichever encoding it was saved (see the module docstring)."""
     boms = [encoding for bom, encoding in _BOMS if raw.startswith(bom)]
     if not boms and b"\x00" in raw:  # never in UTF-8 or GBK text

@@ -16,8 +16,6 @@ The link works for that user only, while they fill in for that organisation, for
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -27,17 +25,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from tables.editor.editing import acting_user
-from tables.imports.dispatch import ImportFailed, _decode_text, check_size  # the one text decoding of imports
+from tables.imports.dispatch import GRID_SUFFIXES, ImportFailed, check_size, source_grids
 from tables.imports.exchange import ExchangeError, import_document
-from tables.imports.recognise import Grid, read_docx, read_pdf, read_text, read_xlsx, recognise, shipped_layouts
+from tables.imports.recognise import Grid, recognise, shipped_layouts
 from tables.imports.recognise.columns import IN_NOTE, Column
 from tables.imports.recognise.recognise import HEADER_PATHS
-from tables.imports.xlsx.package import MAX_UNCOMPRESSED, XlsxImportError, check_package
 from tables.layout_spec import HEADER_FIELDS, column_label
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS
 from tables.models import HeldUpload, ImportMapping, Organisation, TargetTable
 
-SUFFIXES = (".xlsx", ".xlsm", ".docx", ".pdf", ".txt")
+SUFFIXES = GRID_SUFFIXES
 PASTED_NAME = "粘贴的文字.txt"
 IGNORE = "-"  # the drop-down's value for 忽略此列 (the override None)
 STALE = "这次上传的预览已失效（已导入、已取消或超过 {hours} 小时），请重新上传文件。"
@@ -85,42 +82,12 @@ def stale_message() -> str:
 
 
 def read_grids(name: str, data: bytes) -> list[Grid]:
-    """Every sheet, Word table, PDF page or text of an upload as grids."""
-    suffix = Path(name).suffix.lower()
+    """Every sheet, Word table, PDF page or text of an upload as grids (read as every import reads a file:
+    `dispatch.source_grids`); refused (`PreviewError`) in the same words."""
     try:
-        if suffix in (".xlsx", ".xlsm"):
-            check_package(data)
-            return read_xlsx(data)
-        if suffix == ".docx":
-            _check_zip(data, name)
-            return read_docx(data, name)
-        if suffix == ".pdf":
-            if not data.startswith(b"%PDF"):
-                raise PreviewError(f"{name}：不是 PDF 文件")
-            return read_pdf(data, name)
-        if suffix == ".txt":
-            return read_text(_decode_text(data, name), "粘贴的文字" if name == PASTED_NAME else name)
-    except XlsxImportError as exc:
-        raise PreviewError(f"{name}：{exc}") from exc
-    except ImportFailed as exc:  # the text decoding's refusal names the line
+        return source_grids(name, data, source="粘贴的文字" if name == PASTED_NAME else None)
+    except ImportFailed as exc:
         raise PreviewError(str(exc)) from exc
-    except PreviewError:
-        raise
-    except Exception as exc:  # the readers' libraries raise many kinds on a damaged file
-        raise PreviewError(f"{name}：文件已损坏或格式不受支持（{type(exc).__name__}）") from exc
-    known = "、".join(SUFFIXES)
-    raise PreviewError(f"{name}：不支持的文件类型“{suffix or '无扩展名'}”（支持 {known}）")
-
-
-def _check_zip(data: bytes, name: str) -> None:
-    """A Word document is a zip: refuse one that is not, or would unpack too far."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            total = sum(part.file_size for part in package.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise PreviewError(f"{name}：不是 Word（.docx）文件，或文件已损坏；.doc 请另存为 .docx") from exc
-    if total > MAX_UNCOMPRESSED:
-        raise PreviewError(f"{name}：Word 文件解压后过大，拒绝导入")
 
 
 @dataclass

@@ -152,6 +152,15 @@ class ImportBatchFile(models.Model):
     message = models.TextField("说明", blank=True, default="")
     problems = models.JSONField("问题", default=list, blank=True)
     tables = models.JSONField("导入的表", default=list, blank=True, help_text="[{pk, title, organisation, created}]")
+    held = models.ForeignKey(
+        HeldUpload,
+        verbose_name="待确认的导入文件",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="待确认的文件：留待预览并确认各列的上传（导入、取消或过期后为空）",
+    )
 
     class Meta:
         verbose_name = "批量导入的文件"

@@ -83,6 +83,22 @@ def with_indicators(table: dict, count: int) -> dict:
     return {**table, "indicators": rows[:count]}
 
 
+def with_extra_column(table: dict, layout: dict, label: str, values: list[str]) -> tuple[dict, dict]:
+    """Copies of `table` and its layout with one more indicator column, headed `label` and printed last,
+    that no field of any form is called (a column the recogniser can place nowhere): row i holds
+    `values[i]`, cycled."""
+    key = "extra_column"
+    if key in (layout.get("columns") or []):
+        raise ValueError("the layout already has an extra column")
+    indicators = [{**ind, key: values[i % len(values)]} for i, ind in enumerate(table.get("indicators") or [])]
+    layout = {
+        **layout,
+        "columns": [*(layout.get("columns") or []), key],
+        "column_labels": {**(layout.get("column_labels") or {}), key: label},
+    }
+    return {**table, "indicators": indicators}, layout
+
+
 def printed_title(table: dict, layout: dict) -> str:
     """The title as printed: the year inside it when the transcription's title has none."""
     title = table.get("title") or layout.get("title") or ""

@@ -22,7 +22,7 @@ from tables.imports.batch.uploads import member_name, member_refusal
 from tables.imports.dispatch import NeedsConfirmation
 from tables.imports.exchange import export_table, import_document
 from tables.layouts import LAYOUTS_BY_CODE, infer_layout_code
-from tables.models import ImportBatch, ImportBatchFile, Membership, Organisation, TargetTable
+from tables.models import HeldUpload, ImportBatch, ImportBatchFile, Membership, Organisation, TargetTable
 from tests.conftest import SEEDS, load_expected
 from tests.factories import MembershipFactory, OrganisationFactory
 
@@ -87,7 +87,8 @@ def needs_confirmation(monkeypatch):
 
     def import_path(path, *, name=None, **kwargs):
         if "待确认" in (name or ""):
-            recognised = SimpleNamespace(problems=PROBLEMS)
+            table = {"organization": {"name": load_expected(f"{SEED_000}.json")["organization"]["name"]}}
+            recognised = SimpleNamespace(problems=PROBLEMS, tables=[table])
             raise NeedsConfirmation(f"{name}：没有相近的已有表样，请确认每列的含义", recognised)
         return real(path, name=name, **kwargs)
 
@@ -100,13 +101,14 @@ def needs_confirmation(monkeypatch):
 def test_a_mixed_batch_imports_each_file_on_its_own_and_says_what_became_of_it(filler, needs_confirmation):
     import_document(load_expected(f"{SEED_002}.json"), "002.json")  # the xlsx will update it
     organisations = Organisation.objects.count()
+    to_confirm = seed_xlsx(SEED_000)
     files = [
         upload("整体表.json", seed_json(SEED_000)),
         upload("党委办.txt", (SEEDS / f"{SEED_001}.txt").read_bytes()),
         upload("世行办.xlsx", seed_xlsx(SEED_002)),
         upload("坏的.xlsx", b"PK\x03\x04 this is no workbook"),
         upload("说明.doc", b"\xd0\xcf\x11\xe0 an old Word file"),
-        upload("外省表格待确认.xlsx", seed_xlsx(SEED_000)),
+        upload("外省表格待确认.xlsx", to_confirm),
         upload("别人的表.json", seed_json(SEED_003)),
     ]
     batch = start_batch(filler, files)
@@ -121,11 +123,16 @@ def test_a_mixed_batch_imports_each_file_on_its_own_and_says_what_became_of_it(f
     assert result["党委办.txt"] == (Outcome.IMPORTED, "导入 1 张表（新建 1 张）")
     assert result["世行办.xlsx"] == (Outcome.IMPORTED, "导入 1 张表（更新 1 张）")
     assert result["坏的.xlsx"][0] == Outcome.REFUSED and result["坏的.xlsx"][1].startswith("坏的.xlsx：")
-    assert result["说明.doc"] == (Outcome.REFUSED, "说明.doc：不支持的文件类型“.doc”（支持 .json、.txt、.xlsx）")
+    unsupported = "说明.doc：不支持的文件类型“.doc”（支持 .json、.txt、.xlsx、.docx、.pdf）"
+    assert result["说明.doc"] == (Outcome.REFUSED, unsupported)
     assert result["外省表格待确认.xlsx"][0] == Outcome.NEEDS_CONFIRMATION
     assert "不是您填报的部门（单位）" in result["别人的表.json"][1]
     confirm = batch.files.get(outcome=Outcome.NEEDS_CONFIRMATION)
     assert confirm.problems == PROBLEMS
+    # kept for the preview, in the organisation the file names, for the uploader
+    assert (confirm.held.user, confirm.held.name) == (filler, "外省表格待确认.xlsx")
+    assert confirm.held.organisation.name == load_expected(f"{SEED_000}.json")["organization"]["name"]
+    assert bytes(confirm.held.data) == to_confirm
     imported = batch.files.get(name="整体表.json").tables
     table = TargetTable.objects.get(pk=imported[0]["pk"])
     assert imported == [{"pk": table.pk, "title": table.title, "organisation": table.organisation.name, "year": 2022}]
@@ -297,7 +304,7 @@ def test_the_batch_page_lists_every_file_with_its_outcome_in_constant_queries(
 ):
     def finished_batch(count: int) -> ImportBatch:
         files = [upload(f"{i}-整体表.json", seed_json(SEED_000)) for i in range(count)]
-        files += [upload("外省待确认.xlsx", b"x"), upload("说明.doc", b"x")]
+        files += [upload("外省待确认.xlsx", seed_xlsx(SEED_000)), upload("说明.doc", b"x")]
         batch = start_batch(filler, files)
         execute(str(batch.pk))
         return batch
@@ -314,7 +321,8 @@ def test_the_batch_page_lists_every_file_with_its_outcome_in_constant_queries(
     assert "导入 1 张表（更新 1 张）" in body
     table = TargetTable.objects.get()
     assert reverse("table-detail", args=[table.pk]) in body
-    assert f'href="{reverse("editor-start")}?mode=import">逐个导入并确认' in body
+    held = large.files.get(outcome=Outcome.NEEDS_CONFIRMATION).held
+    assert f'href="{reverse("import-preview", args=[held.pk])}">预览并确认' in body
     assert "Sheet1!C4：“完成时限”一列无法对应到任何字段" in body
     assert "说明.doc：不支持的文件类型" in body
     fragment = client.get(reverse("import-batch", args=[large.pk]), headers={"HX-Request": "true"})
@@ -322,6 +330,81 @@ def test_the_batch_page_lists_every_file_with_its_outcome_in_constant_queries(
         fragment.content.decode().lstrip().startswith('<div id="import-batch"')
         and "<html" not in fragment.content.decode()
     )
+
+
+def ezhou_for(organisation: Organisation, year: int | None = None) -> bytes:
+    """Ezhou's project form with a column no field is called (tests/imports/test_preview.py), filled in by
+    `organisation`: the import reads it and leaves a person to confirm that column."""
+    from tests.builders.forms import form_grid
+    from tests.builders.render import to_xlsx
+    from tests.imports.test_preview import transcription
+
+    table, layout = transcription(year=year)
+    table = {**table, "organization": {"code": None, "name": organisation.name}}
+    return to_xlsx(form_grid(table, layout))
+
+
+def test_a_file_to_confirm_links_to_its_preview_and_a_remembered_mapping_takes_it_straight_through(client, world):
+    from tests.imports.test_preview import UNPLACED, mapping_data
+
+    batch = start_batch(world.filler_a, [upload("鄂州2022.xlsx", ezhou_for(world.org_a))])
+    execute(str(batch.pk))
+    item = batch.files.get()
+    assert item.outcome == Outcome.NEEDS_CONFIRMATION and f"“{UNPLACED}”" in item.message
+    assert any(f"列“{UNPLACED}”对应不到" in problem for problem in item.problems)
+    assert (item.held.user, item.held.organisation) == (world.filler_a, world.org_a)
+    link = reverse("import-preview", args=[item.held.pk])
+
+    client.force_login(world.filler_a)
+    assert f'href="{link}">预览并确认' in client.get(reverse("import-batch", args=[batch.pk])).content.decode()
+    page = client.get(link)
+    assert page.status_code == 200 and "办公大楼日常维修维护次数" in page.content.decode()
+    for other, status in ((world.filler_b, 404), (world.reviewer_a, 403)):  # another filler; no filler at all
+        client.force_login(other)
+        assert client.get(link).status_code == status
+    client.force_login(world.filler_a)
+    confirmed = client.post(reverse("import-confirm", args=[item.held.pk]), mapping_data(page, **{UNPLACED: "-"}))
+    table = TargetTable.objects.get(organisation=world.org_a, year=2022)
+    assert confirmed["Location"] == reverse("table-detail", args=[table.pk])
+
+    # next year's file of the same shape: the mapping confirmed above fits, so the batch imports it
+    batch = start_batch(world.filler_a, [upload("鄂州2023.xlsx", ezhou_for(world.org_a, 2023))])
+    execute(str(batch.pk))
+    item = batch.files.get()
+    following = TargetTable.objects.get(organisation=world.org_a, year=2023)
+    assert (item.outcome, item.message) == (Outcome.IMPORTED, "导入 1 张表（新建 1 张），各列按记住的对应导入")
+    assert item.held is None and not HeldUpload.objects.exists()
+    assert [t["pk"] for t in item.tables] == [following.pk]
+    assert not any(UNPLACED in (note or "") for note in following.indicators.values_list("note", flat=True))
+
+
+def test_a_file_to_confirm_is_held_in_the_organisation_it_names_or_the_only_one_the_uploader_fills(
+    client, filler, monkeypatch
+):
+    def read(*names):
+        return SimpleNamespace(problems=[], tables=[{"organization": {"code": None, "name": name}} for name in names])
+
+    named = load_expected(f"{SEED_001}.json")["organization"]["name"]
+    assert batch_module.organisation_for(read(named), filler).name == named
+    assert batch_module.organisation_for([read("某县财政局"), read(named)], filler).name == named
+    assert batch_module.organisation_for(read("某县财政局"), filler) is None  # several it fills, none named
+    other = load_expected(f"{SEED_003}.json")["organization"]["name"]
+    assert batch_module.organisation_for(read(other), filler) is None  # not one the uploader fills
+    single = MembershipFactory(organisation=OrganisationFactory(code="S1", name="单一单位")).user
+    assert batch_module.organisation_for(read("某县财政局"), single).name == "单一单位"
+
+    def unknown_organisation(path, *, name=None, **kwargs):
+        raise NeedsConfirmation(f"{name}：没有相近的已有表样，请确认每列的含义", read("某县财政局"))
+
+    monkeypatch.setattr(batch_module, "import_path", unknown_organisation)
+    batch = start_batch(filler, [upload("外省待确认.xlsx", seed_xlsx(SEED_000))])
+    execute(str(batch.pk))
+    item = batch.files.get()
+    assert item.outcome == Outcome.NEEDS_CONFIRMATION and item.held is None
+    assert "请在导入页面选择单位后逐个导入" in item.message and not HeldUpload.objects.exists()
+    client.force_login(filler)
+    body = client.get(reverse("import-batch", args=[batch.pk])).content.decode()
+    assert f'href="{reverse("import-upload")}">逐个导入并确认' in body
 
 
 def test_the_upload_page_refuses_too_many_files_with_a_message(client, filler, settings):

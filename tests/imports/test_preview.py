@@ -1,7 +1,9 @@
 """The import preview (issue 14): a person's column choices, the remembered mapping, the pages.
 
 The files are built from the province transcriptions with `tests.builders`: 04 is Ezhou's 2022
-project form, with a `绩效指标` caption column down the side and a `绩效标准` column (read as 指标值确定依据).
+project form, with a `绩效指标` caption column down the side (read as a caption, not a field) and a
+`绩效标准` column (read as 指标值确定依据). The files here carry one more column, `责任科室`, that no
+form's field is called: the column a person has to place (or ignore) before the file is stored.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from tables.imports.exchange import ExchangeError
 from tables.imports.recognise import read_xlsx, recognise
 from tables.imports.recognise.columns import IN_NOTE
 from tables.models import HeldUpload, ImportMapping, TargetTable
-from tests.builders.forms import form_grid
+from tests.builders.forms import form_grid, with_extra_column
 from tests.builders.render import to_docx, to_tsv, to_xlsx
 
 PROVINCES = Path(__file__).resolve().parents[1] / "data" / "provinces"
 LAYOUT_DATA = Path(__file__).resolve().parents[2] / "tables" / "layout_data"
 EZHOU = "04_Hubei_2022_project.json"
+UNPLACED = "责任科室"  # the extra column of every file here: it fits no field
 
 
 def transcription(name: str = EZHOU, year: int | None = None) -> tuple[dict, dict]:
@@ -34,7 +37,7 @@ def transcription(name: str = EZHOU, year: int | None = None) -> tuple[dict, dic
     layout = json.loads((LAYOUT_DATA / f"{table['layout_family']}.json").read_text(encoding="utf-8"))
     if year is not None:  # next year's file of the same shape
         table = {**table, "year": year, "title": table["title"].replace(str(table["year"]), str(year))}
-    return table, layout
+    return with_extra_column(table, layout, UNPLACED, ["办公室", "财务科"])
 
 
 def ezhou_xlsx(year: int | None = None) -> bytes:
@@ -59,6 +62,7 @@ def test_every_column_has_a_stable_source_key():
         "三级指标",
         "绩效标准",
         "当年预期实现值",
+        UNPLACED,
     ]
     assert [c.source for c in again.columns] == [c.source for c in first.columns]
 
@@ -66,7 +70,7 @@ def test_every_column_has_a_stable_source_key():
 def test_an_override_puts_a_column_in_another_field():
     grid = read_xlsx(ezhou_xlsx())[0]
     assert by_source(recognise(grid))["绩效标准"].key == "basis"
-    chosen = recognise(grid, overrides={"绩效标准": "note", "绩效指标": None})
+    chosen = recognise(grid, overrides={"绩效标准": "note", UNPLACED: None})
     assert by_source(chosen)["绩效标准"].key == "note" and by_source(chosen)["绩效标准"].chosen
     table, _ = transcription()
     assert any(row.get("basis") for row in table["indicators"])
@@ -77,14 +81,18 @@ def test_an_override_puts_a_column_in_another_field():
 def test_none_ignores_a_column_and_in_note_keeps_it_without_a_problem():
     grid = read_xlsx(ezhou_xlsx())[0]
     plain = recognise(grid)
-    assert any("绩效指标" in problem for problem in plain.problems)  # unplaced: reported
-    ignored = recognise(grid, overrides={"绩效指标": None})
-    assert by_source(ignored)["绩效指标"].section == "ignored"
-    assert not any("绩效指标：" in (row["note"] or "") for row in ignored.tables[0]["indicators"])
-    assert not any("绩效指标" in problem for problem in ignored.problems)
-    kept = recognise(grid, overrides={"绩效指标": IN_NOTE})
-    assert all("绩效指标：" in row["note"] for row in kept.tables[0]["indicators"])
-    assert not any("绩效指标" in problem for problem in kept.problems)  # a person confirmed it
+    assert by_source(plain)["绩效指标"].section == "ignored"  # the caption down the side: no field, no problem
+    assert not any("绩效指标" in problem for problem in plain.problems)
+    assert by_source(plain)[UNPLACED].key is None  # unplaced: reported, and kept in the note
+    assert any(f"列“{UNPLACED}”对应不到" in problem for problem in plain.problems)
+    assert all(f"{UNPLACED}：" in row["note"] for row in plain.tables[0]["indicators"])
+    ignored = recognise(grid, overrides={UNPLACED: None})
+    assert by_source(ignored)[UNPLACED].section == "ignored"
+    assert not any(f"{UNPLACED}：" in (row["note"] or "") for row in ignored.tables[0]["indicators"])
+    assert not any(UNPLACED in problem for problem in ignored.problems)
+    kept = recognise(grid, overrides={UNPLACED: IN_NOTE})
+    assert all(f"{UNPLACED}：" in row["note"] for row in kept.tables[0]["indicators"])
+    assert not any(UNPLACED in problem for problem in kept.problems)  # a person confirmed it
 
 
 def test_an_unknown_choice_leaves_the_column_as_its_label_says():
@@ -124,11 +132,11 @@ def test_a_mapping_is_remembered_per_organisation_layout_and_columns(world):
 
 def test_storing_remembers_the_mapping_and_the_next_file_goes_straight_through(world):
     held = preview.hold(world.filler_a, world.org_a, "鄂州2022.xlsx", ezhou_xlsx(), None)
-    reading, tables = preview.prepare(held, {"绩效指标": None, "绩效标准": "note"}, None)
+    reading, tables = preview.prepare(held, {UNPLACED: None, "绩效标准": "note"}, None)
     stored = preview.store(held, reading, tables, world.filler_a)
     assert [t.organisation for t in stored] == [world.org_a] and stored[0].year == 2022
     remembered = ImportMapping.objects.get(organisation=world.org_a)
-    assert remembered.mapping["绩效标准"] == "note" and remembered.mapping["绩效指标"] is None
+    assert remembered.mapping["绩效标准"] == "note" and remembered.mapping[UNPLACED] is None
     assert remembered.mapping["三级指标"] == "level3" and remembered.confirmed_by == world.filler_a
     assert not HeldUpload.objects.exists()
 
@@ -149,7 +157,7 @@ def test_without_a_remembered_mapping_nothing_goes_straight_through(world):
 
 def test_a_remembered_mapping_of_another_organisation_is_not_used(world):
     held = preview.hold(world.filler_b, world.org_b, "鄂州2022.xlsx", ezhou_xlsx(), None)
-    reading, tables = preview.prepare(held, {"绩效指标": None}, None)
+    reading, tables = preview.prepare(held, {UNPLACED: None}, None)
     preview.store(held, reading, tables, world.filler_b)
     held = preview.hold(world.filler_a, world.org_a, "鄂州2023.xlsx", ezhou_xlsx(2023), None)
     _, stored = preview.straight_through(held, world.filler_a)
@@ -189,10 +197,11 @@ def test_the_preview_shows_every_column_its_field_and_every_problem(client, worl
     page = client.get(response["Location"])
     html = page.content.decode()
     assert page.status_code == 200
-    for label in ("绩效指标", "一级指标", "三级指标", "绩效标准", "当年预期实现值"):
+    for label in ("绩效指标", "一级指标", "三级指标", "绩效标准", "当年预期实现值", UNPLACED):
         assert f"<td>{label}" in html
     assert "忽略此列" in html and "记入备注" in html and "确认导入" in html
-    assert "工作表“绩效目标表”A13：列“绩效指标”对应不到指标的任何一项" in html
+    assert f"工作表“绩效目标表”G13：列“{UNPLACED}”对应不到指标的任何一项" in html
+    assert "列“绩效指标”对应不到" not in html  # the caption down the side is no column to place
     assert "办公大楼日常维修维护次数" in html and "≥280次" in html and "反映办公大楼全年维修维护情况" in html
     assert not TargetTable.objects.filter(year=2022, organisation=world.org_a).exists()
 
@@ -202,7 +211,7 @@ def test_changing_a_column_re_renders_the_preview_and_changes_the_stored_field(c
     upload(client, ezhou_xlsx(), "鄂州.xlsx", world.org_a)
     held = HeldUpload.objects.get()
     page = client.get(reverse("import-preview", args=[held.pk]))
-    data = mapping_data(page, **{"绩效标准": "note", "绩效指标": preview.IGNORE})
+    data = mapping_data(page, **{"绩效标准": "note", UNPLACED: preview.IGNORE})
     partial = client.post(reverse("import-preview", args=[held.pk]), data, headers={"HX-Request": "true"})
     assert partial.status_code == 200
     html = partial.content.decode()
@@ -222,7 +231,7 @@ def test_next_years_file_goes_straight_through_with_a_message(client, world):
     upload(client, ezhou_xlsx(), "鄂州.xlsx", world.org_a)
     held = HeldUpload.objects.get()
     page = client.get(reverse("import-preview", args=[held.pk]))
-    client.post(reverse("import-confirm", args=[held.pk]), mapping_data(page, **{"绩效指标": preview.IGNORE}))
+    client.post(reverse("import-confirm", args=[held.pk]), mapping_data(page, **{UNPLACED: preview.IGNORE}))
     response = upload(client, ezhou_xlsx(2023), "鄂州2023.xlsx", world.org_a)
     table = TargetTable.objects.get(organisation=world.org_a, year=2023)
     assert response["Location"] == reverse("table-detail", args=[table.pk])
@@ -355,13 +364,15 @@ def test_a_remembered_mapping_can_be_previewed_and_changed_again(client, world):
     upload(client, ezhou_xlsx(), "鄂州.xlsx", world.org_a)
     held = HeldUpload.objects.get()
     page = client.get(reverse("import-preview", args=[held.pk]))
-    client.post(reverse("import-confirm", args=[held.pk]), mapping_data(page, **{"绩效指标": preview.IGNORE}))
+    client.post(reverse("import-confirm", args=[held.pk]), mapping_data(page, **{UNPLACED: preview.IGNORE}))
     response = upload(client, ezhou_xlsx(2023), "鄂州2023.xlsx", world.org_a, always_preview="on")
     held = HeldUpload.objects.get()
     assert response["Location"] == reverse("import-preview", args=[held.pk])
     page = client.get(response["Location"])
     assert page.context["reading"].remembered is not None and "已按记住的列对应读取" in page.content.decode()
-    assert page.context["form"]["column_0"].value() == preview.IGNORE  # the remembered choice, shown
+    form = page.context["form"]
+    [field] = [name for name, source in form.sources if source == UNPLACED]
+    assert form[field].value() == preview.IGNORE  # the remembered choice, shown
     client.post(reverse("import-confirm", args=[held.pk]), mapping_data(page, **{"绩效标准": "note"}))
     assert ImportMapping.objects.get(organisation=world.org_a).mapping["绩效标准"] == "note"
     assert TargetTable.objects.filter(organisation=world.org_a, year=2023).exists()

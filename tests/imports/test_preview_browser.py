@@ -15,7 +15,7 @@ from django.db import connections
 from tables.models import ImportMapping, TargetTable
 from tests.conftest import launched_chromium
 from tests.editor.test_editor_browser import ARTIFACTS, DOCS, log_in
-from tests.imports.test_preview import ezhou_xlsx, transcription
+from tests.imports.test_preview import UNPLACED, ezhou_xlsx, transcription
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -73,12 +73,12 @@ def test_a_province_file_is_previewed_remapped_confirmed_and_next_year_goes_stra
     log_in(page, base, "filler_a")
     upload(page, base, "鄂州市2022年项目支出绩效目标表.xlsx", ezhou_xlsx())
     page.wait_for_url("**/imports/*/")
-    page.locator("#import-problems", has_text="列“绩效指标”对应不到指标的任何一项").wait_for()
+    page.locator("#import-problems", has_text=f"列“{UNPLACED}”对应不到指标的任何一项").wait_for()
     page.locator(".import-indicators", has_text="办公大楼日常维修维护次数").wait_for()
     assert not TargetTable.objects.filter(organisation=world.org_a).exclude(pk=world.table_a.pk).exists()
 
     choose(page, "绩效标准", "note")
-    choose(page, "绩效指标", "-")
+    choose(page, UNPLACED, "-")
     page.locator(".import-indicators th", has_text="指标值说明").wait_for()
     assert page.locator("#import-problems").count() == 0
     shot(page, "import-preview")

@@ -6,7 +6,8 @@ records one `ImportBatchFile` per file; a file refused there is 未导入 at onc
 `dispatch.import_path`, each in its own transaction: a refused file never stops the others.
 A file whose tables belong to an organisation the uploader does not fill is refused and
 rolled back. Every file ends as 已导入 (its tables, created and updated), 待确认
-(`NeedsConfirmation`: the problems, to be imported one by one with the preview) or 未导入
+(`NeedsConfirmation`: the problems, and the file held for the import preview in the organisation
+it names, its row linking there; `to_confirm`) or 未导入
 (the reason, in Chinese, naming the file and place). The stored uploads are deleted when the
 batch ends; a worker that died mid-batch is picked up again by `requeue_stale_batches` (the
 worker after every batch, `manage.py cleanup_exports`), which goes on with the files not yet done.
@@ -24,12 +25,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
+from tables.imports import preview
 from tables.imports.batch.uploads import BatchRefused, extract, store_uploads
 from tables.imports.dispatch import FileImportResult, ImportFailed, NeedsConfirmation, import_path
-from tables.models import ExportJob, ImportBatch, ImportBatchFile
+from tables.models import ExportJob, ImportBatch, ImportBatchFile, Organisation
 from tables.permissions import fillable_organisations
 
 logger = logging.getLogger(__name__)
@@ -119,25 +122,22 @@ def execute(batch_id: str) -> None:
 def import_file(batch: ImportBatch, item: ImportBatchFile, user) -> None:
     """Import one file of the batch, all or nothing, and save its outcome (an import's in the same
     transaction as its tables: a worker killed between the two never imports a file twice)."""
-    item.problems, item.tables = [], []
+    item.problems, item.tables, item.held = [], [], None
     try:
         with tempfile.TemporaryDirectory() as folder:
             path = extract(batch_dir(batch), item, Path(folder))
-            with transaction.atomic():
-                result = import_path(path, user=user, name=item.name)
-                _refuse_other_organisations(result, user, item.name)
-                item.outcome = Outcome.IMPORTED
-                item.message = imported_summary(result)
-                item.problems = list(result.problems)
-                item.tables = [
-                    {"pk": table.pk, "title": table.title, "organisation": table.organisation.name, "year": table.year}
-                    for table in result.tables
-                ]
-                _save(item)
+            try:
+                with transaction.atomic():
+                    result = import_path(path, user=user, name=item.name)
+                    _refuse_other_organisations(result, user, item.name)
+                    item.outcome = Outcome.IMPORTED
+                    item.message = imported_summary(len(result.tables), result.created, result.updated)
+                    item.problems = list(result.problems)
+                    item.tables = _tables(result.tables)
+                    _save(item)
+            except NeedsConfirmation as exc:
+                to_confirm(item, user, path.read_bytes(), exc)
             return
-    except NeedsConfirmation as exc:
-        item.outcome, item.message = Outcome.NEEDS_CONFIRMATION, str(exc)
-        item.problems = [str(p) for p in getattr(exc.recognised, "problems", None) or []]
     except ImportFailed as exc:
         item.outcome, item.message = Outcome.REFUSED, str(exc)
     except Exception as exc:  # a bug or a broken file the readers did not expect: the other files go on
@@ -150,16 +150,77 @@ def import_file(batch: ImportBatch, item: ImportBatchFile, user) -> None:
     _save(item)
 
 
-def _save(item: ImportBatchFile) -> None:
-    item.save(update_fields=["outcome", "message", "problems", "tables"])
+def to_confirm(item: ImportBatchFile, user, data: bytes, exc: NeedsConfirmation) -> None:
+    """A file a person has to confirm: held for the import preview (`preview.hold`) in the organisation it
+    is for, and its row links there; when a remembered mapping fits it, stored straight away instead, as
+    the single-file upload does (`preview.straight_through`)."""
+    item.outcome, item.message = Outcome.NEEDS_CONFIRMATION, str(exc)
+    item.problems = [str(p) for result in _results(exc.recognised) for p in getattr(result, "problems", None) or []]
+    organisation = organisation_for(exc.recognised, user)
+    if organisation is None:
+        item.message += "；无法确定文件属于您填报的哪个部门（单位），请在导入页面选择单位后逐个导入"
+        _save(item)
+        return
+    try:
+        held = preview.hold(user, organisation, item.name, data)
+    except preview.PreviewError as refused:  # read by the import, so the preview reads it too; said all the same
+        item.problems.append(str(refused))
+        _save(item)
+        return
+    with transaction.atomic():
+        reading, stored = preview.straight_through(held, user)
+        if stored:
+            item.outcome = Outcome.IMPORTED
+            item.message = imported_summary(len(stored), len(stored), 0) + "，各列按记住的对应导入"
+            item.problems = list(reading.problems)
+            item.tables = _tables(stored)
+        else:
+            item.held = held
+        _save(item)
 
 
-def imported_summary(result: FileImportResult) -> str:
-    parts = [
-        f"新建 {result.created} 张" if result.created else "",
-        f"更新 {result.updated} 张" if result.updated else "",
+def _results(recognised) -> list:
+    return recognised if isinstance(recognised, list) else [recognised] if recognised is not None else []
+
+
+def organisation_for(recognised, user) -> Organisation | None:
+    """The organisation a file to be confirmed is imported for: the one among those `user` fills that its
+    tables name (by code or name, as `import_document` finds it), else the only one they fill; None when
+    neither says."""
+    fillable = fillable_organisations(user)
+    codes, names = set(), set()
+    for result in _results(recognised):
+        for table in getattr(result, "tables", None) or []:
+            for named in (table.get("organization"), table.get("department")):
+                if named:
+                    codes.add(named.get("code"))
+                    names.add(named.get("name"))
+    codes.discard(None)
+    names.discard(None)
+    named = list(fillable.filter(Q(code__in=codes) | Q(name__in=names))[:2])
+    if len(named) == 1:
+        return named[0]
+    if not named:
+        only = list(fillable[:2])
+        if len(only) == 1:
+            return only[0]
+    return None
+
+
+def _tables(tables) -> list[dict]:
+    return [
+        {"pk": table.pk, "title": table.title, "organisation": table.organisation.name, "year": table.year}
+        for table in tables
     ]
-    return f"导入 {len(result.tables)} 张表（{'，'.join(filter(None, parts))}）"
+
+
+def _save(item: ImportBatchFile) -> None:
+    item.save(update_fields=["outcome", "message", "problems", "tables", "held"])
+
+
+def imported_summary(count: int, created: int, updated: int) -> str:
+    parts = [f"新建 {created} 张" if created else "", f"更新 {updated} 张" if updated else ""]
+    return f"导入 {count} 张表（{'，'.join(filter(None, parts))}）"
 
 
 def _refuse_other_organisations(result: FileImportResult, user, name: str) -> None:

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,8 +15,6 @@ from tables.access import import_batch_for_user, require
 from tables.imports.batch.jobs import STALE_AFTER, BatchRefused, start_batch, waiting_for_worker
 from tables.models import ImportBatch, ImportBatchFile
 
-# Where a 待确认 file is imported on its own, with the preview where a person confirms its columns.
-SINGLE_FILE_IMPORT = ("editor-start", "?mode=import")
 ACCEPT = ".zip,.xlsx,.xlsm,.json,.txt,.docx,.pdf"
 
 
@@ -82,14 +79,12 @@ def import_batch(request: HttpRequest, pk) -> HttpResponse:
     for item in files:
         counts[item.outcome] += 1
     stalled = batch.status == ImportBatch.Status.RUNNING and batch.updated_at < timezone.now() - STALE_AFTER
-    name, query = SINGLE_FILE_IMPORT
     context = {
         "batch": batch,
         "files": files,
         "counts": counts,
         "stalled": stalled,
         "waiting_for_worker": waiting_for_worker(batch),
-        "single_file_import": reverse(name) + query,
     }
     template = "tables/import_batch.html#progress" if request.htmx else "tables/import_batch.html"
     return render(request, template, context)
