@@ -34,16 +34,13 @@ def test_the_seeds_in_the_repository_are_byte_identical_to_the_shared_ones():
 
 PROVINCES = SHARED / "provinces"
 TRANSCRIPTIONS = Path(__file__).resolve().parent / "data" / "provinces"
-# Published texts no reader can take apart, each with why (the score still counts their fields as missed):
-UNREADABLE = {
-    "25": "simplified→traditional conversion broke every word of the form (績(jī)效指標(biāo)…)",
-}
-# Reached on the published set (91.5% when written, scored by `tables.imports.recognise.score` on every field the
-# text shows: header lines, budget lines, tasks, footer, each indicator's columns, a read row too many): what stays
-# wrong is in the texts, not in the forms — cells lost or scrambled by the copy (04, 07, 12, 19), a 二级 split
-# around its row (03), a name and a text value run together with nothing between them (26), one value column per
-# village flattened (30), truncated values (22), a year printed only in a date line (13, 19, 26).
-WEB_TEXT_SHARE = 0.91
+# Reached on the published set (893/1000 = 89.3% when written, scored by `tables.imports.recognise.score` on every
+# field the text shows: header lines, budget lines, tasks, footer, each indicator's columns, a read row too many):
+# what stays wrong is in the texts, not in the forms — cells lost or scrambled by the copy (04, 07, 12, 19), a 二级
+# split around its row (03), a name and a text value run together with nothing between them (26, and 25, a mirror's
+# copy read back from Traditional script whose graded rows run name, description and four grades together: 1/26),
+# one value column per village flattened (30), truncated values (22), a year printed only in a date line (13, 19, 26).
+WEB_TEXT_SHARE = 0.89
 
 
 def _published(prefix: str) -> str:
@@ -56,6 +53,7 @@ def _published(prefix: str) -> str:
 def test_every_published_table_with_indicator_rows_imports_from_its_text(capsys):
     from tables.imports.recognise import read_text, recognise
     from tables.imports.recognise.score import Score, score_tables
+    from tables.imports.recognise.script import simplified
     from tests.builders.files import transcription
 
     total, lines, refused = Score(), [], []
@@ -63,10 +61,11 @@ def test_every_published_table_with_indicator_rows_imports_from_its_text(capsys)
         prefix = path.name[:2]
         text = _published(prefix)
         tables = [table for grid in read_text(text, path.name) for table in recognise(grid).tables]
-        if not tables and prefix not in UNREADABLE:
+        if not tables:
             refused.append(prefix)
         expected, layout = transcription(path.name)
-        result = score_tables(expected, tables, layout, shown=text)
+        # what the text shows, in the form's script (25 is a mirror's copy in Traditional with pinyin)
+        result = score_tables(expected, tables, layout, shown=simplified(text))
         total = total + result
         lines.append(f"{prefix}  {result.right:4d}/{result.present:<4d} {result.ratio:6.1%}  {len(tables)} 表")
     with capsys.disabled():
