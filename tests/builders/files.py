@@ -47,14 +47,10 @@ def form_file(folder: Path, name: str, source: str, table: dict | None = None) -
 
 def score_file(folder: Path, name: str, source: str):
     from tables.imports.dispatch import read_tables
-    from tables.imports.recognise.score import Score, score_table
+    from tables.imports.recognise.score import score_tables
 
     tables, layout = transcription(name)
-    documents = read_tables(form_file(folder, name, source), confirm=True).documents
-    total = Score()
-    for i, table in enumerate(tables):
-        total = total + score_table(table, documents[i] if i < len(documents) else None, layout)
-    return total
+    return score_tables(tables, read_tables(form_file(folder, name, source), confirm=True).documents, layout)
 
 
 def score_set(folder: Path) -> dict[tuple[str, str], object]:

@@ -21,11 +21,16 @@ from tests.builders.forms import form_grid
 from tests.builders.render import to_xlsx
 
 
-def test_fields_read_right_over_every_province_form_as_xlsx_docx_and_copied_cells(tmp_path):
+def test_fields_read_right_over_every_province_form_as_xlsx_docx_and_copied_cells(tmp_path, capsys):
     scores = score_set(tmp_path)
     overall = sum(scores.values(), Score())
     report = "\n".join(f"{name} {source}: {score}" for (name, source), score in scores.items())
-    assert overall.ratio >= 0.95, f"overall {overall}\n{report}"
+    with capsys.disabled():
+        print(f"\nprovince forms as xlsx, docx and copied cells: fields right / fields present\n{report}")
+        print(f"all {overall}")
+    # 97.5% when written; below 95%: 04 (its task rows), 12 (a stacked 年度 grid: no period), 25 (the 优/良/中/差
+    # grade columns), 30 (one value column per village)
+    assert overall.ratio >= 0.97, f"overall {overall}\n{report}"
 
 
 # Forms that print no unit line at all (04 names it only inside 立项依据, 25 is a bureau's allocation notice).

@@ -9,7 +9,9 @@
 - `read_text`: text copied from Excel/WPS (tabs, quoted multi-line cells), or from
   a web page (`|` cells, runs of two or more spaces, or one cell per line); a text
   whose separators were lost or do not line its rows up (single spaces, cells run
-  together, merged cells left out) is read by the form's words (`webtext.py`).
+  together, merged cells left out) is read by the form's words (`webtext.py`); a text a
+  mirror site converted to Traditional script with pinyin in brackets is read back in
+  Simplified first (`script.py`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from openpyxl.utils.datetime import to_excel
 
 from tables.imports.recognise import webtext
 from tables.imports.recognise.grid import Grid, build, excel_ref
+from tables.imports.recognise.script import simplified
 
 # ---------------------------------------------------------------- xlsx
 
@@ -242,7 +245,7 @@ _RUN_OF_SPACES = re.compile(r"[ \u3000]{2,}")
 
 def read_text(text: str, name: str = "粘贴的文字") -> list[Grid]:
     """Text as a grid: tabs (Excel/WPS), `|` cells, runs of spaces, else one cell per line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = simplified(text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
     lines = text.split("\n")
     per_line = False
     if tabs := any("\t" in line for line in lines):

@@ -16,8 +16,18 @@ read from that form, on the fields the layout prints and the transcription fills
   a column no field takes);
 - the footer lines and the 审核意见 labels.
 
-Rows are compared in printed order; a row too many or too few counts every field of it
-as wrong. `Score` adds up (`+`), so a whole set of forms is scored by summing.
+A transcribed row is found among the read rows by its 三级 name (and period), the next
+one in printed order first; a row whose name was misread is compared with the read row
+standing in its place (between its neighbours' matches). A row missing counts every field
+of it as wrong, a row too many counts once. `Score` adds up (`+`), so a whole set of
+forms is scored by summing.
+
+`score_tables(expected, got, layout, shown=None)` scores a file's tables in printed
+order. With `shown`, the text a form was published as, only the fields whose value that
+text shows count (the transcriptions complete tables the published copies cut short, in
+their own words), and only the rows whose 三级 name it shows; a page holding several tables
+is cut into each table's part (from where its project name first stands after the table
+before it), so a table is scored on its own part of the page.
 """
 
 from __future__ import annotations
@@ -70,13 +80,20 @@ def _text(value: object) -> str:
 
 
 class _Counter:
-    def __init__(self):
+    def __init__(self, shown: str | None = None):
         self.right = 0
         self.present = 0
         self.wrong: list[str] = []
+        self.shown = None if shown is None else _text(shown)
+
+    def visible(self, want: object) -> bool:
+        """A field counts when the transcription fills it and (with a published text) that text shows it."""
+        if want in (None, "", [], {}):
+            return False
+        return self.shown is None or _text(want) in self.shown
 
     def check(self, where: str, want: object, got: object, *, kept=None) -> None:
-        if want in (None, "", [], {}):
+        if not self.visible(want):
             return
         self.present += 1
         if _same(want, got) or (kept is not None and kept(want)):
@@ -107,10 +124,33 @@ def indicator_keys(expected_row: dict, layout: dict) -> list[str]:
     return keys
 
 
-def score_table(expected: dict, got: dict | None, layout: dict) -> Score:
-    """Fields right / fields present for one transcribed table and the table read from its form."""
+def score_tables(expected: list[dict], got: list[dict], layout: dict, shown: str | None = None) -> Score:
+    """A file's transcribed tables against the tables read from it, in printed order (a table too many counts once)."""
+    parts = _parts(_text(shown), expected) if shown is not None else [None] * len(expected)
+    total = Score()
+    for i, want in enumerate(expected):
+        total = total + score_table(want, got[i] if i < len(got) else None, layout, shown=parts[i])
+    extra = tuple(f"tables[{i + 1}]: unexpected {got[i].get('title')!r}" for i in range(len(expected), len(got)))
+    return total + Score(0, len(extra), extra)
+
+
+def _parts(page: str, tables: list[dict]) -> list[str]:
+    """The part of a page each table is printed in: from where its project name first stands after the
+    table before it, to where the next one starts (a page holding several tables repeats their wording)."""
+    starts = [0]
+    for table in tables[1:]:
+        name = _text((table.get("project") or {}).get("name"))
+        at = page.find(name, starts[-1] + 1) if name else -1
+        starts.append(at if at > starts[-1] else starts[-1])
+    ends = [*starts[1:], len(page)]
+    return [page[start:end] for start, end in zip(starts, ends, strict=True)]
+
+
+def score_table(expected: dict, got: dict | None, layout: dict, shown: str | None = None) -> Score:
+    """Fields right / fields present for one transcribed table and the table read from its form
+    (with `shown`, its published text: only the fields that text shows)."""
     got = got or {}
-    count = _Counter()
+    count = _Counter(shown)
     for key in ("kind", "year"):
         count.check(key, expected.get(key), got.get(key))
     # a form prints the year inside its title (`2023年度项目支出绩效目标表`): read either way, it is the title
@@ -141,8 +181,11 @@ def score_table(expected: dict, got: dict | None, layout: dict) -> Score:
 
 def _indicators(count: _Counter, expected: list[dict], got: list[dict], layout: dict) -> None:
     options = layout.get("options") or {}
+    matched = _matches(expected, got)
     for i, want in enumerate(expected):
-        row = got[i] if i < len(got) else {}
+        if count.shown is not None and not count.visible(want.get("level3")):
+            continue  # a row the published text does not show (its name is the row)
+        row = got[matched[i]] if matched[i] is not None else {}
         where = f"indicators[{i + 1}]"
         kept = _kept_in(row)
         for key in indicator_keys(want, layout):
@@ -153,9 +196,47 @@ def _indicators(count: _Counter, expected: list[dict], got: list[dict], layout: 
                 count.check(f"{where}.{grade}", grades.get(grade), None, kept=kept)
         for name, cell in (want.get("values") or {}).items():
             count.check(f"{where}.values.{name}", cell, None, kept=kept)
-    for i in range(len(expected), len(got)):  # a row the form does not have
+    for j in sorted(set(range(len(got))) - {m for m in matched if m is not None}):  # a row the form does not have
         count.present += 1
-        count.wrong.append(f"indicators[{i + 1}]: unexpected {got[i].get('level3')!r}")
+        count.wrong.append(f"indicators (read) {j + 1}: unexpected {got[j].get('level3')!r}")
+
+
+def _matches(expected: list[dict], got: list[dict]) -> list[int | None]:
+    """For each transcribed row, the read row it is compared with (None: missing).
+
+    By 三级 name and period first, the next read row in printed order before any other; a row
+    left over takes the first read row left over between its neighbours' matches."""
+    matched: list[int | None] = []
+    taken: set[int] = set()
+    start = 0
+    for want in expected:
+        name, period = _text(want.get("level3")), want.get("period")
+        order = [*range(start, len(got)), *range(start)]
+        hit = next(
+            (
+                j
+                for j in order
+                if j not in taken
+                and _text(got[j].get("level3")) == name
+                and (period is None or got[j].get("period") == period)
+            ),
+            None,
+        )
+        matched.append(hit)
+        if hit is not None:
+            taken.add(hit)
+            start = hit + 1
+    before = -1
+    for i, hit in enumerate(matched):
+        if hit is None:
+            after = next((m for m in matched[i + 1 :] if m is not None), len(got))
+            hit = next((j for j in range(before + 1, after) if j not in taken), None)
+            if hit is not None:
+                matched[i] = hit
+                taken.add(hit)
+        if hit is not None:
+            before = hit
+    return matched
 
 
 def _kept_in(row: dict):
