@@ -32,6 +32,7 @@ def _step_context(
     only_row: int | None = None,
     last_year: bool = True,
     saved_row=None,
+    indicator_rows: list | None = None,
     **extra,
 ) -> dict:
     """Everything a step's page (or fragment) shows; `only_row` builds the grid row of that one row only.
@@ -39,11 +40,18 @@ def _step_context(
     `saved_row` (a row's autosave, with `only_row`): the row as saved. The table then has its tasks
     loaded but not its indicators: the check reads those as `indicator_values` (one query) and the
     grid draws the saved row alone, so no other indicator becomes a model instance.
+
+    `indicator_rows` (a full draw of step 4): the indicators as `display.grid_indicators` reads them,
+    for a table whose indicators are not loaded; the grid and the checks read those values.
     """
     layout = table.layout
     tasks = list(table.tasks.all())
     shown_tasks = tasks if only_row is None else [t for t in tasks if t.pk == only_row]
-    if saved_row is None:
+    if indicator_rows is not None:
+        indicators = indicator_rows
+        checked = [row.exported for row in indicator_rows]
+        shown_indicators = indicators if only_row is None else [i for i in indicators if i.pk == only_row]
+    elif saved_row is None:
         checked = None
         indicators = list(table.indicators.all())
         shown_indicators = indicators if only_row is None else [i for i in indicators if i.pk == only_row]

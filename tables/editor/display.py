@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections import namedtuple
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -13,10 +14,12 @@ from django.utils.safestring import mark_safe
 
 from indicators import record
 from indicators.catalog import name_key
+from indicators.models import Indicator
 from indicators.values import ParsedValue, parse_value
 from tables.editor import editing
 from tables.editor.editing import ROW_KINDS
 from tables.editor.steps import FindingView
+from tables.imports.exchange.full_record import IndicatorExport
 from tables.layouts import COLUMN_LABELS
 from tables.models import TargetTable
 from tables.review.badges import comment_badge, render_badge
@@ -94,6 +97,12 @@ def _describe_text(text: str) -> dict:
     return describe_value(parse_value(text))
 
 
+@lru_cache(maxsize=4096)
+def _parse_line(text: str) -> str:
+    """parse_html of a typed value; cached with `_describe_text`, as every grid row draws one."""
+    return parse_html(_describe_text(text))
+
+
 def parse_html(parse: dict) -> str:
     """The line under a value cell (built here: it is drawn for every row of the grid)."""
     esc = html.escape
@@ -124,6 +133,32 @@ def findings_data(findings: list[FindingView]) -> str:
 # ---------------------------------------------------------------- rows for display
 
 
+class GridIndicator(namedtuple("GridIndicator", (*IndicatorExport.FIELDS, "position"))):
+    """An indicator row as step 4 draws and checks it: `IndicatorExport.FIELDS`, then its position.
+
+    Read as values (`grid_indicators`) rather than model instances: an indicator has some twenty
+    columns, and building 200 instances on every draw of the grid showed in `make bench`. It reads
+    as an `Indicator` does where the grid and its fingerprint look (`pk` and the field names).
+    """
+
+    __slots__ = ()
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def exported(self) -> tuple:
+        """The row as `tables.imports.exchange.indicator_values` reads it, for the checks."""
+        return self[:-1]
+
+
+def grid_indicators(table: TargetTable) -> list[GridIndicator]:
+    """The table's indicators in printed order, as `GridIndicator`s (one query)."""
+    rows = Indicator.objects.filter(table_id=table.pk).order_by("position")
+    return list(map(GridIndicator._make, rows.values_list(*GridIndicator._fields)))
+
+
 @dataclass
 class RowView:
     obj: object
@@ -133,6 +168,7 @@ class RowView:
     findings: list = field(default_factory=list)
     cells: list = field(default_factory=list)  # (key, label, text, <option>s of a select or "")
     parse: dict | None = None
+    parse_line: str | None = None  # parse_html(parse), built once per distinct value text
     last: tuple | None = None
     level1_options: str = ""
     level2_options: str = ""
@@ -150,6 +186,8 @@ class RowView:
 
     @property
     def parse_html(self) -> str:
+        if self.parse_line is not None:
+            return self.parse_line
         return parse_html(self.parse) if self.parse else ""
 
 
@@ -173,13 +211,13 @@ class _Options:
         return self.cache[key]
 
     def _options(self, names: list[str], selected: str) -> str:
-        blank = format_html('<option value=""{}>请选择</option>', " selected" if not selected else "")
-        items = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((n, " selected" if n == selected else "", n) for n in names),
+        # html.escape rather than format_html_join: a grid builds a list per distinct 一级/二级 pair.
+        esc = html.escape
+        blank = f'<option value=""{" selected" if not selected else ""}>请选择</option>'
+        items = "".join(
+            f'<option value="{esc(n)}"{" selected" if n == selected else ""}>{esc(n)}</option>' for n in names
         )
-        return blank + items
+        return mark_safe(blank + items)  # the names went through html.escape
 
 
 # The record's columns drawn as a select: their choices (blank first), as `record` names them.
@@ -290,6 +328,7 @@ def _row_views(
             for key in columns
         ]
         view.parse = _describe_text(row.value)
+        view.parse_line = _parse_line(row.value)
         view.last = last.get(name_key(row.level3)) if row.level3 else None
         view.level1_options, view.level2_options = options(row.level1, row.level2)
         if "value" not in columns:
@@ -322,7 +361,7 @@ def _value_notes(view: RowView) -> str:
     """Under the value (or, on a split form, under 目标值): what the grammar read, and last year's value."""
     last = f"上年（{view.last[0]}）：{html.escape(view.last[1])}" if view.last else ""
     return (
-        f'<div id="{view.dom}-parse" class="parse small">{parse_html(view.parse)}</div>'
+        f'<div id="{view.dom}-parse" class="parse small">{view.parse_html}</div>'
         f'<div id="{view.dom}-last" class="last-year small">{last}</div>'
     )
 

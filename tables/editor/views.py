@@ -18,12 +18,13 @@ from tables.access import editor_table, get_table_for_user, require
 from tables.editor import editing, starting
 from tables.editor.access import _int
 from tables.editor.context import _form_base, _forms_for, _step_context
-from tables.editor.display import describe_value, parse_html
+from tables.editor.display import describe_value, grid_indicators, parse_html
 from tables.editor.editing import Conflict, EditError, NotEditable
 from tables.editor.forms import BlankStartForm, CopyStartForm, ImportStartForm, PasteStartForm
 from tables.editor.responses import _reload, _trigger
 from tables.editor.starting import StartError, Unconfirmed
 from tables.editor.steps import STEP_LABELS, STEPS
+from tables.imports.exchange import attach_rows
 from tables.models import TargetTable
 
 
@@ -149,14 +150,27 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One step of the editor; POST saves the step's header form (steps 1–3)."""
     if step not in STEP_LABELS:
         raise Http404("没有这一步")
-    table, can_edit = editor_table(request, pk, write=request.method == "POST", full=True)
     if request.method == "POST":
+        table, can_edit = editor_table(request, pk, write=True, full=True)
         return _save_step_form(request, table, step)
+    # Step 4 reads its indicators as values (`grid_indicators`), the other steps as model instances.
+    grid = step == "indicators"
+    table, can_edit = editor_table(request, pk, full=not grid)
+    if grid:
+        attach_rows(table, indicators=False)
     form = _forms_for(step, table, request.user)
     if form is not None and not can_edit:
         for f in form.fields.values():
             f.disabled = True
-    context = _step_context(request, table, can_edit, step, form=form, form_base=_form_base(form, table))
+    context = _step_context(
+        request,
+        table,
+        can_edit,
+        step,
+        form=form,
+        form_base=_form_base(form, table),
+        indicator_rows=grid_indicators(table) if grid else None,
+    )
     template = f"editor/step_{step}.html"
     if request.htmx:
         template += "#grid" if step in ("tasks", "indicators") else "#content"

@@ -15,7 +15,7 @@ from indicators.catalog import COMMON_INDICATORS, last_year_values, name_key, su
 from indicators.models import CatalogEntry, Indicator
 from tables import permissions
 from tables.editor import editing, starting
-from tables.editor.editing import Conflict, row_fingerprint
+from tables.editor.editing import ROW_KINDS, Conflict, row_fingerprint
 from tables.models import Layout, Round, TargetTable, Task
 from tests.conftest import PERSONAS, SEEDS, load_expected, log_in
 from tests.factories import IndicatorFactory, TableFactory, TaskFactory, table_with_rows
@@ -949,6 +949,19 @@ def test_a_fingerprint_is_the_short_hash_of_the_values_as_sorted_json():
     values = {"value": "≥95%", "level3": "使用人员满意度", "number": "", "core": "是"}
     raw = json.dumps(values, sort_keys=True, ensure_ascii=False)
     assert editing.fingerprint(values) == hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def test_a_row_fingerprint_is_the_fingerprint_of_its_values(world):
+    # row_fingerprint writes the sorted JSON itself (for speed): quotes, backslashes, control and
+    # non-ASCII characters, numbers, 是/否 and empty cells hash as `fingerprint(values_of(...))` does.
+    awkward = '引号"与\\反斜杠\t制表\n换行\u2028'
+    ind = IndicatorFactory(
+        table=world.table_a, position=9, level3=awkward, value="≥95%", note=awkward, number=Decimal("1.50"), core=True
+    )
+    task = TaskFactory(table=world.table_a, position=9, name=awkward, total=Decimal("1.50"))
+    for row, kind in ((ind, "indicators"), (task, "tasks")):
+        row.refresh_from_db()
+        assert editing.row_fingerprint(row) == editing.fingerprint(editing.values_of(row, ROW_KINDS[kind].fields))
 
 
 def test_task_factory_rows_keep_their_amount_scale(world):

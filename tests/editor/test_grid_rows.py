@@ -11,8 +11,9 @@ from django.test import RequestFactory
 
 from tables.access import load_table
 from tables.editor.context import _step_context
-from tables.editor.display import findings_data, findings_html
+from tables.editor.display import findings_data, findings_html, grid_indicators
 from tables.editor.steps import FindingView
+from tables.imports.exchange import attach_rows
 from tables.models import TargetTable
 from tables.review import comments, workflow
 from tests.factories import IndicatorFactory, TableFactory, layout
@@ -28,12 +29,16 @@ def normalised(html: str) -> str:
     return re.sub(r"\s+>", ">", re.sub(r">\s+<", "><", html)).strip()
 
 
-def _grid(table: TargetTable, user, *, can_edit: bool, role: str) -> tuple[dict, object]:
+def _grid(table: TargetTable, user, *, can_edit: bool, role: str, as_values: bool = False) -> tuple[dict, object]:
+    """Step 4's context; `as_values`: its indicators read as the step's page reads them (`grid_indicators`)."""
     request = RequestFactory().get("/")
     request.user = user
-    table = load_table(table.pk, full=True)
+    table = load_table(table.pk, full=not as_values)
     table.editor_role = role
-    return _step_context(request, table, can_edit, "indicators"), request
+    if not as_values:
+        return _step_context(request, table, can_edit, "indicators"), request
+    attach_rows(table, indicators=False)
+    return _step_context(request, table, can_edit, "indicators", indicator_rows=grid_indicators(table)), request
 
 
 def _table(world, code: str) -> TargetTable:
@@ -70,20 +75,20 @@ def _table(world, code: str) -> TargetTable:
     return table
 
 
-@pytest.mark.parametrize(
-    "code",
-    [
-        "xinjiang-2022-dept",
-        "henan-2023-dept",
-        "hebei-2023-project",
-        # Split columns (指标性质 | 指标值 | 计量单位, no value column), every record column, 中期 beside 年度.
-        "chongqing-project-split-unit-sign",
-        "national2021-project-score",
-        "jiangxi-dept-split-sign-target-unit",
-        "dept-overall-explanation-scoring",
-        "hubei-88-project-midterm",
-    ],
-)
+CODES = [
+    "xinjiang-2022-dept",
+    "henan-2023-dept",
+    "hebei-2023-project",
+    # Split columns (指标性质 | 指标值 | 计量单位, no value column), every record column, 中期 beside 年度.
+    "chongqing-project-split-unit-sign",
+    "national2021-project-score",
+    "jiangxi-dept-split-sign-target-unit",
+    "dept-overall-explanation-scoring",
+    "hubei-88-project-midterm",
+]
+
+
+@pytest.mark.parametrize("code", CODES)
 @pytest.mark.parametrize(("can_edit", "role"), [(True, "filler"), (False, "reviewer"), (True, "admin")])
 def test_the_built_indicator_row_is_the_templates_row(world, code, can_edit, role):
     table = _table(world, code)
@@ -93,6 +98,24 @@ def test_the_built_indicator_row_is_the_templates_row(world, code, can_edit, rol
     for row in rows:
         template = render_to_string("editor/step_indicators.html#indicator-row", {**context, "row": row}, request)
         assert normalised(row.html) == normalised(template)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_the_grid_read_as_values_is_the_grid_of_the_model_instances(world, code):
+    # The step's page draws and checks its indicators as `GridIndicator`s; every other draw (a row's
+    # reload, a move, an undo) from model instances. Both give the same rows, groups and findings.
+    table = _table(world, code)
+    as_models, request = _grid(table, world.filler_a, can_edit=True, role="filler")
+    as_values, _ = _grid(table, world.filler_a, can_edit=True, role="filler", as_values=True)
+
+    def drawn(context: dict) -> list:
+        return [(r.dom, r.base, r.html, r.group, r.group_size, r.group_vals, r.findings) for r in context["rows"]]
+
+    assert drawn(as_values) == drawn(as_models) and any(r.findings for r in as_values["rows"])
+    assert as_values["findings"] == as_models["findings"]
+    assert [s.state for s in as_values["steps"]] == [s.state for s in as_models["steps"]]
+    grid = render_to_string("editor/step_indicators.html#grid", as_values, request)
+    assert grid == render_to_string("editor/step_indicators.html#grid", as_models, request)
 
 
 def test_a_row_with_comments_is_drawn_alike_with_its_badge(world):
