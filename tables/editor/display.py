@@ -14,11 +14,11 @@ from django.utils.safestring import mark_safe
 
 from indicators import record
 from indicators.catalog import name_key
-from indicators.models import Indicator
 from indicators.values import ParsedValue, parse_value
 from tables.editor import editing
 from tables.editor.editing import ROW_KINDS
 from tables.editor.steps import FindingView
+from tables.imports.exchange.export import indicator_values
 from tables.imports.exchange.full_record import IndicatorExport
 from tables.layouts import COLUMN_LABELS
 from tables.models import TargetTable
@@ -155,8 +155,7 @@ class GridIndicator(namedtuple("GridIndicator", (*IndicatorExport.FIELDS, "posit
 
 def grid_indicators(table: TargetTable) -> list[GridIndicator]:
     """The table's indicators in printed order, as `GridIndicator`s (one query)."""
-    rows = Indicator.objects.filter(table_id=table.pk).order_by("position")
-    return list(map(GridIndicator._make, rows.values_list(*GridIndicator._fields)))
+    return list(map(GridIndicator._make, indicator_values(table, also=("position",))))
 
 
 @dataclass

@@ -45,15 +45,16 @@ def attach_rows(table: TargetTable, *, indicators: bool = True) -> TargetTable:
 _exported_fields = attrgetter(*IndicatorExport.FIELDS)
 
 
-def indicator_values(table: TargetTable) -> list[tuple]:
-    """A table's indicator rows as export reads them: `IndicatorExport.FIELDS` per row, in printed order.
+def indicator_values(table: TargetTable, *, also: tuple[str, ...] = ()) -> list[tuple]:
+    """A table's indicator rows as export reads them: `IndicatorExport.FIELDS` per row (then the
+    fields in `also`, for the editor's grid), in printed order.
 
     One query and no model instances (an indicator has some twenty columns, and building
     them was most of a row save's time): a row save checks the whole table through its
     export but draws only the row it saved.
     """
     rows = Indicator.objects.filter(table_id=table.pk).order_by("position")
-    return list(rows.values_list(*IndicatorExport.FIELDS))
+    return list(rows.values_list(*IndicatorExport.FIELDS, *also))
 
 
 def export_table(table: TargetTable, *, with_ids: bool = False, indicators: list[tuple] | None = None) -> dict:
