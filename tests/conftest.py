@@ -161,6 +161,17 @@ def launched_chromium():
         connections.close_all()  # the connection opened in Playwright's loop context
 
 
+@contextmanager
+def chromium_page(width: int = 1400, height: int = 1000):
+    """One page in its own headless Chromium: Chinese locale, 15 s timeouts (a browser test's `page`)."""
+    with launched_chromium() as browser:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        context.close()
+
+
 def pytest_runtest_setup(item):
     """A browser test on a machine without Debian's Chromium fails saying so (before its browser fixture
     starts); it never passes as skipped."""

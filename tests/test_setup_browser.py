@@ -12,10 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from tables.models import Membership, Round, Snapshot, Stage, TargetTable
-from tests.conftest import launched_chromium
+from tests.conftest import chromium_page
 from tests.factories import MembershipFactory, layout
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,13 +34,8 @@ def fast_passwords(settings):
 
 @pytest.fixture
 def page():
-    with launched_chromium() as browser:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
+    with chromium_page() as page:
         yield page
-        context.close()
-    connections.close_all()  # the connection opened in Playwright's loop context
 
 
 def shot(page, name: str, *, docs: bool = False) -> None:

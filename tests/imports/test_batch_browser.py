@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connections
 from django.urls import reverse
 
 from tables.imports.batch.jobs import execute
 from tables.models import ImportBatch, Membership
-from tests.conftest import launched_chromium, load_expected
+from tests.conftest import chromium_page, load_expected
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.imports.test_batch import SEED_000, SEED_001, seed_json, zipped
 
@@ -29,13 +28,8 @@ def _reference(reference_tables):
 
 @pytest.fixture
 def page():
-    with launched_chromium() as browser:
-        context = browser.new_context(viewport={"width": 1300, "height": 900}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
+    with chromium_page(1300, 900) as page:
         yield page
-        context.close()
-    connections.close_all()
 
 
 def test_a_filler_uploads_a_zip_and_a_file_and_reads_what_became_of_each(live_server, page):

@@ -10,10 +10,9 @@ import os
 import shutil
 
 import pytest
-from django.db import connections
 
 from tables.models import ImportMapping, TargetTable
-from tests.conftest import launched_chromium
+from tests.conftest import chromium_page
 from tests.editor.test_editor_browser import ARTIFACTS, DOCS, log_in
 from tests.imports.test_preview import UNPLACED, ezhou_xlsx, transcription
 
@@ -34,13 +33,8 @@ def _reference(reference_tables):
 
 @pytest.fixture
 def page():
-    with launched_chromium() as browser:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
+    with chromium_page() as page:
         yield page
-        context.close()
-    connections.close_all()
 
 
 def shot(page, name: str) -> None:
