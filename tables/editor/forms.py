@@ -12,6 +12,7 @@ from django.db import models
 
 from indicators import record
 from tables.fields import format_amount, parse_amount
+from tables.imports.exchange.identity import table_lookup
 from tables.layout_spec import FOOTER_FIELDS, HEADER_FIELDS, footer_lines, header_lines
 from tables.models import Organisation, Round, TargetTable
 
@@ -249,11 +250,10 @@ class BasicForm(forms.Form):
         data = super().clean()
         org, round_ = data.get("organisation"), data.get("round")
         if org and round_:
-            qs = TargetTable.objects.filter(organisation=org, year=round_.year, kind=self.table.kind).exclude(
-                pk=self.table.pk
-            )
-            if self.table.kind == TargetTable.Kind.PROJECT:
-                qs = qs.filter(project_code=(data.get("project_code") or "").strip())
+            code = (data.get("project_code") or "").strip() if "project_code" in data else self.table.project_code
+            name = (data.get("project_name") or "").strip() if "project_name" in data else self.table.project_name
+            lookup = table_lookup(self.table.kind, code, name)  # a project by its code, or without one by its name
+            qs = TargetTable.objects.filter(organisation=org, year=round_.year, **lookup).exclude(pk=self.table.pk)
             if qs.exists():
                 raise ValidationError(f"{org.name}{round_.year}年已有这张表，不能重复。")
         return data

@@ -25,6 +25,7 @@ from tables.editor.forms import HEADER_LINE_FIELDS
 from tables.fields import format_amount, parse_amount
 from tables.imports.dispatch import ImportFailed, check_size, read_document
 from tables.imports.exchange import TABLE_FORMATS, ExchangeError, export_table, import_document, tables_for_export
+from tables.imports.exchange.identity import table_lookup
 from tables.imports.text import parse_table_text
 from tables.layout_spec import HEADER_FIELDS, MAPPED_FIELDS, column_label, compatible_fields
 from tables.limits import too_many_rows
@@ -50,17 +51,18 @@ class Unconfirmed(Exception):
         self.problems = problems
 
 
-def existing_table(round_: Round, organisation: Organisation, project_code: str = "") -> TargetTable | None:
-    qs = TargetTable.objects.filter(organisation=organisation, year=round_.year, kind=round_.layout.kind)
-    if round_.layout.kind == TargetTable.Kind.PROJECT:
-        qs = qs.filter(project_code=project_code)
-    return qs.first()
+def existing_table(
+    round_: Round, organisation: Organisation, project_code: str = "", project_name: str = ""
+) -> TargetTable | None:
+    """The stored table a new one would be (`exchange.identity`: a project by its code, or without one by its name)."""
+    lookup = table_lookup(round_.layout.kind, project_code, project_name)
+    return TargetTable.objects.filter(organisation=organisation, year=round_.year, **lookup).first()
 
 
-def _refuse_existing(round_: Round, organisation: Organisation, project_code: str = "") -> None:
-    found = existing_table(round_, organisation, project_code)
+def _refuse_existing(round_: Round, organisation: Organisation, project_code: str = "", project_name: str = "") -> None:
+    found = existing_table(round_, organisation, project_code, project_name)
     if found is not None:
-        what = f"项目“{project_code}”的" if round_.layout.kind == TargetTable.Kind.PROJECT else ""
+        what = f"项目“{project_code or project_name}”的" if round_.layout.kind == TargetTable.Kind.PROJECT else ""
         raise StartError(f"{organisation.name}{round_.year}年已有{what}绩效目标表，请直接编辑它。", found)
 
 
@@ -105,7 +107,7 @@ def create_from_data(
     layout = round_.layout
     project = data.get("project") or {}
     project_code = (project.get("code") or "").strip() if layout.kind == TargetTable.Kind.PROJECT else ""
-    _refuse_existing(round_, organisation, project_code)
+    _refuse_existing(round_, organisation, project_code, (project.get("name") or "").strip())
     for kind in ("tasks", "indicators"):
         if refusal := too_many_rows(kind, len(data.get(kind) or [])):
             raise StartError(refusal)
@@ -367,8 +369,9 @@ def import_exchange(
     layout = round_.layout
     if data.get("kind") != layout.kind:
         raise StartError(f"文件中的表不是{layout.get_kind_display()}表，与所选批次“{round_}”的表样不符。")
-    project_code = ((data.get("project") or {}).get("code") or "") if layout.kind == TargetTable.Kind.PROJECT else ""
-    _refuse_existing(round_, organisation, project_code)
+    project = data.get("project") or {}
+    project_code = (project.get("code") or "") if layout.kind == TargetTable.Kind.PROJECT else ""
+    _refuse_existing(round_, organisation, project_code, project.get("name") or "")
     data = {
         **data,
         "organization": {"code": organisation.code, "name": organisation.name},

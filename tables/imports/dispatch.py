@@ -47,6 +47,7 @@ from django.db import transaction
 
 from tables.exports.xlsx import META_SHEET
 from tables.imports.exchange import ExchangeError, ImportResult, check_structure, import_document, load_file
+from tables.imports.exchange.identity import repeated_tables
 from tables.imports.recognise import Grid, Recognised, forms_of, read_docx, read_pdf, read_text, read_xlsx, recognise
 from tables.imports.recognise.recognise import GENERIC_LAYOUT
 from tables.imports.text import parse_table_text
@@ -54,6 +55,7 @@ from tables.imports.xlsx import XlsxImportError, check_package, read_workbook
 from tables.imports.xlsx.package import MAX_UNCOMPRESSED
 from tables.layout_spec import FOOTER_FIELDS, HEADER_FIELDS
 from tables.layouts import BUDGET_LABELS, COLUMN_LABELS, LAYOUTS, infer_layout_code
+from tables.models import Organisation
 
 SUPPORTED = ".json、.txt、.xlsx、.docx、.pdf"
 # What `source_grids` reads into the recogniser's grids (the web preview accepts these).
@@ -61,10 +63,21 @@ GRID_SUFFIXES = (".xlsx", ".xlsm", ".docx", ".pdf", ".txt")
 # The forms our exporter prints (tables/exports/xlsx.py): a workbook in one of them is read by the xlsx importer.
 OWN_FORMS = {layout["code"] for layout in LAYOUTS}
 SHOWN_PROBLEMS = 30  # lines a refusal lists before "…另有 N 处"
+ORGANISATION_HINT = "命令行请加 --organisation 编码或名称；网页导入时在上传页选择单位"
 
 
 class ImportFailed(Exception):
     """The file was not imported; the message names the file and the place, in Chinese."""
+
+
+class NeedsOrganisation(ImportFailed):
+    """A recognised form that prints no unit line: the caller has to name the organisation it is for
+    (`organisation=`, the command's `--organisation`). `recognised` holds what the recogniser read (a batch
+    import decides the organisation from it and the uploader, `batch.jobs.organisation_for`)."""
+
+    def __init__(self, message: str, recognised=None):
+        super().__init__(message)
+        self.recognised = recognised
 
 
 class NeedsConfirmation(ImportFailed):
@@ -119,10 +132,53 @@ def read_document(path: Path, *, name: str | None = None) -> tuple[object, list[
     return read.documents[0], read.problems
 
 
-def read_tables(path: Path, *, name: str | None = None, confirm: bool = False) -> Read:
+def read_tables(
+    path: Path, *, name: str | None = None, confirm: bool = False, organisation: Organisation | None = None
+) -> Read:
     """Every table in a file as exchange documents; refused (`ImportFailed`) when none can be read, and
-    `NeedsConfirmation` when the recogniser read it but a person has to say what goes where."""
+    `NeedsConfirmation` when the recogniser read it but a person has to say what goes where.
+    `organisation`: the one the file is for, given to every table that names none (a form without a unit
+    line); a table that names another is refused."""
     name = name or path.name
+    return _for_organisation(_read_tables(path, name, confirm), organisation, name)
+
+
+def find_organisation(code_or_name: str) -> Organisation:
+    """The organisation `--organisation` names: by its code, else by its name; refused when none (or
+    several) is."""
+    text = code_or_name.strip()
+    found = Organisation.objects.filter(code=text).first()
+    if found is not None:
+        return found
+    named = list(Organisation.objects.filter(name=text)[:2])
+    if len(named) > 1:
+        raise ImportFailed(f"有多个单位名为“{text}”，请用单位编码指定（--organisation 编码）")
+    if not named:
+        raise ImportFailed(f"找不到单位“{text}”：--organisation 应为系统中已有单位的编码或名称")
+    return named[0]
+
+
+def _for_organisation(read: Read, organisation: Organisation | None, name: str) -> Read:
+    if organisation is None:
+        return read
+    for document in read.documents:
+        named = document.get("organization") or {}
+        if not (named.get("code") or named.get("name")):
+            document["organization"] = {"code": organisation.code, "name": organisation.name}
+            continue
+        same = named["code"] == organisation.code if named.get("code") else named["name"] == organisation.name
+        if not same:
+            title = document.get("title") or "（没有标题）"
+            stated = "、".join(filter(None, (named.get("name"), named.get("code"))))
+            given = "、".join(filter(None, (organisation.name, organisation.code)))
+            raise ImportFailed(
+                f"{name}：《{title}》表上写的单位是“{stated}”，与指定的单位“{given}”不一致，未导入："
+                "请检查文件，或指定表上写的单位"
+            )
+    return read
+
+
+def _read_tables(path: Path, name: str, confirm: bool) -> Read:
     suffix = path.suffix.lower()
     try:
         size = path.stat().st_size
@@ -320,6 +376,11 @@ def _complete(document: dict, name: str, read: Read) -> None:
                 read.problems,
             )
         )
+    project = document.get("project")
+    if document.get("kind") == "project" and isinstance(project, dict) and not project.get("name"):
+        # a form that prints no 项目名称 line (a bureau's allocation notice): its title names the project
+        document["project"] = {**project, "name": title}
+        read.notes.append(f"《{title}》没有项目名称一行，已按标题作项目名称")
     organization = document.get("organization") or {}
     if not organization.get("name"):
         department = document.get("department") or {}
@@ -329,8 +390,12 @@ def _complete(document: dict, name: str, read: Read) -> None:
             return
         project = document.get("kind") == "project"
         wanted = "“单位名称”“实施单位”“项目单位”或“主管部门”" if project else "“部门（单位）名称”"
-        raise ImportFailed(
-            _with_problems(f"{name}：《{title}》找不到单位：表头中应有{wanted}一行，没有找到", read.problems)
+        raise NeedsOrganisation(
+            _with_problems(
+                f"{name}：《{title}》找不到单位，表上没有单位名称一行：{ORGANISATION_HINT}（表头中找过{wanted}，都没有）",
+                read.problems,
+            ),
+            read.recognised[0] if len(read.recognised) == 1 else read.recognised,
         )
 
 
@@ -383,15 +448,23 @@ def import_path(
     name: str | None = None,
     confirm: bool = False,
     dry_run: bool = False,
+    organisation: Organisation | None = None,
 ) -> FileImportResult:
     """Import every table in a file, all or nothing. `confirm`: store a recognised file whose columns could not
-    all be placed (see the module docstring). `dry_run`: read and check everything as an import does, store nothing."""
+    all be placed (see the module docstring). `dry_run`: read and check everything as an import does, store nothing.
+    `organisation`: the one a form that prints no unit line is for (see `read_tables`)."""
     name = name or path.name
-    read = read_tables(path, name=name, confirm=confirm)
+    read = read_tables(path, name=name, confirm=confirm, organisation=organisation)
     if path.suffix.lower() == ".txt" and not read.recognised:
         _check_text_table(read.documents[0], name, read.problems)
     for document in read.documents if read.recognised else []:
         _complete(document, name, read)
+    places = [
+        places.get("project.name") or places.get("indicators[1]") or f"第 {i} 张表"
+        for i, places in enumerate(read.places or [{}] * len(read.documents), start=1)
+    ]
+    if repeated := repeated_tables(list(zip(places, read.documents, strict=True))):
+        raise ImportFailed(_with_problems(f"{name}：{'；'.join(repeated)}", read.problems))
     result = ImportResult()
     with transaction.atomic():
         for document, places in zip(read.documents, read.places or [{}] * len(read.documents), strict=True):
@@ -484,7 +557,8 @@ def _check_text_table(data: dict, name: str, problems: list[str]) -> None:
     if not (data.get("organization") or {}).get("name"):
         raise ImportFailed(
             _with_problems(
-                f"{name}：文本中找不到单位名称：整体表应有“部门（单位）名称”一行，项目表应有“单位名称”或“项目单位”一行",
+                f"{name}：文本中找不到单位名称：整体表应有“部门（单位）名称”一行，项目表应有“单位名称”或“项目单位”一行；"
+                f"{ORGANISATION_HINT}",
                 problems,
             )
         )

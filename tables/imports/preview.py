@@ -3,7 +3,8 @@
 An upload is held on the server (`HeldUpload`, keyed to its user and organisation) between the
 preview and 确认导入. `read_held` reads it with the recogniser, a person's choices applied as the
 overrides of `tables.imports.recognise.columns`; `blockers` are what stops an import (no year,
-the table already there, two columns on one field); `store` writes every table of the file in one
+the table already there, two columns on one field, two projects the file would store as one);
+`store` writes every table of the file in one
 transaction through `import_document` and remembers the confirmed mapping (`ImportMapping`) for
 the organisation and layout, so that `straight_through` stores next year's file of the same shape
 without asking, when it reads without a problem.
@@ -27,6 +28,7 @@ from django.utils import timezone
 from tables.editor.editing import acting_user
 from tables.imports.dispatch import GRID_SUFFIXES, ImportFailed, check_size, source_grids
 from tables.imports.exchange import ExchangeError, import_document
+from tables.imports.exchange.identity import document_lookup, repeated_tables
 from tables.imports.recognise import Grid, recognise, shipped_layouts
 from tables.imports.recognise.columns import IN_NOTE, Column
 from tables.imports.recognise.recognise import HEADER_PATHS
@@ -211,13 +213,8 @@ def blockers(reading: Reading, tables: list[dict], organisation: Organisation) -
         if len(labels) > 1:
             joined = "”“".join(labels)
             found.append(f"列“{joined}”都对应到了“{label_of(reading.layout, key)}”：一个字段只能对应一列，请改选。")
-    projects = [table for table in tables if table.get("kind") == TargetTable.Kind.PROJECT]
-    uncoded = [table for table in projects if not (table.get("project") or {}).get("code")]
-    if len(uncoded) > 1:
-        found.append(
-            f"{reading.name}：{len(uncoded)} 个项目都没有项目编码，而同一单位同一年度的项目表靠项目编码区分："
-            "请在文件中填上项目编码后重新上传。"
-        )
+    repeated = repeated_tables([(f"第 {i} 张表", table) for i, table in enumerate(tables, start=1)])
+    found += [f"{reading.name}：{message}后重新上传。" for message in repeated]
     for table in tables:
         if table.get("year") and (existing := _existing(table, organisation)) is not None:
             found.append(
@@ -228,10 +225,7 @@ def blockers(reading: Reading, tables: list[dict], organisation: Organisation) -
 
 
 def _existing(table: dict, organisation: Organisation) -> TargetTable | None:
-    lookup = {"organisation": organisation, "year": table["year"], "kind": table.get("kind")}
-    if table.get("kind") == TargetTable.Kind.PROJECT:
-        lookup["project_code"] = (table.get("project") or {}).get("code") or ""
-    return TargetTable.objects.filter(**lookup).first()
+    return TargetTable.objects.filter(organisation=organisation, year=table["year"], **document_lookup(table)).first()
 
 
 def prepare(held: HeldUpload, overrides: dict[str, str | None] | None, year: int | None) -> tuple[Reading, list]:

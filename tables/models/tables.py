@@ -179,8 +179,14 @@ class TargetTable(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["organisation", "year", "project_code"],
-                condition=Q(kind="project"),
+                condition=Q(kind="project") & ~Q(project_code=""),
                 name="tables_one_project_table_per_org_year_code",
+            ),
+            # A project without 项目编码 is told apart by its name (tables/imports/exchange/identity.py).
+            models.UniqueConstraint(
+                fields=["organisation", "year", "project_name"],
+                condition=Q(kind="project", project_code=""),
+                name="tables_one_uncoded_project_per_org_year_name",
             ),
         ]
         indexes = [

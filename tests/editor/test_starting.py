@@ -60,3 +60,13 @@ def test_a_second_table_of_the_same_organisation_and_year_names_the_first(world)
     with pytest.raises(StartError) as refused:
         create_from_data({}, round_=round_for(), organisation=world.org_a)
     assert refused.value.existing == first
+
+
+def test_a_project_without_code_is_another_table_by_another_name_and_the_same_by_the_same_name(world):
+    round_ = round_for(code="hebei-2023-project")
+    first, _ = create_from_data({"project": {"code": "", "name": "甲项目"}}, round_=round_, organisation=world.org_a)
+    second, _ = create_from_data({"project": {"code": "", "name": "乙项目"}}, round_=round_, organisation=world.org_a)
+    assert first != second
+    with pytest.raises(StartError, match="已有项目“甲项目”的绩效目标表") as refused:
+        create_from_data({"project": {"code": "", "name": "甲项目"}}, round_=round_, organisation=world.org_a)
+    assert refused.value.existing == first

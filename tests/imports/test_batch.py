@@ -23,6 +23,7 @@ from tables.imports.dispatch import NeedsConfirmation
 from tables.imports.exchange import export_table, import_document
 from tables.layouts import LAYOUTS_BY_CODE, infer_layout_code
 from tables.models import HeldUpload, ImportBatch, ImportBatchFile, Membership, Organisation, TargetTable
+from tests.builders.files import form_file
 from tests.conftest import SEEDS, load_expected
 from tests.factories import MembershipFactory, OrganisationFactory
 
@@ -471,3 +472,24 @@ def test_a_batch_that_keeps_dying_is_marked_failed(filler):
     assert batch.status == ImportBatch.Status.FAILED
     assert batch.error == "导入进程多次中断，已停止；已导入的文件保留，请重新上传其余文件。"
     assert not batch_dir(batch).exists()
+
+
+# ---------------------------------------------------------------- a form that prints no unit line
+
+
+def test_a_form_without_a_unit_line_is_imported_for_the_only_organisation_the_uploader_fills(tmp_path, filler):
+    content = form_file(tmp_path, "25_Hebei_2019_project.json", "xlsx").read_bytes()
+    single = MembershipFactory(organisation=OrganisationFactory(code="S1", name="单一单位")).user
+    batch = start_batch(single, [upload("邯郸.xlsx", content)])
+    execute(str(batch.pk))
+    item = batch.files.get()
+    (table,) = TargetTable.objects.all()
+    assert (item.outcome, item.message) == (Outcome.IMPORTED, "导入 1 张表（新建 1 张）")
+    assert (table.organisation.name, table.year) == ("单一单位", 2019)
+
+    batch = start_batch(filler, [upload("邯郸.xlsx", content)])  # fills three: which one is not said
+    execute(str(batch.pk))
+    item = batch.files.get()
+    assert item.outcome == Outcome.REFUSED
+    assert "表上没有单位名称一行" in item.message and "请在导入页面选择单位后逐个导入" in item.message
+    assert TargetTable.objects.count() == 1

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 
 from indicators.models import Indicator
 from tables.imports.dispatch import ImportFailed, import_path
@@ -174,9 +175,43 @@ def test_a_project_without_code_is_updated_by_its_name_and_never_replaces_anothe
     first, second = _province("20_Anhui_2025_project.json")
     import_document(copy.deepcopy(first), "20.json")
     assert import_document(copy.deepcopy(first), "20.json").updated == 1
-    with pytest.raises(ExchangeError, match=r"没有项目编码，而.+已有一张没有项目编码的项目表"):
-        import_document(second, "20.json")
-    assert TargetTable.objects.get().project_name == first["project"]["name"]
+    assert import_document(copy.deepcopy(second), "20.json").created == 1  # another name: another table
+    assert sorted(TargetTable.objects.values_list("project_name", flat=True)) == sorted(
+        [first["project"]["name"], second["project"]["name"]]
+    )
+    renamed = {**copy.deepcopy(second), "indicators": copy.deepcopy(first["indicators"])}
+    assert import_document(renamed, "20.json").updated == 1  # the same name again: that table, replaced
+    table = TargetTable.objects.get(project_name=second["project"]["name"])
+    assert table.indicators.count() == len(first["indicators"])
+
+
+def test_a_booklet_with_two_projects_of_one_name_and_no_code_is_refused_naming_both():
+    first, _ = _province("20_Anhui_2025_project.json")
+    booklet = {
+        "format": "target-booklet/1",
+        "year": first["year"],
+        "organization": first["organization"],
+        "overall": {"goal": "", "subgoals": []},
+        "projects": [copy.deepcopy(first), copy.deepcopy(first)],
+    }
+    with pytest.raises(ExchangeError, match=r"projects\[1\]和projects\[2\]的两张表项目名称都是“2025金安"):
+        import_document(booklet, "册子.json")
+    assert not TargetTable.objects.exists()
+
+
+def test_the_database_keeps_one_uncoded_project_of_a_name_per_unit_and_year():
+    first, _ = _province("20_Anhui_2025_project.json")
+    (table,) = import_document(copy.deepcopy(first), "20.json").tables
+    table.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        table.save()
+    table.project_name = "另一个项目"
+    table.save()  # another name is another project
+    table.pk, table.project_name, table.project_code = None, "第三个项目", "P-1"
+    table.save()
+    table.pk, table.project_name = None, "第四个项目"  # the same code: the same project whatever its name
+    with pytest.raises(IntegrityError), transaction.atomic():
+        table.save()
 
 
 def test_the_document_layout_or_a_transcriptions_family_chooses_the_layout():

@@ -291,7 +291,9 @@ def test_an_existing_table_blocks_the_import_and_a_bad_file_is_named(client, wor
     assert bad.status_code == 422 and "坏文件.xlsx：文件不是 xlsx 工作簿" in bad.content.decode()
     upload(client, ezhou_xlsx(world.table_a.year), "鄂州.xlsx", world.org_a, year=world.table_a.year)
     held = HeldUpload.objects.get()
-    TargetTable.objects.filter(pk=world.table_a.pk).update(kind=TargetTable.Kind.PROJECT, project_code="")
+    TargetTable.objects.filter(pk=world.table_a.pk).update(  # the same project: no code, the same name
+        kind=TargetTable.Kind.PROJECT, project_code="", project_name=transcription()[0]["project"]["name"]
+    )
     page = client.get(reverse("import-preview", args=[held.pk]))
     assert "导入不会覆盖它" in page.content.decode()
     response = client.post(reverse("import-confirm", args=[held.pk]), mapping_data(page))
@@ -321,7 +323,22 @@ def test_a_sheet_of_several_projects_is_previewed_as_several_tables(world):
     name_column = next(column for column in reading.columns if column.source == "项目名称")
     assert preview.options(reading.layout, name_column)[0] == ("header:project_name", "项目名称（每个项目一格）")
     assert preview.choice_of(name_column) == "header:project_name"
-    assert any("都没有项目编码" in blocker for blocker in reading.blockers)  # they would overwrite each other
+    assert reading.blockers == []  # two names without 项目编码: two projects
+    stored = preview.store(held, reading, out, world.filler_a)
+    assert [table.project_name for table in stored] == [table["project"]["name"] for table in tables]
+    assert TargetTable.objects.filter(organisation=world.org_a, year=2024).count() == 2
+
+
+def test_two_projects_of_one_name_without_code_block_the_preview_naming_both(world):
+    tables = json.loads((PROVINCES / "90_Ours_2024_project_multi.json").read_text(encoding="utf-8"))
+    layout = json.loads((LAYOUT_DATA / f"{tables[0]['layout_family']}.json").read_text(encoding="utf-8"))
+    again = [*tables, tables[0]]  # the first project's rows once more, after the second's
+    held = preview.hold(world.filler_a, world.org_a, "多项目.xlsx", to_xlsx(form_grid(again, layout)), None)
+    reading, out = preview.prepare(held, None, None)
+    assert reading.blockers == [
+        f"多项目.xlsx：第 1 张表和第 3 张表的两张表项目名称都是“{tables[0]['project']['name']}”，又都没有项目编码，"
+        "同一单位同一年度会存成同一张表：请填写各自的项目编码，或改用不同的项目名称后重新上传。"
+    ]
     with pytest.raises(ExchangeError):
         preview.store(held, reading, out, world.filler_a)
     assert not TargetTable.objects.filter(organisation=world.org_a, year=2024).exists()

@@ -12,10 +12,10 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from tables.imports.dispatch import ImportFailed, NeedsConfirmation, import_path, read_tables
+from tables.imports.dispatch import ImportFailed, NeedsConfirmation, NeedsOrganisation, import_path, read_tables
 from tables.imports.exchange import export_table, tables_for_export
-from tables.imports.recognise.score import Score
-from tables.models import TargetTable
+from tables.imports.recognise.score import Score, score_tables
+from tables.models import Organisation, TargetTable
 from tests.builders.files import FILES, form_file, score_set, transcription
 from tests.builders.forms import form_grid
 from tests.builders.render import to_xlsx
@@ -33,14 +33,16 @@ def test_fields_read_right_over_every_province_form_as_xlsx_docx_and_copied_cell
     assert overall.ratio >= 0.97, f"overall {overall}\n{report}"
 
 
-# Forms that print no unit line at all (04 names it only inside 立项依据, 25 is a bureau's allocation notice).
+# Forms that print no unit line at all (04 names it only inside 立项依据, 25 is a bureau's allocation notice):
+# imported for the organisation the caller names (`organisation=`, `import_tables --organisation`).
 NO_ORGANISATION = {"04_Hubei_2022_project.json", "25_Hebei_2019_project.json"}
-# Several projects of one unit and year, none with a 项目编码: stored tables are told apart by that code.
+# Several projects of one unit and year, none with a 项目编码: each told apart by its 项目名称.
 PROJECTS_WITHOUT_CODES = {"20_Anhui_2025_project.json", "90_Ours_2024_project_multi.json"}
+NO_UNIT_LINE = "表上没有单位名称一行：命令行请加 --organisation 编码或名称；网页导入时在上传页选择单位"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(set(FILES) - NO_ORGANISATION - PROJECTS_WITHOUT_CODES))
+@pytest.mark.parametrize("name", sorted(set(FILES) - NO_ORGANISATION))
 def test_every_province_xlsx_imports_with_all_its_tables_and_rows(tmp_path, name):
     tables, _ = transcription(name)
     result = import_path(form_file(tmp_path, name, "xlsx"), confirm=True)
@@ -48,23 +50,81 @@ def test_every_province_xlsx_imports_with_all_its_tables_and_rows(tmp_path, name
     assert [t.indicators.count() for t in result.tables] == [len(t["indicators"]) for t in tables]
 
 
+def _assert_stored_as_read(path, name: str, stored: list[TargetTable]) -> Score:
+    """The fields a person reads off the form are stored as the recogniser read them: nothing read right is
+    lost in storing (what the recogniser misses, 04's task rows and 25's 优/良/中/差 columns, is the first
+    test's, which asserts the whole set)."""
+    tables, layout = transcription(name)
+    read = score_tables(tables, read_tables(path, confirm=True).documents, layout)
+    kept = score_tables(tables, [_exported(table) for table in stored], layout)
+    assert kept.right >= read.right > 0, f"stored {kept}, read {read}"
+    return kept
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(NO_ORGANISATION))
-def test_a_form_without_a_unit_line_is_refused_saying_which_lines_were_looked_for(tmp_path, name):
-    with pytest.raises(ImportFailed, match="找不到单位：表头中应有“单位名称”“实施单位”“项目单位”或“主管部门”一行"):
-        import_path(form_file(tmp_path, name, "xlsx"), confirm=True)
+def test_a_form_without_a_unit_line_imports_for_the_organisation_named_and_is_refused_without_one(tmp_path, name):
+    path = form_file(tmp_path, name, "xlsx")
+    with pytest.raises(NeedsOrganisation, match=NO_UNIT_LINE):
+        import_path(path, confirm=True)
     assert not TargetTable.objects.exists()
+
+    (expected,), _ = transcription(name)
+    unit = Organisation.objects.create(code="U1", name=expected["organization"]["name"])
+    result = import_path(path, confirm=True, organisation=unit)
+    (table,) = result.tables
+    assert (table.organisation, table.year) == (unit, expected["year"])
+    # 25 prints no 项目名称 line either: its title names the project
+    assert table.project_name in (expected["project"]["name"], expected["title"])
+    assert (table.project_name == expected["title"]) == any("没有项目名称一行" in line for line in result.problems)
+    _assert_stored_as_read(path, name, [table])
+
+
+@pytest.mark.django_db
+def test_a_form_naming_another_unit_than_the_one_given_is_refused_naming_both(tmp_path):
+    path = form_file(tmp_path, "15_Chongqing_2022_project.json", "xlsx")
+    (expected,), _ = transcription("15_Chongqing_2022_project.json")
+    other = Organisation.objects.create(code="X9", name="另一个单位")
+    with pytest.raises(ImportFailed) as refused:
+        import_path(path, confirm=True, organisation=other)
+    assert f"表上写的单位是“{expected['organization']['name']}”，与指定的单位“另一个单位、X9”不一致" in str(
+        refused.value
+    )
+    assert not TargetTable.objects.exists()
+    same = Organisation.objects.create(name=expected["organization"]["name"])
+    (table,) = import_path(path, confirm=True, organisation=same).tables  # the unit the form names
+    assert table.organisation == same
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(PROJECTS_WITHOUT_CODES))
-def test_several_projects_without_codes_are_read_as_several_tables_and_refused_together(tmp_path, name):
+def test_several_projects_without_codes_import_each_by_its_name_and_update_by_it_next_time(tmp_path, name):
     tables, _ = transcription(name)
     path = form_file(tmp_path, name, "xlsx")
-    assert len(read_tables(path, confirm=True).documents) == len(tables)
-    with pytest.raises(ImportFailed, match="没有项目编码"):
+    result = import_path(path, confirm=True)
+    assert (len(result.tables), result.created) == (len(tables), len(tables))
+    assert [table.project_name for table in result.tables] == [table["project"]["name"] for table in tables]
+    assert {table.project_code for table in result.tables} == {""}
+    assert _assert_stored_as_read(path, name, result.tables).ratio >= 0.95
+    again = import_path(path, confirm=True)
+    assert (again.created, again.updated) == (0, len(tables))
+    assert [table.pk for table in again.tables] == [table.pk for table in result.tables]
+
+
+@pytest.mark.django_db
+def test_two_projects_of_one_name_without_codes_in_one_file_are_refused_naming_both_rows(tmp_path):
+    name = "90_Ours_2024_project_multi.json"
+    tables, layout = transcription(name)
+    path = tmp_path / "twice.xlsx"
+    path.write_bytes(to_xlsx(form_grid([*tables, tables[0]], layout)))  # the first project's rows once more
+    with pytest.raises(ImportFailed) as refused:
         import_path(path, confirm=True)
-    assert not TargetTable.objects.exists()  # the first project is not left behind
+    message = str(refused.value)
+    assert "twice.xlsx：工作表“绩效目标表”A" in message
+    assert f"的两张表项目名称都是“{tables[0]['project']['name']}”，又都没有项目编码" in message
+    first, second = message.split("的两张表")[0].removeprefix("twice.xlsx：").split("和")
+    assert first != second and first.startswith("工作表") and second.startswith("工作表")
+    assert not TargetTable.objects.exists()
 
 
 def _exported(table: TargetTable) -> dict:
@@ -166,3 +226,48 @@ def test_a_text_nothing_reads_is_refused_with_the_lines_that_were_not_read(tmp_p
     assert "没有识别出任务、目标或指标" in message
     assert "第 1 行“今天天气很好。”" in message
     assert "找不到指标表头" in message
+
+
+def test_import_tables_organisation_names_the_unit_of_a_form_that_prints_none(tmp_path, db):
+    name = "04_Hubei_2022_project.json"
+    (expected,), _ = transcription(name)
+    path = form_file(tmp_path, name, "xlsx")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="未保存任何内容"):
+        call_command("import_tables", "--confirm", str(path), stdout=io.StringIO(), stderr=err)
+    assert NO_UNIT_LINE in err.getvalue()
+    with pytest.raises(CommandError, match="找不到单位“鄂州”：--organisation 应为系统中已有单位的编码或名称"):
+        call_command("import_tables", "--confirm", "--organisation", "鄂州", str(path), stdout=io.StringIO())
+    assert not TargetTable.objects.exists()
+
+    unit = Organisation.objects.create(code="EZ01", name=expected["organization"]["name"])
+    for given in ("EZ01", expected["organization"]["name"]):  # by code or by name; the second run updates
+        out = io.StringIO()
+        call_command("import_tables", "--confirm", "--organisation", given, str(path), stdout=out, stderr=io.StringIO())
+        assert "导入 1 张表" in out.getvalue()
+    (table,) = TargetTable.objects.all()
+    assert (table.organisation, table.project_name) == (unit, expected["project"]["name"])
+
+
+def test_import_tables_refuses_a_form_whose_unit_is_not_the_one_given(tmp_path, db):
+    Organisation.objects.create(code="X9", name="另一个单位")
+    path = form_file(tmp_path, "15_Chongqing_2022_project.json", "xlsx")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_tables", "--organisation", "X9", str(path), stdout=io.StringIO(), stderr=err)
+    assert "与指定的单位“另一个单位、X9”不一致，未导入" in err.getvalue()
+    assert not TargetTable.objects.exists()
+
+
+def test_import_tables_stores_several_projects_without_codes_by_their_names(tmp_path, db):
+    name = "20_Anhui_2025_project.json"
+    tables, _ = transcription(name)
+    path = form_file(tmp_path, name, "xlsx")
+    out = io.StringIO()
+    call_command("import_tables", "--confirm", str(path), stdout=out, stderr=io.StringIO())
+    assert "导入 2 张表（新建 2，更新 0）" in out.getvalue()
+    call_command("import_tables", "--confirm", str(path), stdout=out, stderr=io.StringIO())
+    assert "导入 2 张表（新建 0，更新 2）" in out.getvalue()
+    assert sorted(TargetTable.objects.values_list("project_name", flat=True)) == sorted(
+        table["project"]["name"] for table in tables
+    )

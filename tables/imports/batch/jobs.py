@@ -5,7 +5,9 @@ records one `ImportBatchFile` per file; a file refused there is 未导入 at onc
 (`run_import_batch`, Django Tasks as the bulk export) then imports each file through
 `dispatch.import_path`, each in its own transaction: a refused file never stops the others.
 A file whose tables belong to an organisation the uploader does not fill is refused and
-rolled back. Every file ends as 已导入 (its tables, created and updated), 待确认
+rolled back; a form that prints no unit line (`NeedsOrganisation`) is imported for the organisation
+`organisation_for` decides (the only one the uploader fills), or refused saying so. Every file ends
+as 已导入 (its tables, created and updated), 待确认
 (`NeedsConfirmation`: the problems, and the file held for the import preview in the organisation
 it names, its row linking there; `to_confirm`) or 未导入
 (the reason, in Chinese, naming the file and place). The stored uploads are deleted when the
@@ -31,7 +33,7 @@ from django.utils import timezone
 
 from tables.imports import preview
 from tables.imports.batch.uploads import BatchRefused, extract, store_uploads
-from tables.imports.dispatch import FileImportResult, ImportFailed, NeedsConfirmation, import_path
+from tables.imports.dispatch import FileImportResult, ImportFailed, NeedsConfirmation, NeedsOrganisation, import_path
 from tables.models import ExportJob, ImportBatch, ImportBatchFile, Organisation
 from tables.permissions import fillable_organisations
 
@@ -44,6 +46,7 @@ WORKER_GRACE = timedelta(seconds=10)
 MAX_ATTEMPTS = 3
 ACTIVE = (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING)
 KEPT = "已导入的文件保留，请重新上传其余文件。"
+UNKNOWN_ORGANISATION = "无法确定文件属于您填报的哪个部门（单位），请在导入页面选择单位后逐个导入"
 
 
 def batch_dir(batch: ImportBatch) -> Path:
@@ -128,7 +131,7 @@ def import_file(batch: ImportBatch, item: ImportBatchFile, user) -> None:
             path = extract(batch_dir(batch), item, Path(folder))
             try:
                 with transaction.atomic():
-                    result = import_path(path, user=user, name=item.name)
+                    result = _import(path, user, item.name)
                     _refuse_other_organisations(result, user, item.name)
                     item.outcome = Outcome.IMPORTED
                     item.message = imported_summary(len(result.tables), result.created, result.updated)
@@ -150,6 +153,18 @@ def import_file(batch: ImportBatch, item: ImportBatchFile, user) -> None:
     _save(item)
 
 
+def _import(path: Path, user, name: str) -> FileImportResult:
+    """`import_path`; a form that prints no unit line is imported for the organisation `organisation_for`
+    decides (the only one the uploader fills), or refused saying so."""
+    try:
+        return import_path(path, user=user, name=name)
+    except NeedsOrganisation as exc:
+        organisation = organisation_for(exc.recognised, user)
+        if organisation is None:
+            raise ImportFailed(f"{exc}\n{UNKNOWN_ORGANISATION}") from exc
+        return import_path(path, user=user, name=name, organisation=organisation)
+
+
 def to_confirm(item: ImportBatchFile, user, data: bytes, exc: NeedsConfirmation) -> None:
     """A file a person has to confirm: held for the import preview (`preview.hold`) in the organisation it
     is for, and its row links there; when a remembered mapping fits it, stored straight away instead, as
@@ -158,7 +173,7 @@ def to_confirm(item: ImportBatchFile, user, data: bytes, exc: NeedsConfirmation)
     item.problems = [str(p) for result in _results(exc.recognised) for p in getattr(result, "problems", None) or []]
     organisation = organisation_for(exc.recognised, user)
     if organisation is None:
-        item.message += "；无法确定文件属于您填报的哪个部门（单位），请在导入页面选择单位后逐个导入"
+        item.message += f"；{UNKNOWN_ORGANISATION}"
         _save(item)
         return
     try:

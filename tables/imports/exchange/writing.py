@@ -19,6 +19,7 @@ from tables.imports.exchange.base import (
     check_structure,
 )
 from tables.imports.exchange.full_record import FOOTER_KEYS, PROJECT_KEYS
+from tables.imports.exchange.identity import repeated_tables, table_lookup
 from tables.imports.exchange.reading import _read_table, _TableDraft
 from tables.limits import too_many_rows
 from tables.models import AuditEntry, Organisation, OverallGoal, Round, ScheduleItem, SubGoal, TargetTable, Task
@@ -58,13 +59,13 @@ def _write_table(draft: _TableDraft, *, user=None, position: int = 0, parent: Or
     round_, _ = Round.objects.get_or_create(
         year=draft.year, layout=draft.layout, defaults={"title": Round.default_title(draft.year, draft.layout.name)}
     )
-    lookup = {"organisation": org, "year": draft.year, "kind": draft.kind}
-    if draft.kind == TargetTable.Kind.PROJECT:
-        lookup["project_code"] = draft.fields["project_code"]
+    lookup = {
+        "organisation": org,
+        "year": draft.year,
+        **table_lookup(draft.kind, draft.fields.get("project_code"), draft.fields.get("project_name")),
+    }
     # Two imports of the same table at once: the second waits and updates.
     table = TargetTable.objects.select_for_update().filter(**lookup).first()
-    if table is not None and draft.kind == TargetTable.Kind.PROJECT and not draft.fields["project_code"]:
-        _refuse_a_second_project_without_code(draft, table)
     values = {
         **_EMPTY_FIELDS,
         **draft.fields,
@@ -116,16 +117,6 @@ _EMPTY_FIELDS = {
     **{field: "" for field in FOOTER_KEYS.values()},
     "opinions": [],
 }
-
-
-def _refuse_a_second_project_without_code(draft: _TableDraft, table: TargetTable) -> None:
-    """A project table without 项目编码 is found by organisation and year: another project's must not be replaced."""
-    if table.project_name != draft.fields["project_name"]:
-        raise ExchangeError(
-            f"《{draft.fields['project_name'] or draft.fields['title']}》没有项目编码，而{table.organisation.name}"
-            f"{draft.year}年已有一张没有项目编码的项目表《{table.project_name or table.title}》，"
-            "导入会覆盖它：请为项目填写项目编码后再导入"
-        )
 
 
 def import_document(data: object, source_name: str = "", *, layout_code: str | None = None, user=None) -> ImportResult:
@@ -183,6 +174,8 @@ def import_document(data: object, source_name: str = "", *, layout_code: str | N
     for i, draft in enumerate(drafts, start=1):
         if draft.year != year:
             raise reader.fail(f"projects[{i}].year", f"项目表年度 {draft.year} 与册子年度 {year} 不一致")
+    if repeated := repeated_tables([(f"projects[{i}]", row) for i, row in enumerate(projects_raw, start=1)]):
+        raise ExchangeError(f"{reader.where}：{'；'.join(repeated)}")
 
     with transaction.atomic():
         department = _organisation(org_spec)

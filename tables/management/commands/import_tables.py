@@ -4,7 +4,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tables.imports.dispatch import SUPPORTED, FileImportResult, ImportFailed, NeedsConfirmation, import_path
+from tables.imports.dispatch import (
+    SUPPORTED,
+    FileImportResult,
+    ImportFailed,
+    NeedsConfirmation,
+    find_organisation,
+    import_path,
+)
 from tables.layouts import COLUMN_LABELS
 
 SECTIONS = {"header": "表头", "budget": "预算"}
@@ -19,16 +26,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument("--layout", help="表样编码（文件未注明且无法推断时使用）")
+        parser.add_argument(
+            "--organisation",
+            metavar="编码或名称",
+            help="文件所属的单位（系统中已有单位的编码或名称）：表上没有单位名称一行时按它导入；表上写的单位与它不同则不导入",
+        )
         parser.add_argument("--dry-run", action="store_true", help="只识别和检查，显示将要保存的内容，不保存")
         parser.add_argument(
             "--confirm", action="store_true", help="有对应不到的列或没有相近表样时仍导入（这些列记入指标备注）"
         )
 
-    def handle(self, *args, files: list[Path], layout: str | None, dry_run: bool, confirm: bool, **options):
+    def handle(
+        self,
+        *args,
+        files: list[Path],
+        layout: str | None,
+        dry_run: bool,
+        confirm: bool,
+        organisation: str | None,
+        **options,
+    ):
+        try:
+            named = find_organisation(organisation) if organisation else None
+        except ImportFailed as exc:
+            raise CommandError(str(exc)) from exc
         failed = 0
         for path in files:
             try:
-                result = import_path(path, layout_code=layout, confirm=confirm, dry_run=dry_run)
+                result = import_path(path, layout_code=layout, confirm=confirm, dry_run=dry_run, organisation=named)
             except NeedsConfirmation as exc:
                 failed += 1
                 self.stderr.write(self.style.ERROR(str(exc)))
