@@ -2,8 +2,8 @@ from django.urls import path, register_converter
 
 from tables import views
 from tables.exports import views as export_views
-from tables.imports.batch import views as batch_views
 from tables.imports import preview_views
+from tables.imports.batch import views as batch_views
 
 
 class FileFormat:

@@ -5,8 +5,7 @@ below is defined in a submodule and gets the app label `tables` from it.
 """
 
 from tables.models.exports import ExportJob
-from tables.models.imports import ImportBatch, ImportBatchFile
-from tables.models.imports import HeldUpload, ImportMapping, ImportMappingQuerySet
+from tables.models.imports import HeldUpload, ImportBatch, ImportBatchFile, ImportMapping, ImportMappingQuerySet
 from tables.models.organisations import (
     Layout,
     Membership,
@@ -33,7 +32,15 @@ from tables.models.review import (
     SnapshotQuerySet,
     Stage,
 )
-from tables.models.tables import OverallGoal, ScheduleItem, SubGoal, TargetTable, TargetTableQuerySet, Task
+from tables.models.tables import (
+    OverallGoal,
+    ScheduleItem,
+    SubGoal,
+    TargetTable,
+    TargetTableQuerySet,
+    Task,
+    table_identity,
+)
 
 __all__ = [
     "AdjustmentRequest",
@@ -70,4 +77,5 @@ __all__ = [
     "TargetTableQuerySet",
     "Task",
     "one",
+    "table_identity",
 ]

@@ -57,9 +57,18 @@ class TargetTableQuerySet(models.QuerySet):
             year__lt=table.year,
             status=TargetTable.Status.APPROVED,
         )
-        if table.kind == TargetTable.Kind.PROJECT:
-            qs = qs.filter(project_code=table.project_code)
-        return qs.order_by("-year", "-pk")
+        return qs.filter(**table_identity(table.kind, table.project_code, table.project_name)).order_by("-year", "-pk")
+
+
+def table_identity(kind: str, project_code: str | None = "", project_name: str | None = "") -> dict:
+    """The fields, besides organisation and year, that tell a table apart (the constraints of
+    `TargetTable.Meta`): a department table is the only one of its kind; a project table is found by its
+    项目编码, or, when it has none (many provinces' forms print no code), by its 项目名称."""
+    if kind != TargetTable.Kind.PROJECT:
+        return {"kind": kind}
+    if project_code:
+        return {"kind": kind, "project_code": project_code}
+    return {"kind": kind, "project_code": "", "project_name": project_name or ""}
 
 
 class TargetTable(models.Model):

@@ -12,6 +12,7 @@ from tables.models import (
     ReviewDecision,
     Snapshot,
     TargetTable,
+    table_identity,
 )
 from tables.review import comments, workflow
 from tables.review.forms import AdjustmentDecisionForm, AdjustmentRequestForm, ReopenForm, SubmitForm
@@ -120,9 +121,11 @@ def _flat_threads(grouped: dict[str, list[Comment]]) -> list[Comment]:
 
 def workflow_previous_year(table: TargetTable) -> tuple[str, dict] | None:
     """The same organisation's approved table of the year before: (label, exchange dict with ids)."""
-    qs = TargetTable.objects.filter(organisation_id=table.organisation_id, year=table.year - 1, kind=table.kind)
-    if table.kind == TargetTable.Kind.PROJECT:
-        qs = qs.filter(project_code=table.project_code)
+    qs = TargetTable.objects.filter(
+        organisation_id=table.organisation_id,
+        year=table.year - 1,
+        **table_identity(table.kind, table.project_code, table.project_name),
+    )
     previous = qs.only("pk", "status", "year").first()
     if previous is None:
         return None

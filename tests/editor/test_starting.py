@@ -70,3 +70,19 @@ def test_a_project_without_code_is_another_table_by_another_name_and_the_same_by
     with pytest.raises(StartError, match="已有项目“甲项目”的绩效目标表") as refused:
         create_from_data({"project": {"code": "", "name": "甲项目"}}, round_=round_, organisation=world.org_a)
     assert refused.value.existing == first
+
+
+def test_last_years_table_of_a_project_without_code_is_the_one_of_the_same_name(world):
+    """Last year's values and the diff against last year find a codeless project by its name
+    (`table_identity`), never another codeless project of the unit."""
+    from tables.review.panel import workflow_previous_year
+
+    old = round_for(year=2026, code="hebei-2023-project")
+    new = round_for(year=2027, code="hebei-2023-project")
+    same, _ = create_from_data({"project": {"code": "", "name": "甲项目"}}, round_=old, organisation=world.org_a)
+    other, _ = create_from_data({"project": {"code": "", "name": "乙项目"}}, round_=old, organisation=world.org_a)
+    TargetTable.objects.filter(pk__in=[same.pk, other.pk]).update(status=TargetTable.Status.APPROVED)
+    table, _ = create_from_data({"project": {"code": "", "name": "甲项目"}}, round_=new, organisation=world.org_a)
+    assert list(TargetTable.objects.approved_before(table)) == [same]
+    label, data = workflow_previous_year(table)
+    assert label == "2026年批复版" and data["project"]["name"] == "甲项目"

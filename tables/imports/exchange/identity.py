@@ -5,17 +5,12 @@ by this rule, and a file whose tables would be stored as one table is refused na
 
 from __future__ import annotations
 
-from tables.models import TargetTable
+from tables.models import TargetTable, table_identity
 
 
 def table_lookup(kind: str, project_code: str | None = "", project_name: str | None = "") -> dict:
     """The fields, besides organisation and year, that find the stored table a table would replace."""
-    if kind != TargetTable.Kind.PROJECT:
-        return {"kind": kind}
-    code = project_code or ""
-    if code:
-        return {"kind": kind, "project_code": code}
-    return {"kind": kind, "project_code": "", "project_name": project_name or ""}
+    return table_identity(kind, project_code, project_name)
 
 
 def document_lookup(document: dict) -> dict:
