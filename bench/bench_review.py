@@ -17,6 +17,7 @@ REPEAT = 20
 
 def _build():
     from django.contrib.auth import get_user_model
+    from django.db.models import OuterRef, Subquery
     from django.utils import timezone
 
     from bench import scale
@@ -59,6 +60,8 @@ def _build():
             if t.status in ("submitted", "returned")
         ]
     )
+    latest = Snapshot.objects.filter(table=OuterRef("pk")).order_by("-number").values("submitted_at")[:1]
+    TargetTable.objects.filter(round=round_, snapshots__isnull=False).update(submitted_at=Subquery(latest))
     User = get_user_model()
     admin = User.objects.create(username="bench-admin")
     Membership.objects.create(user=admin, role=Membership.Role.ADMIN)

@@ -8,7 +8,10 @@ of its own, never the demo's); `--keep` measures the data a previous run left in
 Each page is rendered through Django's test client (middleware, session, templates: the whole
 request), 20 times after a warm-up; the figure is the median, with the page's query count and whether
 PostgreSQL's plan for any of its queries reads tables or indicators sequentially (`EXPLAIN`).
-Figures are printed and appended to docs/benchmarks.md with the machine noted.
+Then the bulk export of 2,000 tables: the export job run by `manage.py db_worker --batch` in its own
+process (rendering in two processes), its time and each process's peak RSS (`--no-export` skips it,
+`--export-only` measures it alone). Figures are printed and appended to docs/benchmarks.md with the
+machine noted.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ PROJECTS_PER_ORGANISATION = 2  # with its department table: 3 tables an organisa
 INDICATORS_PER_TABLE = 20  # 600,000 indicators
 REVIEWED_DEPARTMENTS = 2_000  # the reviewer's share: 8,000 organisations, 24,000 tables
 NOTIFICATIONS_PER_USER = 20_000
+EXPORT_DEPARTMENTS = 250  # the exporter's share: 250 主管部门 × 4 organisations × 2 project tables = 2,000
 BIG_TABLES = ("tables_targettable", "indicators_indicator")
 
 # The indicator rows a table gets, cycled: (一级, 二级, 三级, 指标值). 满意度 values straddle 90%.
@@ -253,6 +257,11 @@ def build() -> dict:
                 }
             )
         _copy(cursor, Snapshot, snapshots)
+        # The table's copy of its latest submission time, as review.workflow.submit keeps it.
+        cursor.execute(
+            "UPDATE tables_targettable t SET submitted_at = s.submitted_at FROM tables_snapshot s"
+            " WHERE s.table_id = t.id AND s.number = 1"
+        )
 
         User = get_user_model()
         hashed = make_password("scale-2031")
@@ -390,10 +399,110 @@ def run_pages() -> list[tuple[str, str]]:
     return figures
 
 
+def _process_tree(root: int) -> list[int]:
+    """`root` and its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo += children.get(pid, [])
+    return tree
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    """A live process's peak RSS so far (VmHWM), or None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def bulk_export() -> tuple[str, str]:
+    """The export job (tables/exports/jobs.py) of 2,000 tables, run by `manage.py db_worker` in its own
+    process, which renders the PDFs in its render processes (two on 2 cores: tables/exports/bulk.py):
+    the wall time, and each process's peak RSS (read from /proc while it runs)."""
+    import subprocess
+    import tempfile
+
+    from django.contrib.auth import get_user_model
+    from django.test import override_settings
+
+    from tables.exports import jobs
+    from tables.models import ExportJob, Membership, Organisation, Round, TargetTable
+
+    exporter, created = get_user_model().objects.get_or_create(username="scale-exporter")
+    if created:
+        departments = Organisation.objects.filter(parent__isnull=True, code__startswith="S").order_by("code")
+        Membership.objects.bulk_create(
+            [
+                Membership(user=exporter, organisation=d, role=Membership.Role.REVIEWER)
+                for d in departments[:EXPORT_DEPARTMENTS]
+            ]
+        )
+    ExportJob.objects.filter(created_by=exporter).delete()  # a previous run's job (and its per-person limit)
+    round_ = Round.objects.get(year=YEAR, layout__code="hebei-2023-project")
+    with (
+        tempfile.TemporaryDirectory(prefix="scale-export-") as media,
+        override_settings(MEDIA_ROOT=media),
+        tempfile.TemporaryFile() as log,
+    ):
+        job = jobs.start_job(exporter, round_=round_, filters={"statuses": list(TargetTable.Status.values)})
+        env = {**os.environ, "MEDIA_ROOT": media}
+        command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-reload", "--no-startup-delay"]
+        start = time.perf_counter()
+        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        peaks: dict[int, float] = {}
+        helpers: set[int] = set()  # multiprocessing's resource tracker / fork server: not render workers
+        while worker.poll() is None:
+            for pid in _process_tree(worker.pid):
+                if (mb := _peak_rss_mb(pid)) is not None:
+                    peaks[pid] = max(peaks.get(pid, 0.0), mb)
+                    if pid not in helpers and _is_helper(pid):
+                        helpers.add(pid)
+            time.sleep(0.2)
+        seconds = time.perf_counter() - start
+        job.refresh_from_db()
+        if worker.returncode or job.status != ExportJob.Status.DONE:
+            log.seek(0)
+            raise RuntimeError(f"bulk export: job {job.status} {job.error} {log.read().decode()[-2000:]}")
+        zipped = sum(f.stat().st_size for f in Path(media, "exports").glob("*.zip"))
+    main_mb = peaks.pop(worker.pid, 0.0)
+    helper_mb = [peaks.pop(pid) for pid in helpers if pid in peaks]
+    renderers = ", ".join(f"{mb:.0f} MB" for mb in sorted(peaks.values(), reverse=True)) or "none seen"
+    helper = f", multiprocessing helper {max(helper_mb):.0f} MB" if helper_mb else ""
+    return (
+        f"scale: bulk export, {job.done:,} tables, {len(peaks)} render workers (manage.py db_worker)",
+        f"{seconds:.1f} s ({seconds / job.done * 1000:.0f} ms/table), zip {zipped / 1e6:.0f} MB; peak RSS: "
+        f"worker process {main_mb:.0f} MB, render processes {renderers}{helper}",
+    )
+
+
+def _is_helper(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"resource_tracker" in command or b"forkserver" in command
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="measure the data a previous run built")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--no-export", action="store_true", help="measure the pages only, not the bulk export")
+    parser.add_argument("--export-only", action="store_true", help="measure the bulk export only, not the pages")
     args = parser.parse_args(argv)
 
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
@@ -427,7 +536,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         print(f"  {figures[-1][0]:<60} {figures[-1][1]}", flush=True)
-    figures += run_pages()
+    if not args.export_only:
+        figures += run_pages()
+    if not args.no_export:
+        figures.append(bulk_export())
+        print(f"  {figures[-1][0]:<60} {figures[-1][1]}", flush=True)
     if not args.no_write:
         _append(machine(), figures)
     return 0

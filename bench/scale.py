@@ -106,6 +106,7 @@ def build_deadline_day(orgs: int = 500, *, seed: int = 7, year: int = LOAD_YEAR)
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
+    from django.db.models import Exists, OuterRef, Subquery
     from django.utils import timezone
 
     from indicators.models import Indicator
@@ -301,6 +302,8 @@ def build_deadline_day(orgs: int = 500, *, seed: int = 7, year: int = LOAD_YEAR)
                         passed = {f"{stem}_passed": True for stem, _ in ReviewDecision.CHECKLIST}
                         decisions.append(_decision(snapshot, "approve", reviewer, "同意。", published=True, **passed))
         Snapshot.objects.bulk_create(snapshots, batch_size=500)
+        latest = Snapshot.objects.filter(table=OuterRef("pk")).order_by("-number").values("submitted_at")[:1]
+        TargetTable.objects.filter(Exists(latest)).update(submitted_at=Subquery(latest))
         ReviewDecision.objects.bulk_create(decisions, batch_size=1000)
         Comment.objects.bulk_create(comments, batch_size=1000)
     world.seconds = time.perf_counter() - started

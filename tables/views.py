@@ -28,6 +28,10 @@ from tables.review.panel import table_page_context
 from tables.search import clean_term, percent_limit, search_indicators, search_tables
 
 HOME_PAGE_SIZE = 50
+_HOME_COLUMNS = (
+    "year", "organisation__code", "organisation__name", "kind", "position", "title", "project_code", "status",
+    "updated_at",
+)  # fmt: skip
 BOOKLETS_PAGE_SIZE = 50
 
 
@@ -45,7 +49,7 @@ def start(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    tables = TargetTable.objects.visible_to(request.user).select_related("organisation", "round")
+    tables = TargetTable.objects.visible_to(request.user)
     # The filters offer what the user's tables use: one probe of an index per round or organisation.
     rounds = Round.objects.filter(Exists(tables.filter(round=OuterRef("pk")))).order_by("-year", "title")
     organisations, too_many = bounded_choices(
@@ -71,12 +75,18 @@ def home(request: HttpRequest) -> HttpResponse:
         tables = tables.filter(title__icontains=filters["q"]) | tables.filter(
             organisation__name__icontains=filters["q"]
         )
-    counts = dict(tables.order_by().values_list("status").annotate(n=Count("id")))
+    # COUNT(*): the status (and round, organisation) indexes answer it alone, without the rows.
+    counts = dict(tables.order_by().values_list("status").annotate(n=Count("*")))
     # Counted per row of the page (a subquery the database runs for 50 rows), not joined and grouped
     # over every visible table's indicators before the page is cut.
     indicators = Indicator.objects.filter(table=OuterRef("pk")).order_by().values("table").annotate(n=Count("pk"))
-    tables = tables.annotate(indicator_count=Coalesce(Subquery(indicators.values("n")), 0)).order_by(
-        "-year", "organisation__code", "organisation__name", "kind", "position", "id"
+    tables = (
+        tables.annotate(indicator_count=Coalesce(Subquery(indicators.values("n")), 0))
+        .select_related("organisation")
+        # Only what a row shows: the page is cut after sorting every visible table, and a table's
+        # budget, plan and goal columns are most of its width.
+        .only(*_HOME_COLUMNS)
+        .order_by("-year", "organisation__code", "organisation__name", "kind", "position", "id")
     )
     paginator = Paginator(tables, HOME_PAGE_SIZE)
     paginator.count = sum(counts.values())  # the counts per status already say how many rows there are

@@ -204,7 +204,7 @@ def submit(table: TargetTable, user, *, fingerprint_seen: str | None = None, war
             warnings=[f.as_dict() for f in warnings],
         )
         old = locked.status
-        _set_status(locked, Status.SUBMITTED, user)
+        _set_status(locked, Status.SUBMITTED, user, submitted_at=snapshot.submitted_at)
         _audit(
             locked,
             user,

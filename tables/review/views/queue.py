@@ -27,7 +27,7 @@ QUEUE_PAGE_SIZE = 50
 
 _QUEUE_COLUMNS = (
     "organisation__code", "organisation__name", "organisation__parent", "round__title", "round__deadline",
-    "title", "project_code", "status", "kind", "year",
+    "title", "submitted_at", "project_code", "status", "kind", "year",
 )  # fmt: skip
 
 
@@ -73,7 +73,8 @@ def _by_status_and_stage(tables, filters: dict[str, str]):
     return (
         tables.select_related("organisation", "round")
         .only(*_QUEUE_COLUMNS)
-        .order_by(F("submitted_at").asc(nulls_last=True), "organisation__code", "id")
+        # The table's own `submitted_at` and its id: one index walk, whatever the page.
+        .order_by(F("submitted_at").asc(nulls_last=True), "id")
     )
 
 
@@ -103,7 +104,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = _queue_filters(request)
     defaulted = _default_filters(request, filters)
     tables = _filtered(request, TargetTable.objects.visible_to(user, organisation_ids=org_ids), filters)
-    counts = dict(tables.order_by().values_list("status").annotate(n=Count("id")))
+    # COUNT(*): the status (and round, organisation) indexes answer it alone, without the rows.
+    counts = dict(tables.order_by().values_list("status").annotate(n=Count("*")))
     paginator = Paginator(_by_status_and_stage(tables, filters), QUEUE_PAGE_SIZE)
     if not filters["stage"]:
         # The counts per status already say how many rows there are: no second COUNT over the same filter.
