@@ -74,7 +74,7 @@ def test_the_migration_fills_in_the_latest_submission_of_tables_already_there(wo
     workflow.submit(fresh(world.table_a), world.filler_a)
     workflow.submit(world.table_b, world.filler_b)
     TargetTable.objects.update(submitted_at=None)  # as before the migration
-    import_module("tables.migrations.0021_table_submitted_at").backfill(django_apps, None)
+    import_module("tables.migrations.0022_table_submitted_at").backfill(django_apps, None)
     for table in TargetTable.objects.all():
         assert table.submitted_at == latest_submission(table), table.title
     assert stored(world.table_a) == Snapshot.objects.get(table=world.table_a, number=2).submitted_at

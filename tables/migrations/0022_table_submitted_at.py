@@ -15,7 +15,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tables", "0020_batch_file_held"),
+        ("tables", "0021_uncoded_projects_by_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
