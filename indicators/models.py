@@ -153,22 +153,131 @@ class Indicator(models.Model):
         return f"{self.level3} {self.value}"
 
 
-class CatalogEntry(models.Model):
-    """An indicator kept in the catalog (指标库) as a model to follow, tagged by its category.
+class LibraryField(models.Model):
+    """A 行业/领域 of the indicator library, in a tree: a 功能分类 类 and its 款 (`205` 教育支出 →
+    `20502` 普通教育), or a named field and its sub-fields where a province's library names them."""
 
-    Fillers get these as suggestions while typing a 三级 name; reviewers and
-    admins add well-written indicators from any table (纳入指标库).
+    code = models.CharField("编码", max_length=20, blank=True, default="")
+    name = NameField("名称", max_length=100)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级领域", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    position = models.PositiveIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "行业/领域"
+        verbose_name_plural = "行业/领域"
+        ordering = ["position", "code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="indicators_libraryfield_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(parent__isnull=True), name="indicators_libraryfield_unique_top"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()
+
+
+class LibraryEdition(models.Model):
+    """One edition brought into the library: the starter library, or a province's workbook imported.
+
+    Re-importing a new edition updates the entries it still holds and retires (`retired_at`) the
+    ones it no longer holds; tables that used a retired entry keep their rows, which are copies.
     """
+
+    class Source(models.TextChoices):
+        STARTER = "starter", "本系统编写的起步指标库"
+        WORKBOOK = "workbook", "指标库工作簿导入"
+
+    name = NameField("版本名称", max_length=200)
+    source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.WORKBOOK)
+    file_name = models.CharField("文件名", max_length=255, blank=True, default="")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    added = models.PositiveIntegerField("新增条目", default=0)
+    updated = models.PositiveIntegerField("更新条目", default=0)
+    unchanged = models.PositiveIntegerField("未变条目", default=0)
+    retired = models.PositiveIntegerField("停用条目", default=0)
+
+    class Meta:
+        verbose_name = "指标库版本"
+        verbose_name_plural = "指标库版本"
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CatalogEntry(models.Model):
+    """An entry of the indicator library (指标库): a model indicator with its definition, formula,
+    unit, direction, reference value and scoring rule, under a 行业/领域 and a 一级/二级 category.
+
+    Entries come from three places (`origin`): the starter library written for this project, a
+    province's library workbook (an `edition`), and indicators of approved tables accepted through
+    纳入指标库 (`LibraryProposal`). Fillers get them as suggestions; reviewers open an entry's
+    reference sheet from any indicator row.
+    """
+
+    class Origin(models.TextChoices):
+        STARTER = "starter", "本系统编写"
+        WORKBOOK = "workbook", "指标库导入"
+        TABLE = "table", "纳入（来自已批复表）"
+
+    class Nature(models.TextChoices):
+        COMMON = "共性", "共性指标"
+        SPECIFIC = "个性", "个性指标"
+
+    class Accumulation(models.TextChoices):
+        CUMULATIVE = "累计型", "累计型（流量）"
+        POINT = "时点型", "时点型（存量、比率）"
 
     scheme = models.ForeignKey(
         Scheme, verbose_name="指标体系", null=True, blank=True, on_delete=models.SET_NULL, related_name="catalog"
     )
+    field = models.ForeignKey(
+        LibraryField, verbose_name="行业/领域", null=True, blank=True, on_delete=models.SET_NULL, related_name="entries"
+    )
+    code = models.CharField("指标编码", max_length=60, blank=True, default="")
     level1 = models.CharField("一级指标", max_length=100)
     level2 = models.CharField("二级指标", max_length=100)
     level3 = NameField("三级指标", max_length=300)
     value = models.CharField("参考指标值", max_length=300, blank=True, default="")
+    comparator = models.CharField("计算符号", max_length=10, blank=True, default="")
+    unit = models.CharField("计量单位", max_length=40, blank=True, default="")
+    direction = models.CharField("指标方向", max_length=10, blank=True, default="", choices=DIRECTION_CHOICES)
+    value_type = models.CharField("指标值类型", max_length=10, blank=True, default="", choices=VALUE_TYPE_CHOICES)
     description = models.TextField("绩效指标描述", blank=True, default="")
-    basis = models.CharField("指标值确定依据", max_length=300, blank=True, default="")
+    definition = models.TextField("指标解释", blank=True, default="")
+    formula = models.TextField("计算公式", blank=True, default="")
+    data_source = models.CharField("数据来源", max_length=300, blank=True, default="")
+    frequency = models.CharField("采集频率", max_length=40, blank=True, default="")
+    basis = models.CharField("指标值确定依据（绩效标准）", max_length=300, blank=True, default="")
+    scoring = models.TextField("评分标准", blank=True, default="")
+    keywords = models.CharField("关键词", max_length=300, blank=True, default="")
+    nature = models.CharField("共性/个性", max_length=10, blank=True, default="", choices=Nature.choices)
+    accumulation = models.CharField(
+        "累计方式", max_length=10, blank=True, default="", choices=Accumulation.choices,
+        help_text="累计型按序时进度比较，时点型（覆盖率、满意度、合格率）按全年目标比较",
+    )  # fmt: skip
+    valid_from = models.DateField("启用日期", null=True, blank=True)
+    valid_to = models.DateField("停用日期", null=True, blank=True)
+    origin = models.CharField("来源", max_length=20, choices=Origin.choices, default=Origin.TABLE)
+    edition = models.ForeignKey(
+        LibraryEdition,
+        verbose_name="指标库版本",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entries",
+    )
     source_table = models.ForeignKey(
         "tables.TargetTable",
         verbose_name="来源表",
@@ -186,18 +295,90 @@ class CatalogEntry(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField("纳入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
     active = models.BooleanField("启用", default=True)
+    retired_at = models.DateTimeField("停用时间", null=True, blank=True, help_text="新版本指标库不再包含时停用")
 
     class Meta:
         verbose_name = "指标库条目"
         verbose_name_plural = "指标库"
         ordering = ["level1", "level2", "level3"]
         constraints = [
-            models.UniqueConstraint(fields=["level2", "level3"], name="indicators_catalog_unique_name_in_level2"),
+            models.UniqueConstraint(
+                fields=["level2", "level3"],
+                condition=models.Q(field__isnull=True),
+                name="indicators_catalog_unique_name_in_level2",
+            ),
+            models.UniqueConstraint(
+                fields=["field", "level2", "level3"],
+                condition=models.Q(field__isnull=False),
+                name="indicators_catalog_unique_name_in_field",
+            ),
         ]
+        indexes = [models.Index(fields=["code"], name="indicators_catalog_code")]
 
     def __str__(self) -> str:
         return f"{self.level2} / {self.level3}"
+
+
+class LibraryProposal(models.Model):
+    """纳入指标库: a reviewer proposes an indicator of an approved table for the library; a bureau
+    admin accepts it (a new entry, or merged into a near-same one shown as a duplicate) or declines."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        ACCEPTED = "accepted", "已纳入"
+        DECLINED = "declined", "未纳入"
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="来源指标", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_table = models.ForeignKey(
+        "tables.TargetTable", verbose_name="来源表", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    field = models.ForeignKey(
+        LibraryField, verbose_name="行业/领域", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    level1 = models.CharField("一级指标", max_length=100)
+    level2 = models.CharField("二级指标", max_length=100)
+    level3 = NameField("三级指标", max_length=300)
+    value = models.CharField("参考指标值", max_length=300, blank=True, default="")
+    unit = models.CharField("计量单位", max_length=40, blank=True, default="")
+    definition = models.TextField("指标解释", blank=True, default="")
+    basis = models.CharField("指标值确定依据（绩效标准）", max_length=300, blank=True, default="")
+    reason = models.TextField("推荐理由", blank=True, default="")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="推荐人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField("推荐时间", auto_now_add=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_note = models.TextField("审核意见", blank=True, default="")
+    entry = models.ForeignKey(
+        CatalogEntry,
+        verbose_name="纳入的条目",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposals",
+    )
+
+    class Meta:
+        verbose_name = "纳入指标库推荐"
+        verbose_name_plural = "纳入指标库推荐"
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["status", "-proposed_at"], name="indicators_proposal_status")]
+
+    def __str__(self) -> str:
+        return f"{self.level2} / {self.level3}（{self.get_status_display()}）"
 
 
 def _bump_scheme_revision(sender, instance: Category, **kwargs) -> None:
