@@ -70,6 +70,7 @@ bench: $(STAMP) ## Print every measured figure (and write docs/benchmarks.md)
 
 SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/target_tables_scale
 bench-scale: $(STAMP) ## A province on PostgreSQL: build 10,000 organisations / 30,000 tables, measure every list page
+	@scripts/system-deps.sh run
 	@DATABASE_URL=$(SCALE_DATABASE_URL) scripts/ensure-db.sh
 	DATABASE_URL=$(SCALE_DATABASE_URL) $(PY) -m bench.bench_scale $(SCALE_ARGS)
 
