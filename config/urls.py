@@ -31,6 +31,7 @@ urlpatterns = [
     path("edit/", include("tables.editor.urls")),
     path("review/", include("tables.review.urls")),
     path("setup/", include("tables.setup.urls")),
+    path("library/", include("tables.library.urls")),
 ]
 
 handler400 = "tables.middleware.bad_request"  # a database restart is a 503, not a "bad request"
