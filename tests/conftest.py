@@ -62,16 +62,25 @@ def world(db) -> World:
 
 
 def _reference_objects() -> list:
-    from indicators.models import CatalogEntry, Category, Scheme
+    from indicators.models import CatalogEntry, Category, LibraryEdition, LibraryField, Scheme
     from tables.models import Layout
 
     categories = sorted(Category.objects.all(), key=lambda c: (c.parent_id is not None, c.pk))
-    return [*Scheme.objects.all(), *categories, *Layout.objects.all(), *CatalogEntry.objects.all()]
+    # The starter library's entries point at its fields (a tree, parents first) and its edition.
+    fields = sorted(LibraryField.objects.all(), key=lambda f: (f.parent_id is not None, f.parent_id or 0, f.pk))
+    return [
+        *Scheme.objects.all(),
+        *categories,
+        *Layout.objects.all(),
+        *LibraryEdition.objects.all(),
+        *fields,
+        *CatalogEntry.objects.all(),
+    ]
 
 
 @pytest.fixture(scope="session")
 def reference_data(django_db_setup, django_db_blocker) -> str:
-    """The reference data the migrations load (schemes, categories, layouts, catalog), as JSON.
+    """The reference data the migrations load (schemes, categories, layouts, the library), as JSON.
 
     Taken before the first transactional test flushes the database (pytest-django runs every
     transactional test after the others).
