@@ -193,6 +193,12 @@ def approve_data(w: World) -> dict:
     return data
 
 
+def monitoring_round(w: World) -> list:
+    from tables.models import MonitoringRound
+
+    return [MonitoringRound.objects.create(year=2026, month=7).pk]
+
+
 # ---------------------------------------------------------------- the matrix
 
 ROUTES: list[Route] = [
@@ -416,6 +422,18 @@ ROUTES: list[Route] = [
     Route("review-notifications"),
     Route("review-notification-open", notification_of_reviewer_a, expect(404, 404, 302, 404, 404), method="POST"),
     Route("review-notifications-read-all", expected=expect(302, 302, 302, 302, 302), method="POST"),
+    # monitoring (issue 17): the bureau admin opens rounds and follows them; everyone else lists their own forms
+    Route("monitoring-home"),
+    Route("monitoring-round-new", expected=ADMIN_ONLY),
+    Route(
+        "monitoring-round-new",
+        expected=expect(403, 403, 403, 403, 422),
+        method="POST",
+        data=lambda w: {"year": "2026", "month": "13"},
+        label="invalid form",
+    ),
+    Route("monitoring-round", monitoring_round, ADMIN_ONLY),
+    Route("monitoring-round-refresh", monitoring_round, expect(403, 403, 403, 403, 302), method="POST"),
 ]
 
 # Names not in the matrix on purpose: Django's admin checks is_staff itself.

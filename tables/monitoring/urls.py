@@ -1,0 +1,12 @@
+"""The monitoring pages' URLs (included under `monitoring/`)."""
+
+from django.urls import path
+
+from tables.monitoring import views
+
+urlpatterns = [
+    path("", views.home, name="monitoring-home"),
+    path("rounds/new/", views.round_new, name="monitoring-round-new"),
+    path("rounds/<int:pk>/", views.round_detail, name="monitoring-round"),
+    path("rounds/<int:pk>/refresh/", views.round_refresh, name="monitoring-round-refresh"),
+]
