@@ -9,4 +9,6 @@ urlpatterns = [
     path("rounds/new/", views.round_new, name="monitoring-round-new"),
     path("rounds/<int:pk>/", views.round_detail, name="monitoring-round"),
     path("rounds/<int:pk>/refresh/", views.round_refresh, name="monitoring-round-refresh"),
+    path("forms/<int:pk>/", views.form_detail, name="monitoring-form"),
+    path("forms/<int:pk>/rows/<int:row_pk>/", views.form_row, name="monitoring-form-row"),
 ]

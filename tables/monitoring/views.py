@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tables import permissions
 from tables.access import require
 from tables.models import MonitoringForm, MonitoringRound, MonitoringRow, one
-from tables.monitoring import lights
+from tables.monitoring import filling, lights
 from tables.monitoring.forms import OpenRoundForm
 from tables.monitoring.rounds import open_round
 from tables.review.workflow import Blocked
@@ -119,3 +120,80 @@ def round_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     opened = open_round(request.user, year=round_.year, month=round_.month, scope=round_.scope)
     messages.success(request, f"已补充新批复的表：新增 {opened.added} 张监控表。")
     return redirect("monitoring-round", round_.pk)
+
+
+# ---------------------------------------------------------------- a form
+
+
+def _form_for(request: HttpRequest, pk: int) -> MonitoringForm:
+    """The form if the user sees its organisation, else 404 (no information leak)."""
+    form = one(MonitoringForm.objects.visible_to(request.user).select_related("round", "organisation").filter(pk=pk))
+    if form is None:
+        raise Http404("没有找到该监控表")
+    return form
+
+
+def _row_context(form: MonitoringForm, row: MonitoringRow, editable: bool, posted: dict | None = None, **extra):
+    return {
+        "form": form,
+        "row": row,
+        "values": posted if posted is not None else filling.entered(row),
+        "editable": editable,
+        "base": filling.row_fingerprint(row),
+        "reasons": form.round.reasons,
+        "results": MonitoringRow.Result.values,
+        "likelihoods": MonitoringRow.Likelihood.values,
+        "disposals": MonitoringRow.Disposal.values,
+        **extra,
+    }
+
+
+@require_GET
+@login_required
+def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The monitoring form: the money, the copied targets read-only, and each row's completion to enter."""
+    form = _form_for(request, pk)
+    editable = bool(filling.can_fill(request.user, form))
+    rows = list(form.rows.order_by("position"))
+    context = {
+        "form": form,
+        "rows": [_row_context(form, row, editable) for row in rows],
+        "editable": editable,
+        "money_verdict": form.money_verdict(),
+        "time_progress": lights.time_progress(form.round.month),
+    }
+    return render(request, "monitoring/form.html", context)
+
+
+@require_POST
+@login_required
+def form_row(request: HttpRequest, pk: int, row_pk: int) -> HttpResponse:
+    """Save one row over htmx: the row again with its light (and the form's), or its errors (422), or
+    the newer row when a colleague saved it meanwhile (409)."""
+    form = _form_for(request, pk)
+    require(filling.can_fill(request.user, form))
+    data = {name: request.POST.get(name, "") for name in filling.ENTERED}
+    data["reasons"] = request.POST.getlist("reasons")
+    template = "monitoring/form.html#row"
+    try:
+        saved = filling.save_row(form, row_pk, data, user=request.user, base=request.POST.get("base"))
+    except filling.ReadOnly as exc:
+        raise PermissionDenied(exc.messages[0]) from exc
+    except filling.Conflict as exc:
+        row = one(MonitoringRow.objects.filter(form=form, pk=row_pk))
+        messages.error(request, exc.messages[0])
+        if row is None:
+            return HttpResponse(status=409)
+        return render(request, template, _row_context(form, row, True), status=409)
+    except filling.Invalid as exc:
+        row = one(MonitoringRow.objects.filter(form=form, pk=row_pk))
+        if row is None:
+            raise Http404("没有找到该指标") from exc
+        posted = _row_context(form, row, True, errors=exc.messages, posted=data, pending_light=exc.light)
+        return render(request, template, posted, status=422)
+    if not request.headers.get("HX-Request"):  # a browser without JavaScript: back to the page
+        messages.success(request, f"已保存“{saved.row.level3}”。")
+        return redirect("monitoring-form", form.pk)
+    form.light = saved.form_light or ""
+    context = _row_context(form, saved.row, True, saved=True, form_light=form.light)
+    return render(request, template, context)
