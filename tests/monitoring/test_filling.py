@@ -147,7 +147,7 @@ def test_saving_a_row_reads_a_fixed_number_of_queries(client, world, form, djang
     target = row(form, 1)
     url = reverse("monitoring-form-row", args=[form.pk, target.pk])
     data = {"base": filling.row_fingerprint(target), "actual": "50"}
-    # session, user, roles, the form (view); the version bump, the form locked, the row, the row saved, the
-    # other rows' lights, the form's light (save); savepoint and release
+    # session, user, roles, the form (view); savepoint, the version bump (which takes the lock), the form
+    # read back, the row, the row saved, the other rows' lights, the form's light, release (save)
     with django_assert_num_queries(12):
         assert client.post(url, data, headers=HTMX).status_code == 200
