@@ -32,6 +32,7 @@ urlpatterns = [
     path("review/", include("tables.review.urls")),
     path("setup/", include("tables.setup.urls")),
     path("library/", include("tables.library.urls")),
+    path("monitoring/", include("tables.monitoring.urls")),
 ]
 
 handler400 = "tables.middleware.bad_request"  # a database restart is a 503, not a "bad request"

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet, Subquery
 
+from indicators import record
 from indicators.models import CatalogEntry, Indicator
 
 # Shipped examples: (一级, 二级, 三级, 参考指标值, 指标值确定依据). Loaded by migration 0005;
@@ -139,3 +141,28 @@ def last_year_values(previous_tables: QuerySet) -> dict[str, tuple[int, str]]:
     for name, value, year in rows:
         values.setdefault(name_key(name), (year, value))
     return values
+
+
+def accumulations(rows: Iterable[dict]) -> list[str]:
+    """累计型 / 时点型 for each row (a dict with `level2`, `level3`, `unit` and its own `accumulation`):
+    its own when set, else the default of `record.default_accumulation`, which takes the library's where
+    an active entry of the same 三级 name says it (the one under the same 二级 first). One query."""
+    rows = list(rows)
+    keys = {name_key(row.get("level3")) for row in rows if not row.get("accumulation")}
+    by_name: dict[str, dict[str, str]] = {}
+    if keys:
+        entries = CatalogEntry.objects.filter(active=True, retired_at__isnull=True).exclude(accumulation="")
+        for level2, level3, accumulation in entries.filter(level3__in=keys).values_list(
+            "level2", "level3", "accumulation"
+        ):
+            by_name.setdefault(name_key(level3), {}).setdefault(level2, accumulation)
+    found = []
+    for row in rows:
+        own = row.get("accumulation") or ""
+        if own in record.ACCUMULATIONS:
+            found.append(own)
+            continue
+        matches = by_name.get(name_key(row.get("level3")), {})
+        catalog = matches.get(row.get("level2") or "") or next(iter(matches.values()), "")
+        found.append(record.default_accumulation(row.get("level3"), row.get("unit"), catalog))
+    return found

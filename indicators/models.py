@@ -13,6 +13,7 @@ from indicators.fields import NameField
 VALUE_TYPE_CHOICES = [(t, t) for t in record.VALUE_TYPES]
 DIRECTION_CHOICES = [(d, d) for d in record.DIRECTIONS]
 PERIOD_CHOICES = list(record.PERIODS.items())
+ACCUMULATION_CHOICES = [(record.CUMULATIVE, "累计型（流量）"), (record.POINT, "时点型（存量、比率）")]
 
 
 class Scheme(models.Model):
@@ -140,6 +141,12 @@ class Indicator(models.Model):
     scoring = models.TextField("评（扣）分标准", null=True, blank=True)
     core = models.BooleanField("核心指标", null=True, blank=True)
     period = models.CharField("期限", max_length=20, default=record.ANNUAL, choices=PERIOD_CHOICES)
+    # Blank: the default of `record.default_accumulation` (the library entry's, else by name and unit),
+    # resolved when monitoring reads it (`catalog.accumulations`); a person may set it either way.
+    accumulation = models.CharField(
+        "累计方式", max_length=10, blank=True, default="", choices=ACCUMULATION_CHOICES,
+        help_text="运行监控时累计型按序时进度比较，时点型（覆盖率、满意度、合格率）按全年目标比较；空为按默认",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = "绩效指标"

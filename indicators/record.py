@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 
 from indicators.values import (
     NOT_APPLICABLE,
+    PERCENT_UNITS,
     QUALITATIVE,
     QUANTITATIVE_OTHER,
     SYSTEM_COMPARATORS,
@@ -38,6 +39,11 @@ VALUE_TYPES = (QUANTITATIVE, QUALITATIVE)
 FORWARD, BACKWARD = "正向", "反向"
 DIRECTIONS = (FORWARD, BACKWARD)
 ANNUAL, LONG_TERM = "annual", "long_term"
+# How monitoring compares an indicator with its target during the year: a flow (累计型) with the
+# target pro-rated to the months passed, a level or a rate (时点型) with the whole target.
+CUMULATIVE, POINT = "累计型", "时点型"
+ACCUMULATIONS = (CUMULATIVE, POINT)
+POINT_WORDS = ("满意度", "覆盖率", "合格率", "达标率", "知晓率", "及时率", "完好率")
 PERIODS = {ANNUAL: "年度", LONG_TERM: "中期/长期"}
 
 # The signs a 计算符号 column holds, canonical; 定性 / 定量（其他） / 不适用 are the national system's kinds.
@@ -140,6 +146,19 @@ def reconcile(old: dict, new: dict) -> dict:
     else:
         value = new.get("value") if "value" in new else old.get("value")
     return {"value": value or "", **split_value(value).as_dict()}
+
+
+def default_accumulation(level3: object, unit: object, catalog: str = "") -> str:
+    """累计型 or 时点型 for an indicator nobody set it for: the library entry's own when its name matches
+    one (`catalog`), else 时点型 for a rate (a % or ‰ unit, a name ending in 率, a 满意度) and 累计型 for
+    the rest (counts, amounts, lengths: they grow through the year). The one rule: the editor's default,
+    the copy a monitoring round takes and the data a migration fills all ask it."""
+    if catalog in ACCUMULATIONS:
+        return catalog
+    name = clean(level3)
+    if clean(unit) in PERCENT_UNITS or name.endswith("率") or any(word in name for word in POINT_WORDS):
+        return POINT
+    return CUMULATIVE
 
 
 # ---------------------------------------------------------------- reading a form's cells

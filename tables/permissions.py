@@ -60,6 +60,20 @@ def is_admin(user) -> Answer:
     return _answer(allowed, "只有管理员可以这样做。")
 
 
+def can_open_monitoring(user) -> Answer:
+    """Opening a 绩效运行监控 round (and adding tables to it): the bureau's admins."""
+    allowed = user.is_authenticated and (user.is_superuser or roles(user).admin)
+    return _answer(allowed, "只有财政局管理员可以开启绩效运行监控。")
+
+
+def can_fill_monitoring(user, organisation) -> Answer:
+    """Entering a monitoring form's figures: the organisation's fillers (as for its tables) and the admins."""
+    allowed = user.is_authenticated and (
+        bool(is_admin(user)) or roles(user).filler.covers(organisation.pk, organisation.parent_id)
+    )
+    return _answer(allowed, "只有本部门（单位）的填报人可以填报监控表。")
+
+
 def visible_organisation_ids(user) -> set[int] | None:
     """Organisation ids `user` may see; None means every organisation.
 

@@ -193,6 +193,22 @@ def approve_data(w: World) -> dict:
     return data
 
 
+def monitoring_round(w: World) -> list:
+    from tables.models import MonitoringRound
+
+    return [MonitoringRound.objects.create(year=2026, month=7).pk]
+
+
+def monitoring_form_a(w: World) -> list:
+    """A monitoring form of table A with one row (as opening a round would copy it)."""
+    from tables.models import MonitoringForm, MonitoringRound, MonitoringRow
+
+    round_ = MonitoringRound.objects.create(year=2026, month=7)
+    form = MonitoringForm.objects.create(round=round_, table=w.table_a, organisation=w.org_a, title="表A")
+    row = MonitoringRow.objects.create(form=form, position=1, level3="培训人次", value="≥10人次", accumulation="累计型")
+    return [form.pk, row.pk]
+
+
 # ---------------------------------------------------------------- the matrix
 
 ROUTES: list[Route] = [
@@ -416,6 +432,21 @@ ROUTES: list[Route] = [
     Route("review-notifications"),
     Route("review-notification-open", notification_of_reviewer_a, expect(404, 404, 302, 404, 404), method="POST"),
     Route("review-notifications-read-all", expected=expect(302, 302, 302, 302, 302), method="POST"),
+    # monitoring (issue 17): the bureau admin opens rounds and follows them; everyone else lists their own forms
+    Route("monitoring-home"),
+    Route("monitoring-round-new", expected=ADMIN_ONLY),
+    Route(
+        "monitoring-round-new",
+        expected=expect(403, 403, 403, 403, 422),
+        method="POST",
+        data=lambda w: {"year": "2026", "month": "13"},
+        label="invalid form",
+    ),
+    Route("monitoring-round", monitoring_round, ADMIN_ONLY),
+    Route("monitoring-round-refresh", monitoring_round, expect(403, 403, 403, 403, 302), method="POST"),
+    # a form: seen like its table; its fillers (and the admin) save rows, its reviewer reads
+    Route("monitoring-form", lambda w: monitoring_form_a(w)[:1], SEES_A),
+    Route("monitoring-form-row", monitoring_form_a, expect(200, 404, 403, 404, 200), method="POST", htmx=True),
 ]
 
 # Names not in the matrix on purpose: Django's admin checks is_staff itself.

@@ -6,6 +6,7 @@ below is defined in a submodule and gets the app label `tables` from it.
 
 from tables.models.exports import ExportJob
 from tables.models.imports import HeldUpload, ImportBatch, ImportBatchFile, ImportMapping, ImportMappingQuerySet
+from tables.models.monitoring import MonitoringForm, MonitoringFormQuerySet, MonitoringRound, MonitoringRow
 from tables.models.organisations import (
     Layout,
     Membership,
@@ -57,6 +58,10 @@ __all__ = [
     "Layout",
     "Membership",
     "MembershipQuerySet",
+    "MonitoringForm",
+    "MonitoringFormQuerySet",
+    "MonitoringRound",
+    "MonitoringRow",
     "Notification",
     "Organisation",
     "OrganisationQuerySet",
