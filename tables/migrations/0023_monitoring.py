@@ -12,7 +12,7 @@ import tables.models.monitoring
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicators", "0013_indicator_accumulation"),
+        ("indicators", "0014_indicator_accumulation"),
         ("tables", "0022_table_submitted_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

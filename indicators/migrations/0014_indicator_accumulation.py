@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicators", "0012_library"),
+        ("indicators", "0013_load_starter_library"),
     ]
 
     operations = [
