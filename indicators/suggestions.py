@@ -69,7 +69,7 @@ COMMON_TERM = 0.5
 COMMON_FLOOR = 1000
 # Postings are kept heaviest first and a search walks at most this many of a term's: the texts where a
 # term weighs least add least to a cosine, and the walk is what a search costs (impact-ordered postings).
-POSTINGS_WALKED = 300
+POSTINGS_WALKED = 200
 NEAR_SAME = 0.6
 
 SOURCE_LAST_YEAR = "last_year"
@@ -126,8 +126,27 @@ def near_same(a: str, b: str) -> bool:
         return False
     if ka == kb:
         return True
-    ga, gb = _bigrams(ka), _bigrams(kb)
-    return 2 * len(ga & gb) / (len(ga) + len(gb)) >= NEAR_SAME
+    return _dice(_bigrams(ka), _bigrams(kb)) >= NEAR_SAME
+
+
+def _dice(a: set[str], b: set[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+class _Held:
+    """The names a table holds, for `near_same` against many suggestions (their keys computed once)."""
+
+    def __init__(self, names: Iterable[str]):
+        self.keys = {key for key in map(core_key, names) if key}
+        self.grams = [_bigrams(key) for key in self.keys]
+
+    def __contains__(self, key: str) -> bool:
+        if key in self.keys:
+            return True
+        if not self.grams:
+            return False
+        grams = _bigrams(key)
+        return any(_dice(grams, held) >= NEAR_SAME for held in self.grams)
 
 
 # ---------------------------------------------------------------- data in
@@ -191,10 +210,10 @@ class Suggestion:
     score: float
     similarity: float | None = None
     more: list[str] = field(default_factory=list)  # the other sources' reasons
+    key: str = ""  # core_key of the name (the index passes the one it computed once)
 
-    @property
-    def key(self) -> str:
-        return core_key(self.item.level3)
+    def __post_init__(self) -> None:
+        self.key = self.key or core_key(self.item.level3)
 
     @property
     def source_label(self) -> str:
@@ -261,10 +280,12 @@ class Index:
         self._library = _Vectors([doc.text for doc in self.library])
         # {kind: {core_key: tables of that kind using it}}, and the first table using each
         self._used: dict[str, dict[str, int]] = {}
+        self._keys: dict[int, dict[str, Item]] = {}
         self._first: dict[str, tuple[Item, TableDoc]] = {}
         for doc in self.tables:
             used = self._used.setdefault(doc.kind, {})
-            for key, item in _keyed(doc.items).items():
+            keyed = self._keys[doc.id] = _keyed(doc.items)
+            for key, item in keyed.items():
                 used[key] = used.get(key, 0) + 1
                 self._first.setdefault(key, (item, doc))
         self._by_id = {doc.id: doc for doc in self.tables}
@@ -291,7 +312,7 @@ class Index:
         """The indicators most tables of the kind use (the table itself not counted)."""
         used = self._used.get(ask.kind, {})
         mine = self._by_id.get(ask.exclude_table) if ask.exclude_table is not None else None
-        own = set(_keyed(mine.items)) if mine is not None and mine.kind == ask.kind else set()
+        own = set(self._keys[mine.id]) if mine is not None and mine.kind == ask.kind else set()
         total = max(self._of_kind.get(ask.kind, 0) - (mine is not None and mine.kind == ask.kind), 1)
         found = []
         for key in self._common.get(ask.kind, ()):
@@ -300,32 +321,32 @@ class Index:
                 continue
             item, _ = self._first[key]
             reason = f"{count} 张已批复的同类表使用"
-            found.append(Suggestion(item, SOURCE_SIMILAR, reason, COMMON_WEIGHT * count / total))
+            found.append(Suggestion(item, SOURCE_SIMILAR, reason, COMMON_WEIGHT * count / total, key=key))
         return found
 
     def suggest(self, ask: Ask, limit: int = 10) -> list[Suggestion]:
         """Up to `limit` suggestions for `ask`, best first, none the table has."""
         found: dict[str, Suggestion] = {}
-        present = [name for name in ask.present if name_key(name)]
+        held = _Held(ask.present)
 
         def offer(suggestion: Suggestion) -> None:
             key = suggestion.key
-            if not key or any(near_same(suggestion.item.level3, name) for name in present):
+            if not key or key in held:
                 return
-            held = found.get(key)
-            if held is None:
+            kept = found.get(key)
+            if kept is None:
                 found[key] = suggestion
-            elif suggestion.score > held.score:
-                suggestion.more = [held.reason, *held.more]
+            elif suggestion.score > kept.score:
+                suggestion.more = [kept.reason, *kept.more]
                 found[key] = suggestion
             else:
-                held.more.append(suggestion.reason)
+                kept.more.append(suggestion.reason)
 
         for position, item in enumerate(ask.last_year):
             reason = f"本单位上年已用（{ask.last_year_label}）" if ask.last_year_label else "本单位上年已用"
             offer(Suggestion(item, SOURCE_LAST_YEAR, reason, LAST_YEAR_SCORE - position / 1000))
 
-        for suggestion in _aggregate(self.similar_tables(ask.text, ask.kind, ask.exclude_table)):
+        for suggestion in _aggregate(self.similar_tables(ask.text, ask.kind, ask.exclude_table), self._keys):
             offer(suggestion)
         for suggestion in self._common_of(ask):
             offer(suggestion)
@@ -348,18 +369,13 @@ def _keyed(items: Iterable[Item]) -> dict[str, Item]:
     return keyed
 
 
-def _aggregate(similar: list[tuple[TableDoc, float]]) -> list[Suggestion]:
+def _aggregate(similar: list[tuple[TableDoc, float]], keys: dict[int, dict[str, Item]]) -> list[Suggestion]:
     """The indicators of similar tables, each once, scored by the similarities of the tables using it."""
     support: dict[str, float] = {}
     first: dict[str, tuple[Item, TableDoc, float]] = {}
     users: dict[str, int] = {}
     for doc, similarity in similar:
-        seen: set[str] = set()
-        for item in doc.items:
-            key = core_key(item.level3)
-            if not key or key in seen:
-                continue
-            seen.add(key)
+        for key, item in keys[doc.id].items():
             support[key] = support.get(key, 0.0) + similarity
             users[key] = users.get(key, 0) + 1
             first.setdefault(key, (item, doc, similarity))
@@ -368,7 +384,7 @@ def _aggregate(similar: list[tuple[TableDoc, float]]) -> list[Suggestion]:
         project = f"《{doc.name}》" if doc.name else ""
         others = f"等 {users[key]} 个" if users[key] > 1 else ""
         reason = f"{doc.year}年 {doc.organisation}{project}{others}同类项目已批复使用（相似度 {similarity:.2f}）"
-        suggestions.append(Suggestion(item, SOURCE_SIMILAR, reason, support[key], similarity))
+        suggestions.append(Suggestion(item, SOURCE_SIMILAR, reason, support[key], similarity, key=key))
     return suggestions
 
 
