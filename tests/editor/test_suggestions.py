@@ -10,7 +10,7 @@ from indicators import suggestions
 from indicators.models import CatalogEntry, Indicator, LibraryField
 from tables.editor.suggested import place_in_tree
 from tables.models import TargetTable
-from tables.suggesting import approved_revision, ask_for, suggestions_for
+from tables.suggesting import approved_docs, approved_revision, ask_for, suggestions_for
 from tests.conftest import log_in
 from tests.factories import IndicatorFactory, OrganisationFactory, TableFactory, layout
 
@@ -263,3 +263,19 @@ def test_a_warm_panel_takes_a_constant_number_of_queries(client, region, django_
 def test_a_suggestion_is_placed_in_the_tables_own_categories(given, placed):
     tree = {"产出指标": ["数量指标", "质量指标"], "满意度指标": ["服务对象满意度指标"]}
     assert place_in_tree(tree, *given) == placed
+
+
+# ---------------------------------------------------------------- the quality measure of make bench
+
+
+def test_leave_one_out_hides_each_table_and_counts_its_own_indicators_out_of_the_baseline(region):
+    from bench.bench_suggestions import leave_one_out
+
+    approved = list(TargetTable.objects.filter(status=TargetTable.Status.APPROVED).values_list("pk", flat=True))
+    index = suggestions.index(approved_revision(), approved_docs)
+    result = leave_one_out(index, approved)
+    assert result["tables"] == 2
+    # the most common of the other table only: 新建高标准农田面积 is 1 of the first's 3, 1 of the second's 2
+    assert result["baseline"] == pytest.approx((1 / 3 + 1 / 2) / 2)
+    assert result["baseline"] <= result["recall"] <= result["ceiling"]
+    assert result["exact"] <= result["recall"]
