@@ -46,8 +46,10 @@ def panel_context(table: TargetTable) -> dict:
 def panel(request: HttpRequest, pk: int) -> HttpResponse:
     """建议指标: the panel (htmx), or a page holding it; for those who may edit the table."""
     table, _ = editor_table(request, pk, write=True)
-    template = "editor/suggestions.html#panel" if request.htmx else "editor/suggestions.html"
-    return render(request, template, panel_context(table))
+    if request.htmx:
+        return render(request, "editor/suggestions.html#panel", panel_context(table))
+    # A page of its own (a link opened in a new tab, no JavaScript): 添加 posts and comes back here.
+    return render(request, "editor/suggestions.html", {**panel_context(table), "standalone": True})
 
 
 @login_required

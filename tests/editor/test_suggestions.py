@@ -172,7 +172,7 @@ def test_the_panel_lists_suggestions_by_source_with_their_reason(client, region)
     assert "丙县农业农村局《高标准农田建设项目》" in body and 'aria-label="添加“新建高标准农田面积”"' in body
     assert "<html" not in body
     page = client.get(panel_url(table)).content.decode()  # without htmx: a page holding it
-    assert "<html" in page and 'id="suggestion-panel"' in page
+    assert "<html" in page and 'id="suggestion-panel"' in page and "hx-post" not in page
 
 
 def test_the_panel_is_closed_to_those_who_may_not_edit(client, region):
