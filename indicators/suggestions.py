@@ -16,11 +16,11 @@ and 5,000 library entries on both SQLite and PostgreSQL. `pg_trgm` scores trigra
 Chinese are three whole characters and miss most two-character words; SQLite FTS5's trigram
 tokenizer has the same grain and no PostgreSQL twin, so the two databases would rank differently.
 Measured by `make bench` (bench/bench_suggestions.py) on 2 cores shared with other work (load
-average 7–10, so about a quarter of the machine): with 10,000 approved tables holding 100,000
-indicators and 5,000 library entries, the index builds in about 9 s once per process and corpus change
-(about 3 s on a quiet machine), and a suggestion's whole path — the table's text and indicators, the
-two revision queries, the search — takes a median of 38–56 ms at that load (13 ms of it the search
-in Python; the rest are the five queries). Two things keep the search short: a search walks only the
+average 6–8): with 10,000 approved tables holding 100,000 indicators and 5,000 library entries, the
+index builds in about 8 s once per process and corpus change (about 3 s on a quieter machine), and a
+suggestion's whole path — the table's text and indicators, the two revision queries, the search —
+takes a median of 27 ms at load 6 (38 ms at load 8; about 13 ms of it the search in Python, the rest
+the five queries). Two things keep the search short: a search walks only the
 32 rarest of its terms (`QUERY_TERMS`) and, of each, the 200 texts where it weighs most
 (`POSTINGS_WALKED`); on the leave-one-out corpus these cost 0.0005 of recall@10 against walking all.
 
