@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tables.editor import rows, views
+from tables.editor import rows, suggested, views
 
 urlpatterns = [
     path("new/", views.start, name="editor-start"),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:pk>/", views.table_entry, name="editor-table"),
     path("<int:pk>/undo/", rows.undo, name="editor-undo"),
     path("<int:pk>/suggest/", views.suggest_names, name="editor-suggest"),
+    path("<int:pk>/suggestions/", suggested.panel, name="editor-suggestions"),
+    path("<int:pk>/suggestions/add/", suggested.add, name="editor-suggestion-add"),
     path("<int:pk>/rows/<slug:kind>/new/", rows.row_new, name="editor-row-new"),
     path("<int:pk>/rows/<slug:kind>/paste/", rows.paste_rows, name="editor-paste-rows"),
     path("<int:pk>/rows/<slug:kind>/<int:row_id>/", rows.row, name="editor-row"),

@@ -209,6 +209,9 @@ class TargetTable(models.Model):
             # B-tree puts NULLs last), alone and within a status or a round.
             models.Index(fields=["submitted_at", "id"], name="tables_table_submitted"),
             models.Index(fields=["status", "submitted_at", "id"], name="tables_table_status_submitted"),
+            # The suggestion index's revision (tables/suggesting.py): count, ids and latest change of the
+            # approved tables, read from this index alone on every suggestion.
+            models.Index(fields=["status", "updated_at", "id"], name="tables_table_status_updated"),
             models.Index(fields=["round", "submitted_at", "id"], name="tables_table_round_submitted"),
         ]
 

@@ -65,6 +65,8 @@ EXPECT = {
     "start": {"filler_a": 200, "filler_b": 200, "reviewer_a": 403, "reviewer_b": 403, "admin": 200, "anonymous": 302},
     "entry": {"filler_a": 302, "filler_b": 404, "reviewer_a": 302, "reviewer_b": 404, "admin": 302, "anonymous": 302},
     "any": {"filler_a": 200, "filler_b": 200, "reviewer_a": 200, "reviewer_b": 200, "admin": 200, "anonymous": 302},
+    # a page only those who may edit the table open (建议指标)
+    "edit": {"filler_a": 200, "filler_b": 404, "reviewer_a": 403, "reviewer_b": 404, "admin": 200, "anonymous": 302},
     "catalog": {"filler_a": 403, "filler_b": 404, "reviewer_a": 200, "reviewer_b": 404, "admin": 200, "anonymous": 204},
 }
 
@@ -131,6 +133,13 @@ def _requests(world) -> dict:
         "editor-parse-value": ("get", reverse("editor-parse-value") + "?value=%E2%89%A595%25", None, "any"),
         "editor-catalog": ("get", reverse("editor-catalog"), None, "any"),
         "editor-catalog-add": ("post", reverse("editor-catalog-add", args=[ind.pk]), {}, "catalog"),
+        "editor-suggestions": ("get", reverse("editor-suggestions", args=[t.pk]), None, "edit"),
+        "editor-suggestion-add": (
+            "post",
+            reverse("editor-suggestion-add", args=[t.pk]),
+            {"level1": "产出指标", "level2": "数量指标", "level3": "建议的指标", "value": "≥1个"},
+            WRITE,
+        ),
     }
 
 
@@ -139,6 +148,7 @@ MATRIX_URLS = [
     "editor-step:indicators", "editor-step:check", "editor-step:save", "editor-row:get", "editor-row:save",
     "editor-row:save-task", "editor-row-new", "editor-row-delete", "editor-row-move", "editor-paste-rows",
     "editor-undo", "editor-suggest", "editor-parse-value", "editor-catalog", "editor-catalog-add",
+    "editor-suggestions", "editor-suggestion-add",
 ]  # fmt: skip
 
 
