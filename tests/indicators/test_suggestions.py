@@ -119,8 +119,8 @@ def test_the_table_itself_is_left_out_of_the_corpus(index):
 def test_the_limit_holds_and_an_empty_text_asks_only_the_common_ones(index):
     assert len(index.suggest(Ask("高标准农田建设 校舍 耕地", "project"), 2)) == 2
     common = index.suggest(Ask("", "project"), 10)
-    assert {s.item.level3 for s in common} == {"新建高标准农田面积", "受益农户满意度"}  # used by ≥ 2 tables
-    assert all(s.reason == "2 张已批复的同类表使用" for s in common)
+    assert {s.item.level3 for s in common} == {"新建高标准农田面积", "受益农户满意度"}  # used by ≥ 2 organisations
+    assert all(s.reason == "2 个单位的已批复同类表使用" for s in common)
 
 
 @pytest.mark.parametrize(
@@ -150,3 +150,16 @@ def test_near_same_at_its_threshold():
 def test_core_key_keeps_a_name_that_is_all_brackets():
     assert core_key("(%)") == "(%)"
     assert core_key("【说明】满意度") == "满意度"
+
+
+def test_one_organisations_booklet_is_one_voice():
+    """Twenty projects of one bureau sharing a boilerplate indicator do not outvote two organisations."""
+    booklet = [
+        _doc(100 + i, "戊区财政局", f"戊区专项{i}", "按标准安排经费", ["按标准安排经费", f"专项{i}完成数"])
+        for i in range(20)
+    ]
+    index = Index([FARMLAND, FARMLAND_TOO, SCHOOL, *booklet], [])
+    common = index.suggest(Ask("", "project"), 10)
+    assert [s.item.level3 for s in common] == ["受益农户满意度", "新建高标准农田面积"]  # used by 2 organisations
+    found = index.suggest(Ask("高标准农田建设", "project"), 10)
+    assert found[0].item.level3 == "新建高标准农田面积"  # two similar organisations, before any booklet row
