@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tables', '0022_table_submitted_at'),
+        ("tables", "0022_table_submitted_at"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('submitted', '已提交'), ('withdrawn', '已撤回'), ('forwarded', '已转报'), ('returned', '已退回'), ('approved', '已批复'), ('reopened', '已撤销批复'), ('adjustment', '年中调整申请'), ('reminder', '催报提醒'), ('exported', '批量导出'), ('library', '纳入指标库')], max_length=20, verbose_name='类型'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "已提交"),
+                    ("withdrawn", "已撤回"),
+                    ("forwarded", "已转报"),
+                    ("returned", "已退回"),
+                    ("approved", "已批复"),
+                    ("reopened", "已撤销批复"),
+                    ("adjustment", "年中调整申请"),
+                    ("reminder", "催报提醒"),
+                    ("exported", "批量导出"),
+                    ("library", "纳入指标库"),
+                ],
+                max_length=20,
+                verbose_name="类型",
+            ),
         ),
     ]
