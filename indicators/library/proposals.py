@@ -43,7 +43,7 @@ class ProposalError(Exception):
 
 def stem(name: str) -> str:
     """The part of a name that carries its meaning: the name key without a trailing bracketed note
-    and without generic suffixes (never emptied: `数量` stays `数量`)."""
+    and without generic suffixes (never emptied: `数量` → `数`, `率` stays `率`)."""
     text = _BRACKETED_NOTE.sub("", name_key(name)) or name_key(name)
     changed = True
     while changed:
