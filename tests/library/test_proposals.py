@@ -213,7 +213,12 @@ def test_the_admin_accepts_a_proposal_as_a_new_entry(client, world, proposal):
 
 def test_the_admin_merges_a_proposal_into_an_entry_of_the_same_meaning(client, world, proposal):
     entry = CatalogEntry.objects.create(
-        level1="产出指标", level2="数量指标", level3="高标准农田建设面积", unit="亩", definition="已有的解释", keywords="农田"
+        level1="产出指标",
+        level2="数量指标",
+        level3="高标准农田建设面积",
+        unit="亩",
+        definition="已有的解释",
+        keywords="农田",
     )
     client.force_login(world.admin)
     page = client.get(reverse("library-proposal", args=[proposal.pk])).content.decode()
