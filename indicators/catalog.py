@@ -107,26 +107,6 @@ def suggest(
     return [s for _, _, s in found[:limit]]
 
 
-def add_to_catalog(indicator: Indicator, *, user=None) -> tuple[CatalogEntry, bool]:
-    """纳入指标库: keep `indicator` as an example under its 一级/二级. Returns (entry, created)."""
-    table = indicator.table
-    entry, created = CatalogEntry.objects.update_or_create(
-        level2=indicator.level2.strip(),
-        level3=indicator.level3.strip(),
-        defaults={
-            "level1": indicator.level1.strip(),
-            "value": indicator.value.strip(),
-            "description": (indicator.description or "").strip(),
-            "basis": (indicator.basis or "").strip(),
-            "scheme_id": table.layout.scheme_id,
-            "source_table": table,
-            "added_by": user,
-            "active": True,
-        },
-    )
-    return entry, created
-
-
 def last_year_values(previous_tables: QuerySet) -> dict[str, tuple[int, str]]:
     """{name_key(三级): (year, 指标值)} from the first of `previous_tables`. One query.
 

@@ -190,8 +190,27 @@ def can_edit(user, table: TargetTable, role: str | EllipsisType | None = ...) ->
 
 
 def can_catalog(user, table: TargetTable) -> Answer:
-    """纳入指标库: reviewers of the table and admins keep a well-written indicator as an example."""
+    """纳入指标库: reviewers of the table and admins propose a well-written indicator for the library."""
     return _answer(role_for(user, table.organisation) in ("reviewer", "admin"), "只有审核人或管理员可以纳入指标库。")
+
+
+def can_propose(user, table: TargetTable) -> Answer:
+    """纳入指标库 proposals come from approved tables, by their reviewers and the admins."""
+    answer = can_catalog(user, table)
+    if not answer:
+        return answer
+    return _answer(table.status == TargetTable.Status.APPROVED, "只有已批复表中的指标可以推荐纳入指标库。")
+
+
+def can_decide_proposals(user) -> Answer:
+    """The bureau admin accepts or declines 纳入指标库 proposals."""
+    return _answer(bool(is_admin(user)), "只有财政局管理员可以审核纳入指标库的推荐。")
+
+
+def can_see_proposal(user, proposal) -> Answer:
+    """A proposal is its proposer's and the bureau admins'."""
+    allowed = user.is_authenticated and (proposal.proposed_by_id == user.pk or bool(is_admin(user)))
+    return _answer(allowed, "没有找到该推荐")
 
 
 # ---------------------------------------------------------------- exports
@@ -305,6 +324,7 @@ def available_actions(
 RULES: dict[str, Callable[..., Answer]] = {
     "edit": can_edit,
     "catalog": can_catalog,
+    "propose": can_propose,
     "fill": is_filler,
     "review": is_reviewer,
     "submit": can_submit,

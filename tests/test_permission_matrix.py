@@ -133,6 +133,25 @@ def first_indicator(w: World) -> int:
     return w.table_a.indicators.order_by("position").first().pk
 
 
+def first_indicator_of_approved_a(w: World) -> list:
+    approved_a(w)
+    return [first_indicator(w)]
+
+
+def proposal_of_reviewer_a(w: World) -> list:
+    from indicators.library import proposals
+
+    approved_a(w)
+    row = w.table_a.indicators.order_by("position").first()
+    return [proposals.propose(row, user=w.reviewer_a, reason="写得具体").pk]
+
+
+def any_library_entry(w: World) -> list:
+    from indicators.models import CatalogEntry
+
+    return [CatalogEntry.objects.order_by("pk").first().pk]
+
+
 def export_job_of_filler_a(w: World) -> list:
     from tables.models import ExportJob
 
@@ -257,7 +276,6 @@ ROUTES: list[Route] = [
     Route("editor-start", expected=expect(200, 200, 403, 403, 200)),
     Route("editor-parse-value", query="value=%E2%89%A595%25"),
     Route("editor-catalog"),
-    Route("editor-catalog-add", lambda w: [first_indicator(w)], expect(403, 404, 302, 404, 302), method="POST"),
     Route("editor-table", table_a, expect(302, 404, 302, 404, 302)),
     Route("editor-step", lambda w: [w.table_a.pk, "basic"], SEES_A),
     Route(
@@ -309,6 +327,28 @@ ROUTES: list[Route] = [
         expect(200, 404, 403, 404, 200),
         method="POST",
         data=lambda w: {"direction": "down"},
+    ),
+    # the indicator library: reference sheets (any signed-in person; a row's sheet for those who see its table)
+    Route("library-entry", any_library_entry),
+    Route("library-sheet", query="name=%E5%9F%B9%E8%AE%AD%E4%BA%BA%E6%AC%A1"),
+    Route("library-indicator-sheet", lambda w: [first_indicator(w)], expect(302, 404, 302, 404, 302)),
+    # 纳入指标库: reviewers (and admins) propose from approved tables; bureau admins decide
+    Route("library-propose", first_indicator_of_approved_a, expect(403, 404, 200, 404, 200)),
+    Route(
+        "library-propose",
+        lambda w: [first_indicator(w)],
+        expect(403, 404, 403, 404, 403),
+        label="draft table",
+    ),
+    Route("library-propose", first_indicator_of_approved_a, expect(403, 404, 422, 404, 422), method="POST"),
+    Route("library-proposals", expected=ADMIN_ONLY),
+    Route("library-proposal", proposal_of_reviewer_a, expect(404, 404, 200, 404, 200)),
+    Route(
+        "library-proposal",
+        proposal_of_reviewer_a,
+        expect(404, 404, 403, 404, 302),
+        method="POST",
+        data=lambda w: {"action": "decline", "note": "已有同类指标"},
     ),
     # review: queue, dashboard, accounts
     Route("review-queue", expected=REVIEWERS),

@@ -8,7 +8,6 @@ urlpatterns = [
     path("new/", views.start, name="editor-start"),
     path("value/", views.parse_value_view, name="editor-parse-value"),
     path("catalog/", views.catalog, name="editor-catalog"),
-    path("catalog/add/<int:indicator_id>/", views.catalog_add, name="editor-catalog-add"),
     path("<int:pk>/", views.table_entry, name="editor-table"),
     path("<int:pk>/undo/", rows.undo, name="editor-undo"),
     path("<int:pk>/suggest/", views.suggest_names, name="editor-suggest"),

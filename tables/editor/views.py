@@ -8,13 +8,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from indicators.catalog import add_to_catalog, suggest
-from indicators.models import CatalogEntry, Indicator
+from indicators.catalog import suggest
+from indicators.models import CatalogEntry
 from indicators.values import parse_value
 from tables import permissions
-from tables.access import editor_table, get_table_for_user, require
+from tables.access import editor_table
 from tables.editor import editing, starting
 from tables.editor.access import _int
 from tables.editor.context import _form_base, _forms_for, _step_context
@@ -298,22 +298,6 @@ def suggest_names(request: HttpRequest, pk: int) -> HttpResponse:
 def parse_value_view(request: HttpRequest) -> HttpResponse:
     """What the value grammar reads in `value` (shown under the cell as you type)."""
     return HttpResponse(parse_html(describe_value(parse_value(request.GET.get("value", "")))))
-
-
-@login_required
-@require_POST
-def catalog_add(request: HttpRequest, indicator_id: int) -> HttpResponse:
-    """纳入指标库: a reviewer or admin keeps a well-written indicator as an example."""
-    indicator = Indicator.objects.select_related("table__layout").filter(pk=indicator_id).first()
-    if indicator is None:
-        raise Http404("没有这个指标")
-    table = get_table_for_user(request.user, indicator.table_id)
-    require(permissions.can_catalog(request.user, table))
-    entry, created = add_to_catalog(indicator, user=request.user)
-    if request.htmx:
-        return render(request, "editor/parts.html#catalog-added", {"entry": entry, "created": created})
-    messages.success(request, f"已将“{entry.level3}”纳入指标库。")
-    return redirect("editor-step", pk=table.pk, step="indicators")
 
 
 @login_required

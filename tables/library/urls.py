@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401  (the library's pages add their paths here)
+from django.urls import path
 
-urlpatterns: list = []
+from tables.library import proposals, sheet
+
+urlpatterns: list = [
+    # an indicator's reference sheet (指标说明): an entry, a name, or an indicator row's name
+    path("entries/<int:pk>/", sheet.entry_sheet, name="library-entry"),
+    path("sheet/", sheet.name_sheet, name="library-sheet"),
+    path("indicators/<int:indicator_id>/", sheet.indicator_sheet, name="library-indicator-sheet"),
+    # 纳入指标库: proposed by reviewers, decided by the bureau admin
+    path("indicators/<int:indicator_id>/propose/", proposals.propose, name="library-propose"),
+    path("proposals/", proposals.proposal_queue, name="library-proposals"),
+    path("proposals/<int:pk>/", proposals.proposal_page, name="library-proposal"),
+]

@@ -430,6 +430,7 @@ class Notification(models.Model):
         ADJUSTMENT = "adjustment", "年中调整申请"
         REMINDER = "reminder", "催报提醒"
         EXPORTED = "exported", "批量导出"
+        LIBRARY = "library", "纳入指标库"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications"

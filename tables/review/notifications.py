@@ -278,3 +278,37 @@ def send_reminders(days: int, today: date | None = None) -> int:
 
 
 __all__ = ["fillers_for", "notify", "reviewers_for", "send_reminders", "unread_count"]
+
+
+# ---------------------------------------------------------------- 纳入指标库
+
+
+def bureau_admins() -> list:
+    return list(_active_users().filter(Q(memberships__role=Membership.Role.ADMIN) | Q(is_superuser=True)).distinct())
+
+
+def library_proposed(proposal) -> None:
+    """A reviewer proposed an indicator for the library: the bureau admins decide."""
+    notify(
+        bureau_admins(),
+        table=None,
+        kind=Kind.LIBRARY,
+        url=reverse("library-proposal", args=[proposal.pk]),
+        message=f"新的纳入指标库推荐：“{proposal.level3}”（{proposal.level2}），请审核。",
+    )
+
+
+def library_decided(proposal, *, merged: bool = False) -> None:
+    """The proposer learns what became of the proposal (and why, when declined)."""
+    if proposal.status == proposal.Status.DECLINED:
+        message = f"您推荐的指标“{proposal.level3}”未纳入指标库：{proposal.decision_note}"
+        url = reverse("library-proposal", args=[proposal.pk])
+    else:
+        entry = proposal.entry
+        message = (
+            f"您推荐的指标“{proposal.level3}”已合并到指标库条目“{entry.level3}”。"
+            if merged
+            else f"您推荐的指标“{proposal.level3}”已纳入指标库。"
+        )
+        url = reverse("library-entry", args=[entry.pk])
+    notify([proposal.proposed_by], table=None, kind=Kind.LIBRARY, url=url, message=message)

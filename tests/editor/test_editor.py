@@ -67,7 +67,6 @@ EXPECT = {
     "any": {"filler_a": 200, "filler_b": 200, "reviewer_a": 200, "reviewer_b": 200, "admin": 200, "anonymous": 302},
     # a page only those who may edit the table open (建议指标)
     "edit": {"filler_a": 200, "filler_b": 404, "reviewer_a": 403, "reviewer_b": 404, "admin": 200, "anonymous": 302},
-    "catalog": {"filler_a": 403, "filler_b": 404, "reviewer_a": 200, "reviewer_b": 404, "admin": 200, "anonymous": 204},
 }
 
 
@@ -132,7 +131,6 @@ def _requests(world) -> dict:
         "editor-suggest": ("get", reverse("editor-suggest", args=[t.pk]) + "?level3=满意", None, READ),
         "editor-parse-value": ("get", reverse("editor-parse-value") + "?value=%E2%89%A595%25", None, "any"),
         "editor-catalog": ("get", reverse("editor-catalog"), None, "any"),
-        "editor-catalog-add": ("post", reverse("editor-catalog-add", args=[ind.pk]), {}, "catalog"),
         "editor-suggestions": ("get", reverse("editor-suggestions", args=[t.pk]), None, "edit"),
         "editor-suggestion-add": (
             "post",
@@ -147,7 +145,7 @@ MATRIX_URLS = [
     "editor-start", "editor-table", "editor-step:basic", "editor-step:tasks", "editor-step:goals",
     "editor-step:indicators", "editor-step:check", "editor-step:save", "editor-row:get", "editor-row:save",
     "editor-row:save-task", "editor-row-new", "editor-row-delete", "editor-row-move", "editor-paste-rows",
-    "editor-undo", "editor-suggest", "editor-parse-value", "editor-catalog", "editor-catalog-add",
+    "editor-undo", "editor-suggest", "editor-parse-value", "editor-catalog",
     "editor-suggestions", "editor-suggestion-add",
 ]  # fmt: skip
 
@@ -835,29 +833,27 @@ def test_last_years_value_shows_beside_a_matching_indicator(client, world):
     assert "上年（2025）：≥88%" in body
 
 
-def test_reviewer_adds_an_indicator_to_the_catalog_by_category(client, world):
-    row = first_indicator(world.table_a)
-    client.force_login(world.reviewer_a)
-    response = client.post(reverse("editor-catalog-add", args=[row.pk]), headers=HTMX)
-    assert response.status_code == 200 and "已纳入指标库" in response.content.decode()
-    entry = CatalogEntry.objects.get(level3=row.level3)
-    assert (entry.level1, entry.level2, entry.value, entry.added_by) == (
-        row.level1,
-        row.level2,
-        row.value,
-        world.reviewer_a,
-    )
-    assert client.get(reverse("editor-catalog"), {"q": row.level3}).content.decode().count(row.level3) >= 1
-
-
 def test_the_catalog_ships_common_indicators():
     assert CatalogEntry.objects.count() >= len(COMMON_INDICATORS)
 
 
-def test_reviewer_sees_the_editor_read_only_with_the_catalog_button(client, world):
+def test_reviewer_sees_the_editor_read_only_with_the_reference_sheet_links(client, world):
     client.force_login(world.reviewer_a)
     body = client.get(step_url(world.table_a, "indicators")).content.decode()
-    assert "只读" in body and "纳入指标库" in body and 'hx-trigger="change"' not in body
+    assert "只读" in body and 'hx-trigger="change"' not in body
+    row = first_indicator(world.table_a)
+    assert f'href="{reverse("library-indicator-sheet", args=[row.pk])}"' in body and "指标说明" in body
+    assert "纳入指标库" not in body  # proposals come from approved tables only
+
+
+def test_reviewer_proposes_from_an_approved_tables_rows(client, world):
+    TargetTable.objects.filter(pk=world.table_a.pk).update(status=TargetTable.Status.APPROVED)
+    row = first_indicator(world.table_a)
+    client.force_login(world.reviewer_a)
+    body = client.get(step_url(world.table_a, "indicators")).content.decode()
+    assert f'href="{reverse("library-propose", args=[row.pk])}"' in body and "纳入指标库" in body
+    client.force_login(world.filler_a)
+    assert "纳入指标库" not in client.get(step_url(world.table_a, "indicators")).content.decode()
 
 
 # ---------------------------------------------------------------- read-only and the htmx contract

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators.checks import by_severity
@@ -70,6 +71,10 @@ def _review_page(request: HttpRequest, table: TargetTable, *, status: int = 200,
         "reopen_form": forms_.get("reopen_form") or ReopenForm(initial={"version": table.version}),
         "history": [d for s in reversed(snapshots) for d in s.decisions.all()],
         "adjustment_ctx": adjustment_context(table, actions, requests, adjustment),
+        # each indicator row links to its 指标说明 and, on an approved table, to 纳入指标库 (no query per row)
+        "row_links": True,
+        "can_propose": bool(permissions.can_propose(user, table)),
+        "library_url": reverse("library-indicator-sheet", args=[0])[:-2],
     }
     return render(request, "review/review_table.html", context, status=status)
 
