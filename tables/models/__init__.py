@@ -15,6 +15,7 @@ from tables.models.organisations import (
     Reach,
     Roles,
     Round,
+    Scope,
     one,
 )
 from tables.models.passwords import PasswordChangeRequired
@@ -69,6 +70,7 @@ __all__ = [
     "Round",
     "RoundOrganisation",
     "ScheduleItem",
+    "Scope",
     "Snapshot",
     "SnapshotQuerySet",
     "Stage",
