@@ -100,8 +100,9 @@ def department_progress(round_: Round, user) -> tuple[list[dict], dict]:
         .annotate(**{f"n_{value}": Count("status", filter=Q(status=value)) for value in values})
     }
     filed = TargetTable.objects.filter(round=round_, organisation_id=OuterRef("organisation_id"))
-    participants = RoundOrganisation.objects.filter(scope.filter(), round=round_)
-    waiting = dict(_by_department(participants).annotate(n=Count("pk", filter=~Exists(filed))))
+    # Only those not started, as an anti-join (a department without any has its tables counted above).
+    participants = RoundOrganisation.objects.filter(scope.filter(), ~Exists(filed), round=round_)
+    waiting = dict(_by_department(participants).annotate(n=Count("pk")))
     late = round_.deadline is not None and timezone.localdate() > round_.deadline
     draft, returned, approved = (values.index(v) for v in (Status.DRAFT, Status.RETURNED, Status.APPROVED))
     rows = []
