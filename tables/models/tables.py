@@ -199,8 +199,9 @@ class TargetTable(models.Model):
             models.Index(fields=["year", "status"], name="tables_table_year_status"),
             # The dashboard's and the queue's counts of a round read these three columns only.
             models.Index(fields=["round", "status", "organisation"], name="tables_table_round_status_org"),
-            # The queue's status filter across rounds, and the counts per status of every list.
-            models.Index(fields=["status", "organisation"], name="tables_table_status_org"),
+            # The queue's status filter across rounds, the counts per status of every list, and the ids
+            # of a status's tables the queue matches with their submissions: this index alone answers them.
+            models.Index(fields=["status", "organisation", "id"], name="tables_table_status_org_id"),
             # The queue's order (oldest submission first, never submitted last: PostgreSQL's ascending
             # B-tree puts NULLs last), alone and within a status or a round.
             models.Index(fields=["submitted_at", "id"], name="tables_table_submitted"),
