@@ -93,9 +93,8 @@ def search_indicators(user, term: str, below: Decimal | None, after: int | None)
     """The indicators of the tables `user` sees whose 三级指标 holds `term`; with `below`, only those
     whose value is a percentage under it (≥85% under 90)."""
     indicators = Indicator.objects.filter(level3__icontains=term)
-    ids = Membership.objects.visible_organisation_ids(user)
-    if ids is not None:  # the gate of `TargetTable.objects.visible_to`, through the indicator's table
-        indicators = indicators.filter(table__organisation_id__in=Membership.objects.organisation_scope(user, ids))
+    # The gate of `TargetTable.objects.visible_to`, through the indicator's table.
+    indicators = indicators.filter(Membership.objects.scope(user).filter_joined("table__organisation_id"))
     if below is not None:
         indicators = indicators.filter(number__lt=below, unit="%")
     indicators = indicators.select_related("table", "table__organisation").only(*_INDICATOR_COLUMNS)

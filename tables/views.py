@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +20,7 @@ from tables.exports.pdf import PdfUnavailable
 from tables.exports.xlsx import blank_template as render_blank
 from tables.imports.exchange import dumps, export_table, tables_for_export
 from tables.listing import bounded_choices
-from tables.models import Layout, Organisation, OverallGoal, Round, TargetTable
+from tables.models import Layout, Membership, Organisation, OverallGoal, Round, TargetTable
 from tables.official import official_context
 from tables.params import int_param
 from tables.permissions import filled_organisation_ids, is_reviewer
@@ -49,11 +49,14 @@ def start(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    tables = TargetTable.objects.visible_to(request.user)
+    scope = Membership.objects.scope(request.user)  # once: the page's rows are narrowed by it too
+    tables = TargetTable.objects.visible_to(request.user, scope=scope)
     # The filters offer what the user's tables use: one probe of an index per round or organisation.
     rounds = Round.objects.filter(Exists(tables.filter(round=OuterRef("pk")))).order_by("-year", "title")
+    # The gate tested on the organisation itself, walked in order, then one probe for its tables.
+    filed = TargetTable.objects.filter(organisation=OuterRef("pk"))
     organisations, too_many = bounded_choices(
-        Organisation.objects.filter(Exists(tables.filter(organisation=OuterRef("pk")))).order_by("code", "name"),
+        Organisation.objects.filter(scope.filter("pk"), Exists(filed)).order_by("code", "name"),
         int_param(request.GET, "organisation"),
     )
 
@@ -64,29 +67,35 @@ def home(request: HttpRequest) -> HttpResponse:
         "status": request.GET.get("status", ""),
         "q": request.GET.get("q", "").strip(),
     }
-    tables = tables.in_round(int_param(request.GET, "round"))
-    if (organisation_id := int_param(request.GET, "organisation")) is not None:
-        tables = tables.filter(organisation_id=organisation_id)
-    if filters["kind"] in TargetTable.Kind.values:
-        tables = tables.filter(kind=filters["kind"])
-    if filters["status"] in TargetTable.Status.values:
-        tables = tables.filter(status=filters["status"])
-    if filters["q"]:
-        tables = tables.filter(title__icontains=filters["q"]) | tables.filter(
-            organisation__name__icontains=filters["q"]
-        )
+
+    def narrowed(tables):
+        tables = tables.in_round(int_param(request.GET, "round"))
+        if (organisation_id := int_param(request.GET, "organisation")) is not None:
+            tables = tables.filter(organisation_id=organisation_id)
+        if filters["kind"] in TargetTable.Kind.values:
+            tables = tables.filter(kind=filters["kind"])
+        if filters["status"] in TargetTable.Status.values:
+            tables = tables.filter(status=filters["status"])
+        if filters["q"]:
+            tables = tables.filter(Q(title__icontains=filters["q"]) | Q(organisation__name__icontains=filters["q"]))
+        return tables
+
     # COUNT(*): the status (and round, organisation) indexes answer it alone, without the rows.
-    counts = dict(tables.order_by().values_list("status").annotate(n=Count("*")))
+    counts = dict(narrowed(tables).order_by().values_list("status").annotate(n=Count("*")))
     # Counted per row of the page (a subquery the database runs for 50 rows), not joined and grouped
     # over every visible table's indicators before the page is cut.
     indicators = Indicator.objects.filter(table=OuterRef("pk")).order_by().values("table").annotate(n=Count("pk"))
     tables = (
-        tables.annotate(indicator_count=Coalesce(Subquery(indicators.values("n")), 0))
+        # The same tables, the gate tested on each one's organisation: the page walks the organisations
+        # in order (their code's index) and reads each one's tables, rather than sorting every visible
+        # table (issue 15: 30,000 tables).
+        narrowed(TargetTable.objects.filter(scope.filter_by_parent()))
+        .annotate(indicator_count=Coalesce(Subquery(indicators.values("n")), 0))
         .select_related("organisation")
-        # Only what a row shows: the page is cut after sorting every visible table, and a table's
-        # budget, plan and goal columns are most of its width.
+        # Only what a row shows: a table's budget, plan and goal columns are most of its width.
         .only(*_HOME_COLUMNS)
-        .order_by("-year", "organisation__code", "organisation__name", "kind", "position", "id")
+        # By organisation, then newest year first: an order the organisations' index gives.
+        .order_by("organisation__code", "organisation__name", "-year", "kind", "position", "id")
     )
     paginator = Paginator(tables, HOME_PAGE_SIZE)
     paginator.count = sum(counts.values())  # the counts per status already say how many rows there are

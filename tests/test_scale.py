@@ -7,28 +7,33 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from tables import listing
 from tables.models import Membership, Notification, Organisation, OverallGoal, Round, TargetTable
 from tables.models import organisations as organisation_models
+from tables.permissions import role_for
 from tables.review.views.notifications import NOTIFICATIONS_PAGE_SIZE
 from tables.views import BOOKLETS_PAGE_SIZE, HOME_PAGE_SIZE
-from tests.factories import IndicatorFactory, MembershipFactory, UserFactory, layout
+from tests.factories import IndicatorFactory, MembershipFactory, TableFactory, UserFactory, layout
 
 pytestmark = pytest.mark.django_db
 
 
-def _region(n_departments: int, units: int = 2) -> list[Organisation]:
-    """`n_departments` departments with `units` units each, a table each and a booklet per department."""
+def _region(n_departments: int, units: int = 2, first: int = 0) -> list[Organisation]:
+    """`n_departments` departments (numbered from `first`) with `units` units each, a table each and a
+    booklet per department."""
     departments = Organisation.objects.bulk_create(
-        [Organisation(code=f"R{i:03d}", name=f"区域部门{i}") for i in range(n_departments)]
+        [Organisation(code=f"R{i:03d}", name=f"区域部门{i}") for i in range(first, first + n_departments)]
     )
     members = Organisation.objects.bulk_create(
         [
             Organisation(code=f"R{i:03d}-{j}", name=f"区域单位{i}-{j}", parent=d)
-            for i, d in enumerate(departments)
+            for i, d in enumerate(departments, start=first)
             for j in range(units)
         ]
     )
@@ -57,28 +62,113 @@ def test_the_membership_subquery_sees_exactly_what_the_ids_say(world):
         assert query == ids, user.username
 
 
-def test_a_reviewer_of_many_organisations_sees_the_same_pages_through_the_subquery(client, world, monkeypatch):
+def _reviewer_of(departments: list[Organisation]):
+    user = UserFactory(username="province_reviewer")
+    Membership.objects.bulk_create(
+        [Membership(user=user, organisation=d, role=Membership.Role.REVIEWER) for d in departments]
+    )
+    return user
+
+
+def _persona(world, name: str, departments: list[Organisation]):
+    if name == "filler_with_units":
+        return MembershipFactory(organisation=world.org_a, role=Membership.Role.FILLER, include_units=True).user
+    if name == "province_reviewer":
+        return _reviewer_of([world.org_a, *departments[1:]])
+    return getattr(world, name)
+
+
+def _lists(client, round_: Round, department: Organisation) -> dict:
+    """What every list page shows: rows in order, counts, totals and filter choices."""
+
+    def get(name: str, params: dict | None = None, args: tuple = ()):
+        response = client.get(reverse(name, args=args), params or {})
+        assert response.status_code in (200, 403, 404), name
+        return response.context if response.status_code == 200 else response.status_code
+
+    queue = get("review-queue", {"status": "all"})
+    waiting = get("review-queue", {"status": TargetTable.Status.SUBMITTED})
+    dashboard = get("review-dashboard", {"round": round_.pk})
+    drill_down = get("review-dashboard-department", args=(round_.pk, department.pk))
+    home = get("home")
+    found = get("search", {"q": "区域", "indicator": "区域指标"})
+    return {
+        "queue": queue if isinstance(queue, int) else ([t.pk for t in queue["page"]], queue["statuses"]),
+        "queue departments": queue if isinstance(queue, int) else queue["organisations"],
+        "waiting": waiting if isinstance(waiting, int) else [t.pk for t in waiting["page"]],
+        "dashboard": dashboard
+        if isinstance(dashboard, int)
+        else ([(r["organisation"], r["statuses"], r["not_started"]) for r in dashboard["page"]], dashboard["totals"]),
+        "drill-down": drill_down
+        if isinstance(drill_down, int)
+        else [(r["organisation"], r["statuses"]) for r in drill_down["page"]],
+        "home": ([t.pk for t in home["page"]], home["statuses"], home["organisations"], list(home["rounds"])),
+        "booklets": [b.pk for b in get("booklets")["page"]],
+        "search": ([t.pk for t in found["tables"].rows], [i.pk for i in found["indicators"].rows]),
+    }
+
+
+@pytest.mark.parametrize(
+    "persona", ["admin", "reviewer_a", "reviewer_b", "filler_a", "filler_with_units", "province_reviewer"]
+)
+def test_every_list_shows_the_same_rows_through_the_membership_subqueries(client, world, monkeypatch, persona):
+    departments = _region(3)
     round_ = Round.objects.create(year=2026, title="2026年预算", layout=layout())
     TargetTable.objects.update(round=round_)
-    client.force_login(world.reviewer_a)
+    TargetTable.objects.filter(organisation__code__endswith="-0").update(status=TargetTable.Status.SUBMITTED)
+    for table in TargetTable.objects.filter(organisation__code__startswith="R"):
+        IndicatorFactory(table=table, level3=f"区域指标{table.pk}")
+    user = _persona(world, persona, departments)
+    client.force_login(user)
+
+    by_ids = _lists(client, round_, departments[1])
+    monkeypatch.setattr(organisation_models, "MANY_ORGANISATIONS", 0)
+    assert _lists(client, round_, departments[1]) == by_ids
+    # … and the rows are those of the organisations `role_for` says the user sees.
+    seen = {t.pk for t in TargetTable.objects.select_related("organisation") if role_for(user, t.organisation)}
+    assert set(by_ids["home"][0]) == seen
+
+
+def test_a_province_reviewers_lists_cost_the_same_queries_as_the_province_grows(client, world, monkeypatch):
+    monkeypatch.setattr(organisation_models, "MANY_ORGANISATIONS", 0)  # the subqueries, as at 2,000 departments
+    round_ = Round.objects.create(year=2026, title="2026年预算", layout=layout())
     pages = [
-        (reverse("review-queue"), {"status": "all"}),
+        (reverse("review-queue"), {}),
+        (reverse("review-queue"), {"round": round_.pk, "status": "all"}),
         (reverse("review-dashboard"), {"round": round_.pk}),
         (reverse("home"), {}),
+        (reverse("booklets"), {}),
+        (reverse("search"), {"q": "区域"}),
+        (reverse("search"), {"indicator": "指标"}),
     ]
 
-    def seen():
-        queue, dashboard, home = (client.get(url, params).context for url, params in pages)
-        return (
-            sorted(t.pk for t in queue["page"]),
-            [(r["organisation"].pk, r["statuses"]) for r in dashboard["page"]],
-            sorted(t.pk for t in home["page"]),
-        )
+    departments: list[Organisation] = []
 
-    by_ids = seen()
-    monkeypatch.setattr(organisation_models, "MANY_ORGANISATIONS", 0)
-    assert seen() == by_ids
-    assert by_ids[0] == sorted([world.table_a.pk, world.table_unit_a.pk])
+    def queries(n_departments: int) -> list[int]:
+        departments.extend(_region(n_departments, first=len(departments)))
+        TargetTable.objects.update(round=round_)
+        client.force_login(_reviewer_of(departments))
+        counts = []
+        for url, params in pages:
+            client.get(url, params)
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url, params).status_code == 200
+            counts.append(len(captured))
+        Membership.objects.filter(user__username="province_reviewer").delete()
+        get_user_model().objects.filter(username="province_reviewer").delete()
+        return counts
+
+    assert queries(1) == queries(39)
+
+
+def test_the_home_list_goes_by_organisation_then_newest_year_first(client, world):
+    older_a = TableFactory(organisation=world.org_a, year=2025, kind="department", title="上年")
+    older_b = TableFactory(organisation=world.org_b, year=2025, kind="department", title="上年")
+    client.force_login(world.admin)
+    rows = [(t.organisation.code, t.year, t.pk) for t in client.get(reverse("home")).context["page"]]
+    assert rows == sorted(rows, key=lambda row: (row[0], -row[1]))
+    assert rows[:2] == [("100", 2026, world.table_a.pk), ("100", 2025, older_a.pk)]
+    assert ("200", 2025, older_b.pk) == rows[-1]
 
 
 # ---------------------------------------------------------------- home, booklets, notifications

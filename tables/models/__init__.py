@@ -16,6 +16,7 @@ from tables.models.organisations import (
     Reach,
     Roles,
     Round,
+    Scope,
     one,
 )
 from tables.models.passwords import PasswordChangeRequired
@@ -74,6 +75,7 @@ __all__ = [
     "Round",
     "RoundOrganisation",
     "ScheduleItem",
+    "Scope",
     "Snapshot",
     "SnapshotQuerySet",
     "Stage",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from types import EllipsisType
 
 from django.conf import settings
 from django.db import models
@@ -12,21 +11,18 @@ from django.urls import reverse
 
 from indicators.fields import NameField
 from tables.fields import AmountField
-from tables.models.organisations import Layout, Membership, Organisation, Round
+from tables.models.organisations import Layout, Membership, Organisation, Round, Scope
 from tables.models.review import Snapshot
 
 
 class TargetTableQuerySet(models.QuerySet):
-    def visible_to(self, user, *, organisation_ids: set[int] | EllipsisType | None = ...) -> TargetTableQuerySet:
+    def visible_to(self, user, *, scope: Scope | None = None) -> TargetTableQuerySet:
         """The one gate: the tables `user` may see (filler, reviewer or admin).
 
-        A caller that also needs the ids (the queue's department filter) passes
-        `Membership.objects.visible_organisation_ids(user)` it read, so they are read once.
+        A caller that also filters other rows by what the user sees (the queue's departments) passes
+        the `Membership.objects.scope(user)` it read, so it is read once.
         """
-        ids = Membership.objects.visible_organisation_ids(user) if organisation_ids is ... else organisation_ids
-        if ids is None:
-            return self
-        return self.filter(organisation_id__in=Membership.objects.organisation_scope(user, ids))
+        return self.filter((scope or Membership.objects.scope(user)).filter())
 
     def in_round(self, round_: Round | int | None) -> TargetTableQuerySet:
         """The tables of one round (a Round or its id); None leaves the queryset as it is."""
@@ -203,8 +199,9 @@ class TargetTable(models.Model):
             models.Index(fields=["year", "status"], name="tables_table_year_status"),
             # The dashboard's and the queue's counts of a round read these three columns only.
             models.Index(fields=["round", "status", "organisation"], name="tables_table_round_status_org"),
-            # The queue's status filter across rounds, and the counts per status of every list.
-            models.Index(fields=["status", "organisation"], name="tables_table_status_org"),
+            # The queue's status filter across rounds, the counts per status of every list, and the ids
+            # of a status's tables the queue matches with their submissions: this index alone answers them.
+            models.Index(fields=["status", "organisation", "id"], name="tables_table_status_org_id"),
             # The queue's order (oldest submission first, never submitted last: PostgreSQL's ascending
             # B-tree puts NULLs last), alone and within a status or a round.
             models.Index(fields=["submitted_at", "id"], name="tables_table_submitted"),

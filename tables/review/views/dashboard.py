@@ -27,8 +27,9 @@ from tables.models import (
     RoundOrganisation,
     TargetTable,
 )
+from tables.models import organisations as organisation_models
 from tables.params import int_param
-from tables.permissions import visible_organisation_ids
+from tables.permissions import roles
 
 Status = TargetTable.Status
 DASHBOARD_PAGE_SIZE = 50
@@ -38,12 +39,9 @@ def round_progress(round_: Round, user, within: list[int] | None = None) -> tupl
     """Organisations × status for a round (those expected to file, and those that did), with totals;
     only the organisations `within` when given (a department's drill-down: ids the user sees)."""
     if within is None:
-        org_ids = visible_organisation_ids(user)  # once: the participants are narrowed by it too
-        tables = TargetTable.objects.visible_to(user, organisation_ids=org_ids).in_round(round_)
-        participants = RoundOrganisation.objects.filter(round=round_)
-        if org_ids is not None:
-            scope = Membership.objects.organisation_scope(user, org_ids)
-            participants = participants.filter(organisation_id__in=scope)
+        scope = Membership.objects.scope(user)  # once: the participants are narrowed by it too
+        tables = TargetTable.objects.visible_to(user, scope=scope).in_round(round_)
+        participants = RoundOrganisation.objects.filter(scope.filter(), round=round_)
     else:
         tables = TargetTable.objects.filter(organisation_id__in=within).in_round(round_)
         participants = RoundOrganisation.objects.filter(round=round_, organisation_id__in=within)
@@ -89,54 +87,42 @@ def department_progress(round_: Round, user) -> tuple[list[dict], dict]:
     bureau looks at first (lowest completion, then most overdue). Three queries, whatever the size.
 
     Overdue, once the round's deadline has passed: the tables not submitted (草稿, 已退回) and the
-    organisations that have not started one.
+    organisations that have not started one. Each row's `department` is (id, code, name); the page
+    shown makes its `organisation` (`page_departments`): thousands of rows, one page drawn.
     """
-    org_ids = visible_organisation_ids(user)
-    department = Coalesce("organisation__parent_id", "organisation_id")
+    scope = Membership.objects.scope(user)
     values = Status.values
-    tables = TargetTable.objects.visible_to(user, organisation_ids=org_ids).in_round(round_)
+    tables = TargetTable.objects.visible_to(user, scope=scope).in_round(round_)
     counts = {
-        row["department"]: row
-        for row in tables.order_by()
-        .annotate(department=department)
-        .values("department")
+        pk: found
+        for pk, *found in _by_department(tables)
         # COUNT(status), not COUNT(id): the index on round, status and organisation answers it alone.
         .annotate(**{f"n_{value}": Count("status", filter=Q(status=value)) for value in values})
     }
-    participants = RoundOrganisation.objects.filter(round=round_)
-    if org_ids is not None:
-        participants = participants.filter(organisation_id__in=Membership.objects.organisation_scope(user, org_ids))
     filed = TargetTable.objects.filter(round=round_, organisation_id=OuterRef("organisation_id"))
-    waiting = dict(
-        participants.order_by()
-        .annotate(department=department)
-        .values("department")
-        .annotate(n=Count("pk", filter=~Exists(filed)))
-        .values_list("department", "n")
-    )
-    ids = set(counts) | set(waiting)
-    departments = Organisation.objects.filter(pk__in=ids).only("pk", "code", "name")
+    # Only those not started, as an anti-join (a department without any has its tables counted above).
+    participants = RoundOrganisation.objects.filter(scope.filter(), ~Exists(filed), round=round_)
+    waiting = dict(_by_department(participants).annotate(n=Count("pk")))
     late = round_.deadline is not None and timezone.localdate() > round_.deadline
+    draft, returned, approved = (values.index(v) for v in (Status.DRAFT, Status.RETURNED, Status.APPROVED))
     rows = []
-    for org in departments:
-        found = counts.get(org.pk, {})
-        statuses = [found.get(f"n_{value}", 0) for value in values]
+    for department in _departments(counts.keys() | waiting.keys()):
+        statuses = counts.get(department[0]) or [0] * len(values)
         total = sum(statuses)
-        approved = found.get(f"n_{Status.APPROVED}", 0)
-        not_started = waiting.get(org.pk, 0)
-        overdue = found.get(f"n_{Status.DRAFT}", 0) + found.get(f"n_{Status.RETURNED}", 0) + not_started
+        not_started = waiting.get(department[0], 0)
+        overdue = statuses[draft] + statuses[returned] + not_started
         rows.append(
             {
-                "organisation": org,
+                "department": department,
                 "statuses": statuses,
                 "total": total,
-                "approved": approved,
+                "approved": statuses[approved],
                 "not_started": not_started,
                 "overdue": overdue if late else 0,
-                "percent": round(100 * approved / total) if total else 0,
+                "percent": round(100 * statuses[approved] / total) if total else 0,
             }
         )
-    rows.sort(key=lambda r: (r["percent"], -r["overdue"], r["organisation"].code or "", r["organisation"].name))
+    rows.sort(key=lambda r: (r["percent"], -r["overdue"], r["department"][1] or "", r["department"][2]))
     totals = {
         "statuses": [sum(r["statuses"][i] for r in rows) for i in range(len(values))],
         "total": sum(r["total"] for r in rows),
@@ -147,6 +133,33 @@ def department_progress(round_: Round, user) -> tuple[list[dict], dict]:
     }
     totals["percent"] = round(100 * totals["approved"] / totals["total"]) if totals["total"] else 0
     return rows, totals
+
+
+def _by_department(queryset):
+    """`queryset` (rows with an `organisation`) grouped by 主管部门: a unit's parent, or the organisation."""
+    department = Coalesce("organisation__parent_id", "organisation_id")
+    return queryset.order_by().annotate(department=department).values_list("department")
+
+
+def _departments(ids: set[int]) -> list[tuple[int, str | None, str]]:
+    """(id, code, name) of the departments `ids`. Beyond MANY_ORGANISATIONS, every department is read
+    (one walk of a small table) rather than the ids sent back as a list: at a province's scale, 2,500
+    ids cost more to send and plan than the rows cost to read."""
+    columns = ("pk", "code", "name")
+    if len(ids) <= organisation_models.MANY_ORGANISATIONS:  # (read here: tests lower it)
+        return list(Organisation.objects.filter(pk__in=ids).values_list(*columns))
+    found = [row for row in Organisation.objects.filter(parent__isnull=True).values_list(*columns) if row[0] in ids]
+    # A department is an organisation without a parent (系统设置 keeps it so); any other is read by id.
+    if missing := ids - {row[0] for row in found}:
+        found += Organisation.objects.filter(pk__in=missing).values_list(*columns)
+    return found
+
+
+def page_departments(page) -> None:
+    """The page's rows of `department_progress` with their `organisation`, made for these rows only."""
+    for row in page:
+        pk, code, name = row["department"]
+        row["organisation"] = Organisation(pk=pk, code=code, name=name)
 
 
 def _dashboard_round(request: HttpRequest, rounds) -> Round | None:
@@ -169,6 +182,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     round_ = _dashboard_round(request, rounds)
     rows, totals = department_progress(round_, request.user) if round_ else ([], {})
     page = Paginator(rows, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page_departments(page)
     if round_ is not None:
         for row in page:
             row["url"] = reverse("review-dashboard-department", args=[round_.pk, row["organisation"].pk])
@@ -191,10 +205,9 @@ def dashboard_department(request: HttpRequest, round_pk: int, org_pk: int) -> Ht
     round_ = get_object_or_404(Round.objects.only("pk", "title", "year", "deadline"), pk=round_pk)
     department = Organisation.objects.filter(pk=org_pk, parent__isnull=True).only("pk", "code", "name").first()
     # The department and its units the user sees: a few ids, the tables then read through their index.
+    found = roles(request.user)  # the rule of `Reach`: which of them the user sees, without a query
     members = [department.pk, *department.units.values_list("pk", flat=True)] if department else []
-    org_ids = visible_organisation_ids(request.user)
-    if org_ids is not None:
-        members = [pk for pk in members if pk in org_ids]
+    members = [pk for pk in members if found.role(pk, None if pk == department.pk else department.pk)]
     if not members:
         raise Http404("没有找到该主管部门")
     rows, totals = round_progress(round_, request.user, members)

@@ -100,10 +100,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The reviewer's queue: tables of their organisations, oldest submission first."""
     require_reviewer(request)
     user = request.user
-    org_ids = permissions.visible_organisation_ids(user)  # once: it is also the department filter's scope
+    scope = Membership.objects.scope(user)  # once: it is also the department filter's
     filters = _queue_filters(request)
     defaulted = _default_filters(request, filters)
-    tables = _filtered(request, TargetTable.objects.visible_to(user, organisation_ids=org_ids), filters)
+    tables = _filtered(request, TargetTable.objects.visible_to(user, scope=scope), filters)
     # COUNT(*): the status (and round, organisation) indexes answer it alone, without the rows.
     counts = dict(tables.order_by().values_list("status").annotate(n=Count("*")))
     paginator = Paginator(_by_status_and_stage(tables, filters), QUEUE_PAGE_SIZE)
@@ -113,9 +113,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         paginator.count = counts.get(status, 0) if status in Status.values else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
     _annotate_rows(page, user)
-    organisations = Organisation.objects.filter(parent__isnull=True).only("pk", "code", "name")
-    if org_ids is not None:
-        organisations = organisations.filter(pk__in=Membership.objects.organisation_scope(user, org_ids))
+    organisations = Organisation.objects.filter(scope.filter("pk"), parent__isnull=True).only("pk", "code", "name")
     organisations, too_many = bounded_choices(organisations, int_param(request.GET, "organisation"))
     context = {
         "page": page,
