@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tables", "0022_table_submitted_at"),
+        ("tables", "0025_notification_kind_library"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
