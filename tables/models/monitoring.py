@@ -82,10 +82,7 @@ class MonitoringRound(models.Model):
 class MonitoringFormQuerySet(models.QuerySet):
     def visible_to(self, user) -> MonitoringFormQuerySet:
         """The forms `user` may see: those of the organisations they see (the rule of `Reach`)."""
-        ids = Membership.objects.visible_organisation_ids(user)
-        if ids is None:
-            return self
-        return self.filter(organisation_id__in=Membership.objects.organisation_scope(user, ids))
+        return self.filter(Membership.objects.scope(user).filter())
 
 
 # The money lines of the form: (资金来源 key, label) × (measure key, label), fields `<measure>_<source>`.
