@@ -21,6 +21,7 @@ MODULES = [
     "bench.bench_review",
     "bench.bench_exports",
     "bench.bench_imports",
+    "bench.bench_library",
     "bench.bench_load",
 ]
 

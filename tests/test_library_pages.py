@@ -175,3 +175,13 @@ def test_the_command_refuses_a_bad_file_naming_it(tmp_path):
     path.write_bytes(b"PK\x03\x04garbage")
     with pytest.raises(CommandError, match=r"坏\.xlsx：xlsx 文件已损坏"):
         call_command("import_library", str(path))
+
+
+def test_the_search_fragment_reads_a_fixed_number_of_queries(client, world, entries, django_assert_num_queries):
+    for n in range(30):
+        CatalogEntry.objects.create(field=entries, level1="产出指标", level2="数量指标", level3=f"资助人数{n}")
+    client.force_login(world.filler_a)
+    # session, user, the page's count, its entries with field and edition; the sliding session's save (3)
+    with django_assert_num_queries(7):
+        response = client.get(reverse("library"), {"q": "资助"}, headers=HTMX)
+    assert response.content.decode().count('class="library-entry') == 31

@@ -67,9 +67,8 @@ def search_entries(
             | Q(definition__icontains=word)
             | Q(formula__icontains=word)
         )
-    return entries.annotate(name_hits=_hits("level3", words), keyword_hits=_hits("keywords", words)).order_by(
-        "-name_hits", "-keyword_hits", "level3", "pk"
-    )
+    # Ordered by expressions, not annotations: the page's COUNT then leaves the ranking out.
+    return entries.order_by(_hits("level3", words).desc(), _hits("keywords", words).desc(), "level3", "pk")
 
 
 def _hits(column: str, words: list[str]):

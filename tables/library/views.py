@@ -55,7 +55,7 @@ def library(request: HttpRequest) -> HttpResponse:
     state = state if state in STATES else ""
     active = {"": True, "retired": False, "all": None}[state]
     entries = search_entries(q, field_id=field_id, level1=level1, origin=origin, active=active)
-    page = Paginator(entries.select_related("field"), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(entries.select_related("field", "edition"), PER_PAGE).get_page(request.GET.get("page"))
     filters = {"q": q, "field": field_id or "", "level1": level1, "origin": origin, "state": state}
     context = {"page": page, "filters": filters, "words": words_of(q), "states": STATES}
     if request.htmx:

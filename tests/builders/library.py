@@ -25,6 +25,9 @@ CLASSES = [
     ("224", "灾害防治及应急管理支出"), ("227", "预备费"), ("229", "其他支出"),
 ]  # fmt: skip
 SECTIONS = ["行政运行", "一般行政管理事务", "专项业务", "设施建设", "其他"]
+# A keyword per measure that neither its name nor its definition holds (a search by keyword finds it).
+TAGS = ["产出数量", "受益面", "工程质量", "标准化", "进度管理", "资金管理", "成本控制", "政策宣传", "制度建设",
+        "群众评价"]  # fmt: skip
 SUBJECTS = ["项目", "设施", "服务", "培训", "补助", "检查", "维护", "宣传", "采购", "监测"]
 MEASURES = [
     ("产出指标", "数量指标", "完成数量", "≥", "100", "个", "正向", "统计实际完成的{s}数量", "实际完成数"),
@@ -78,7 +81,7 @@ def library_rows(count: int = 5000, *, edition: int = 1) -> list[dict]:
             "direction": direction,
             "basis": "计划标准" if k % 3 else "行业标准",
             "scoring": "完成目标值得满分，每低于1个百分点扣0.5分，扣完为止",
-            "keywords": f"{section}、{subject}、{measure}",
+            "keywords": f"{section}、{subject}、{TAGS[k % len(TAGS)]}",
             "common": "是" if k % 10 >= 8 else "否",
             "code": f"ZB{class_code}{i:06d}",
             "from": date(2024, 1, 1),

@@ -76,7 +76,7 @@ def test_the_province_shaped_workbook_reads_every_row_with_its_field_and_columns
     assert first.values["direction"] == "正向" and first.values["nature"] == "个性"
     assert first.values["valid_from"] == date(2024, 1, 1)
     assert first.values["code"] == "ZB201000000"
-    assert first.values["keywords"] == "行政运行，项目，完成数量"
+    assert first.values["keywords"] == "行政运行，项目，产出数量"
     # 一级 and 二级 merged down their rows are filled into every row they cover
     assert last.level1 == rows[-1]["level1"] and last.level2 == rows[-1]["level2"]
     assert last.field_path[-1].code == "20103"
