@@ -185,3 +185,11 @@ def test_the_search_fragment_reads_a_fixed_number_of_queries(client, world, entr
     with django_assert_num_queries(7):
         response = client.get(reverse("library"), {"q": "资助"}, headers=HTMX)
     assert response.content.decode().count('class="library-entry') == 31
+
+
+def test_a_file_over_the_import_limit_is_refused_naming_the_limit(client, world, settings):
+    settings.IMPORT_MAX_BYTES = 2 * 1024 * 1024
+    client.force_login(world.admin)
+    response = upload(client, b"PK\x03\x04" + b"\0" * (2 * 1024 * 1024 + 10))
+    assert response.status_code == 422 and "指标库.xlsx：文件过大" in response.content.decode()
+    assert not HeldUpload.objects.exists()

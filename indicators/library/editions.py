@@ -126,8 +126,8 @@ def _changes(entry: CatalogEntry, row: LibraryRow, field_id: int | None, fields:
 
 
 def preview_edition(book: LibraryBook) -> EditionPreview:
-    """What importing `book` would do to the library; reads it, writes nothing (new 行业/领域 are
-    only named). Three queries: the fields, the entries, nothing else."""
+    """What importing `book` would do to the library; writes nothing (a new 行业/领域 is only named).
+    Two queries: the fields and the entries."""
     preview = EditionPreview(book)
     if book.errors:
         return preview

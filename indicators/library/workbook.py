@@ -334,9 +334,11 @@ def _row(book: LibraryBook, sheet: str, number: int, cells: dict[str, str], raw:
     }
     values["keywords"] = re.sub(r"\s*[,，;；、/|]\s*|\s+", "，", cells.get("keywords", "")).strip("，")
     _read_value(values, cells, raw.get("value"))
-    for key in ("direction", "value_type"):
-        if key in cells:
-            values.update({k: v for k, v in record.read_nature(cells[key]).items() if not values.get(k)})
+    # Their own columns say it better than the value does; 指标性质 holds a sign on some forms.
+    values["value_type"] = record.read_value_type(cells.get("value_type", "")) or values["value_type"]
+    for name, read in record.read_nature(cells.get("direction", "")).items():
+        if name != "comparator" or not values["comparator"]:
+            values[name] = read
     values["nature"] = _nature(cells.get("nature", ""))
     values["accumulation"] = "累计型" if "累计" in cells.get("accumulation", "") else (
         "时点型" if "时点" in cells.get("accumulation", "") else ""

@@ -204,3 +204,16 @@ def test_a_sheet_without_the_header_is_noted_beside_the_one_read():
     )
     book = read_library(data, "x.xlsx")
     assert len(book.rows) == 1 and book.notes == ["工作表 封面 中没有找到指标库的表头，未读取"]
+
+
+def test_the_type_and_direction_columns_say_more_than_the_value():
+    data = xlsx(
+        [
+            ["三级指标", "参考指标值", "指标值类型", "指标性质"],
+            ["群众满意度", "≥90%", "定性", "正向"],
+            ["投诉次数", "≤3次", "", "≥"],  # a sign in 指标性质 does not replace the value's own
+        ]
+    )
+    satisfied, complaints = read_library(data, "x.xlsx").rows
+    assert (satisfied.values["value_type"], satisfied.values["direction"]) == ("定性", "正向")
+    assert (complaints.values["comparator"], complaints.values["direction"]) == ("≤", "")
