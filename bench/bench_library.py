@@ -32,14 +32,14 @@ def run() -> list[tuple[str, str]]:
     data = library_workbook(library_rows(ROWS))
     figures: list[tuple[str, str]] = [("工作簿", f"{ROWS} 行，{len(data) / 1024:.0f} KB")]
     with transaction.atomic():
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         book = importing.read_upload("指标库.xlsx", data)
         read = time.perf_counter() - started
         preview = preview_edition(book)
         previewed = time.perf_counter() - started
         book = importing.read_upload("指标库.xlsx", data)  # 确认导入 reads the held file again
         edition, _ = importing.apply(book, name="基准测试")
-        total = time.perf_counter() - started
+        total, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert edition.added == ROWS and preview.counts["added"] == ROWS, (edition.added, preview.counts)
         figures += [
             ("读取（包检查、表头、合并单元格）", f"{read:.2f} s"),
@@ -48,6 +48,7 @@ def run() -> list[tuple[str, str]]:
                 f"{ROWS} 行导入：预览 + 确认导入（目标 < {IMPORT_TARGET:.0f} s）",
                 f"{total:.2f} s {_verdict(total, IMPORT_TARGET)}",
             ),
+            ("（其中本进程 CPU 时间：繁忙的机器上墙钟时间更长）", f"{cpu:.2f} s"),
         ]
         for label, word in SEARCHES.items():
             times, found = [], 0
