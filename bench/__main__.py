@@ -22,6 +22,7 @@ MODULES = [
     "bench.bench_exports",
     "bench.bench_imports",
     "bench.bench_suggestions",
+    "bench.bench_library",
     "bench.bench_load",
 ]
 

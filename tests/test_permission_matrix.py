@@ -205,6 +205,15 @@ def held_upload_of_filler_a(w: World) -> list:
     return [held.pk]
 
 
+def held_library_of_admin(w: World) -> list:
+    """A library workbook the admin uploaded, held for its preview (no organisation: it is the bureau's)."""
+    from tables.models import HeldUpload
+    from tests.builders.library import library_rows, library_workbook
+
+    data = library_workbook(library_rows(3))
+    return [HeldUpload.objects.create(user=w.admin, organisation=None, name="指标库.xlsx", data=data).pk]
+
+
 def approve_data(w: World) -> dict:
     data = {"snapshot": 1, "opinion": "同意", "grade": "", "published": "1", "unpublished_reason": ""}
     for stem, _ in ReviewDecision.CHECKLIST:
@@ -275,7 +284,7 @@ ROUTES: list[Route] = [
     # the editor (fillers and admins write draft/returned tables; reviewers read)
     Route("editor-start", expected=expect(200, 200, 403, 403, 200)),
     Route("editor-parse-value", query="value=%E2%89%A595%25"),
-    Route("editor-catalog"),
+    Route("editor-catalog", expected=expect(302, 302, 302, 302, 302)),  # the library's page took its place
     Route("editor-table", table_a, expect(302, 404, 302, 404, 302)),
     Route("editor-step", lambda w: [w.table_a.pk, "basic"], SEES_A),
     Route(
@@ -399,6 +408,20 @@ ROUTES: list[Route] = [
         method="POST",
         data=lambda w: {"code": "200", "name": "部门B", "active": "on"},
     ),
+    # the indicator library: everyone signed in browses it; the bureau admin imports an edition
+    Route("library"),
+    Route("library", htmx=True, query="q=资助"),
+    Route("library-import", expected=ADMIN_ONLY),
+    Route("library-import", expected=expect(403, 403, 403, 403, 422), method="POST", label="invalid"),
+    Route("library-import-preview", held_library_of_admin, ADMIN_ONLY),
+    Route(
+        "library-import-confirm",
+        held_library_of_admin,
+        expect(403, 403, 403, 403, 302),
+        method="POST",
+        data=lambda w: {"name": "2025年版"},
+    ),
+    Route("library-import-cancel", held_library_of_admin, expect(403, 403, 403, 403, 302), method="POST"),
     Route("setup-rounds", expected=ADMIN_ONLY),
     Route("setup-round", a_round, ADMIN_ONLY),
     Route(

@@ -79,6 +79,15 @@ def first_table(tmp_path: Path) -> str:
     return str(number)
 
 
+def library_file(tmp_path: Path) -> Path:
+    """A province-shaped 指标库 workbook (tests/builders/library.py) for `import_library`."""
+    from tests.builders.library import library_rows, library_workbook
+
+    path = tmp_path / "指标库.xlsx"
+    path.write_bytes(library_workbook(library_rows(30)))
+    return path
+
+
 def with_real_inputs(line: str, tmp_path: Path) -> str:
     command = line.split("  #", 1)[0].strip()
     values = {
@@ -89,6 +98,7 @@ def with_real_inputs(line: str, tmp_path: Path) -> str:
         "[--org CODE_OR_NAME]": lambda: "--org 新疆巴州财政局",
         "[--json]": lambda: "--json",
         "USERNAME": lambda: "filler1",
+        "LIBRARY.xlsx": lambda: shlex.quote(str(library_file(tmp_path))),
     }
     for placeholder, value in values.items():
         if re.search(rf"(?<!\S){re.escape(placeholder)}(?!\S)", command):

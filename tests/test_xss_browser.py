@@ -147,7 +147,7 @@ def _pages(world) -> dict[str, list[str]]:
             reverse("review-queue"),
             reverse("review-table", args=[table]),
             reverse("review-dashboard") + f"?round={round_}",
-            reverse("editor-catalog"),
+            reverse("library"),
         ],
         "bureau_admin": [
             reverse("review-accounts-inactive"),

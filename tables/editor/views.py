@@ -1,4 +1,5 @@
-"""The editor's pages: starting a table, its steps, suggestions, value parse and the catalog."""
+"""The editor's pages: starting a table, its steps, suggestions, value parse, 纳入指标库 (and the old
+address of the catalog, now the library's page)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from indicators.catalog import suggest
-from indicators.models import CatalogEntry
 from indicators.values import parse_value
 from tables import permissions
 from tables.access import editor_table
@@ -303,17 +304,6 @@ def parse_value_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def catalog(request: HttpRequest) -> HttpResponse:
-    """The catalog of common indicators, searchable."""
-    q = request.GET.get("q", "").strip()
-    level1 = request.GET.get("level1", "").strip()
-    entries = CatalogEntry.objects.filter(active=True).select_related("source_table__organisation")
-    if q:
-        entries = entries.filter(level3__icontains=q)
-    if level1:
-        entries = entries.filter(level1=level1)
-    level1_names = (
-        CatalogEntry.objects.filter(active=True).order_by("level1").values_list("level1", flat=True).distinct()
-    )
-    context = {"entries": entries[:500], "q": q, "level1": level1, "level1_names": level1_names}
-    template = "editor/catalog.html#list" if request.htmx else "editor/catalog.html"
-    return render(request, template, context)
+    """The old address of the catalog: the indicator library's page (`tables/library/`) took its place."""
+    query = request.GET.urlencode()
+    return redirect(f"{reverse('library')}?{query}" if query else reverse("library"))

@@ -14,8 +14,9 @@ from django.db import models
 class HeldUpload(models.Model):
     """A file (or pasted text) held on the server between its preview and 确认导入.
 
-    Keyed to the user who uploaded it and the organisation it is imported for; the client only ever
-    sends its id back. Deleted once imported or cancelled; one older than `HELD_HOURS` counts as
+    Keyed to the user who uploaded it and the organisation it is imported for (none for an edition of the
+    indicator library, which a bureau admin imports for everyone: `tables/library/importing.py`); the
+    client only ever sends its id back. Deleted once imported or cancelled; one older than `HELD_HOURS` counts as
     expired and is deleted by the next upload.
     """
 
@@ -26,7 +27,13 @@ class HeldUpload(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.CASCADE, related_name="held_uploads"
     )
     organisation = models.ForeignKey(
-        "tables.Organisation", verbose_name="部门（单位）", on_delete=models.CASCADE, related_name="+"
+        "tables.Organisation",
+        verbose_name="部门（单位）",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="留空：指标库工作簿",
     )
     name = models.CharField("文件名", max_length=255)
     data = models.BinaryField("内容")

@@ -67,6 +67,7 @@ EXPECT = {
     "any": {"filler_a": 200, "filler_b": 200, "reviewer_a": 200, "reviewer_b": 200, "admin": 200, "anonymous": 302},
     # a page only those who may edit the table open (建议指标)
     "edit": {"filler_a": 200, "filler_b": 404, "reviewer_a": 403, "reviewer_b": 404, "admin": 200, "anonymous": 302},
+    "moved": {"filler_a": 302, "filler_b": 302, "reviewer_a": 302, "reviewer_b": 302, "admin": 302, "anonymous": 302},
 }
 
 
@@ -130,7 +131,7 @@ def _requests(world) -> dict:
         "editor-undo": ("post", reverse("editor-undo", args=[t.pk]), {"token": token}, WRITE),
         "editor-suggest": ("get", reverse("editor-suggest", args=[t.pk]) + "?level3=满意", None, READ),
         "editor-parse-value": ("get", reverse("editor-parse-value") + "?value=%E2%89%A595%25", None, "any"),
-        "editor-catalog": ("get", reverse("editor-catalog"), None, "any"),
+        "editor-catalog": ("get", reverse("editor-catalog"), None, "moved"),  # to the library's page
         "editor-suggestions": ("get", reverse("editor-suggestions", args=[t.pk]), None, "edit"),
         "editor-suggestion-add": (
             "post",
