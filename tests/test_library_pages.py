@@ -16,7 +16,7 @@ from indicators.models import CatalogEntry, LibraryEdition, LibraryField
 from tables.models import HeldUpload
 from tests.builders.library import library_rows, library_workbook
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("library_of_its_own")]
 HTMX = {"HX-Request": "true"}
 
 

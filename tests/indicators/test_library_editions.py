@@ -9,11 +9,12 @@ import openpyxl
 import pytest
 
 from indicators.library.editions import apply_edition, preview_edition
+from indicators.library.starter import load_starter
 from indicators.library.workbook import read_library
 from indicators.models import CatalogEntry, LibraryEdition, LibraryField
 from tests.builders.library import library_rows, library_workbook
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("library_of_its_own")]
 
 HEADER = ["类", "款", "一级指标", "二级指标", "三级指标", "指标解释", "参考指标值", "指标编码"]
 
@@ -82,6 +83,7 @@ def test_a_retired_entry_that_comes_back_is_enabled_again():
 
 
 def test_starter_and_accepted_entries_are_never_retired_nor_overwritten(world):
+    load_starter()  # the starter library this module's other tests leave out
     starter = CatalogEntry.objects.filter(origin="starter")
     starter_count = starter.count()
     assert starter_count > 0  # the examples the migrations ship

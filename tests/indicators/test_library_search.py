@@ -7,7 +7,7 @@ import pytest
 from indicators.library.search import search_entries, subtree_ids, words_of
 from indicators.models import CatalogEntry, LibraryField
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("library_of_its_own")]
 
 
 @pytest.fixture

@@ -60,14 +60,17 @@ def test_duplicates_are_active_entries_and_pending_proposals(world, approved_row
     pending = proposals.propose(approved_row, user=world.reviewer_a, level3="项目验收合格率", reason="好")
     declined = proposals.propose(approved_row, user=world.reviewer_a, level3="项目验收合格率", reason="好")
     LibraryProposal.objects.filter(pk=declined.pk).update(status=Status.DECLINED)
-    found = proposals.duplicates("1.项目验收合格率", "%")
+    # the starter library holds near-same names of its own (污染防治项目验收合格率): only this test's are looked at
+    ours = {"项目验收合格率", "项目验收合格情况", "项目验收合格度"}
+    found = [d for d in proposals.duplicates("1.项目验收合格率", "%") if d.obj.level3 in ours]
     assert [(d.kind, d.obj.level3, d.same_name) for d in found] == [
         ("entry", "项目验收合格率", True),  # the shipped catalog's
         ("proposal", "项目验收合格率", True),
         ("entry", "项目验收合格情况", False),
     ]
     assert found[1].obj.pk == pending.pk
-    assert [d.kind for d in proposals.duplicates("项目验收合格率", "%", exclude=pending)] == ["entry", "entry"]
+    again = proposals.duplicates("项目验收合格率", "%", exclude=pending)
+    assert [d.kind for d in again if d.obj.level3 in ours] == ["entry", "entry"]
 
 
 # ---------------------------------------------------------------- fixtures
@@ -178,7 +181,7 @@ def test_only_reviewers_and_admins_propose_and_only_from_approved_tables(client,
 
 @pytest.fixture
 def proposal(world, approved_row):
-    field = LibraryField.objects.create(code="213", name="农林水支出")
+    field, _ = LibraryField.objects.get_or_create(name="农林水支出", parent=None, defaults={"code": "213"})
     return proposals.propose(approved_row, user=world.reviewer_a, field=field, reason="写得具体")
 
 

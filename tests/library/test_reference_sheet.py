@@ -18,7 +18,7 @@ from tables.models import TargetTable
 from tables.review import workflow
 from tests.factories import OrganisationFactory, TableFactory, table_with_rows
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("library_of_its_own")]
 
 APPROVED, DRAFT = TargetTable.Status.APPROVED, TargetTable.Status.DRAFT
 
