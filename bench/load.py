@@ -770,7 +770,7 @@ async def probe(person: Person, until: float, interval: float = 0.2) -> None:
 
     async def one() -> None:
         try:
-            status = (await person.client.get("/", timeout=30)).status_code
+            status = (await person.client.get(f"{person.base_urls[0]}/", timeout=30)).status_code
         except httpx.HTTPError:
             status = 0
         # When the answer came: a queued request meets the database when it is served, just before it is answered.
