@@ -521,6 +521,22 @@ ROUTES: list[Route] = [
     # a form: seen like its table; its fillers (and the admin) save rows, its reviewer reads
     Route("monitoring-form", lambda w: monitoring_form_a(w)[:1], SEES_A),
     Route("monitoring-form-row", monitoring_form_a, expect(200, 404, 403, 404, 200), method="POST", htmx=True),
+    Route(
+        "monitoring-form-money",
+        lambda w: monitoring_form_a(w)[:1],
+        expect(200, 404, 403, 404, 200),
+        method="POST",
+        data=lambda w: {"version": "1", "executed_total": "10"},
+        htmx=True,
+    ),
+    Route(
+        "monitoring-form-narrative",
+        lambda w: monitoring_form_a(w)[:1],
+        expect(200, 404, 403, 404, 200),
+        method="POST",
+        data=lambda w: {"version": "1", "summary": "按计划推进"},
+        htmx=True,
+    ),
 ]
 
 # Names not in the matrix on purpose: Django's admin checks is_staff itself.

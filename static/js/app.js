@@ -12,9 +12,12 @@ document.addEventListener("messages", (event) => {
     box.appendChild(div);
   }
 });
-// Let htmx swap 422 responses (forms re-rendered with their errors).
+// Let htmx swap 422 responses (forms re-rendered with their errors), and 409 for a form that opts in
+// with data-swap-conflict (what was entered comes back with the message and the newer version).
 document.addEventListener("htmx:beforeSwap", (event) => {
-  if (event.detail.xhr.status === 422) {
+  const status = event.detail.xhr.status;
+  const conflict = status === 409 && event.detail.elt && event.detail.elt.closest("[data-swap-conflict]");
+  if (status === 422 || conflict) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }

@@ -143,6 +143,9 @@ class MonitoringForm(models.Model):
     projected_carryover = AmountField("全年预计执行数·上年结转（万元）")
     projected_other = AmountField("全年预计执行数·其他资金（万元）")
 
+    money_reasons = models.JSONField("资金执行偏差原因", default=list, blank=True)
+    money_explanation = models.TextField("资金执行原因说明及纠偏措施", blank=True, default="")
+
     goal = models.TextField("全年预期目标", blank=True, default="")
     goal_progress = models.TextField("目标执行情况", blank=True, default="")
     summary = models.TextField("总体执行情况", blank=True, default="")
@@ -193,6 +196,11 @@ class MonitoringForm(models.Model):
         """The money's light: 年度资金总额's execution against the round's rule."""
         rules = rules or self.round.rules()
         return lights.money_light(self.executed_total, self.budget_total, self.round.month, rules)
+
+    def missing_money_explanations(self, light: str | None) -> list[str]:
+        """What a red or yellow money light still lacks: a reason and a measure (`required_explanations`)."""
+        given = lights.Explanations(reasons=tuple(self.money_reasons or ()), explanation=self.money_explanation)
+        return lights.required_explanations(light, given, place="资金执行", subject="资金执行", disposal=False)
 
 
 class MonitoringRow(models.Model):

@@ -26,6 +26,7 @@ from django.utils import timezone
 from tables import permissions
 from tables.fields import parse_amount
 from tables.models import MonitoringForm, MonitoringRow
+from tables.models.monitoring import FUND_SOURCES, MONEY_MEASURES
 from tables.monitoring import lights
 
 EDITABLE = (MonitoringForm.Status.DRAFT, MonitoringForm.Status.RETURNED)
@@ -170,3 +171,110 @@ def _read(row: MonitoringRow, data: dict, reasons_offered: list[str]) -> None:
         values["actual_result"] = values["projected_result"] = ""
     for name, value in values.items():
         setattr(row, name, value)
+
+
+# ---------------------------------------------------------------- the money and the narrative
+
+# What the unit enters of the money: per 资金来源 its 1–N月执行数 and 全年预计执行数, and 上年结转's
+# 全年预算数 (the approved table has no carry-over: the unit gives it).
+MONEY_ENTERED = (
+    *(f"{measure}_{source}" for source, _ in FUND_SOURCES for measure in ("executed", "projected")),
+    "budget_carryover",
+)
+MONEY_LABELS = {
+    f"{measure}_{source}": f"{source_label}的{measure_label}"
+    for source, source_label in FUND_SOURCES
+    for measure, measure_label in (*MONEY_MEASURES, ("executed", "1–N月执行数"))
+}
+AMOUNT_PLACES = 6  # AmountField's decimal places (`tables/fields.py`)
+NARRATIVE = ("goal_progress", "summary", "problems", "measures")
+
+
+@dataclass(frozen=True)
+class FormSaved:
+    form: MonitoringForm
+    money: lights.Verdict
+    form_light: str | None
+    version: int
+
+
+def money_entered(form: MonitoringForm) -> dict:
+    """The money's inputs as the page shows them (text; the reasons a list)."""
+    values = {name: _text(getattr(form, name)) for name in MONEY_ENTERED}
+    values["money_reasons"] = list(form.money_reasons or [])
+    values["money_explanation"] = form.money_explanation
+    return values
+
+
+def _locked(form: MonitoringForm, user, version: int | None) -> MonitoringForm:
+    """Inside a transaction: bump the form's version (taking its row lock), check the user may fill it and
+    that nobody saved it since `version` was read."""
+    MonitoringForm.objects.filter(pk=form.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    locked = MonitoringForm.objects.select_related("round", "organisation").get(pk=form.pk)
+    answer = can_fill(user, locked)
+    if not answer:
+        raise ReadOnly([answer.reason])
+    if version is None or version != locked.version - 1:
+        raise Conflict(["该监控表已被他人修改，未保存；您填写的内容仍在页面上，请核对最新内容后再保存。"])
+    return locked
+
+
+def _form_light(form: MonitoringForm, money_light: str | None) -> str | None:
+    rows = MonitoringRow.objects.filter(form=form).values_list("light", flat=True)
+    return lights.worst([*rows, money_light])
+
+
+def save_money(form: MonitoringForm, data: dict, *, user, version: int | None) -> FormSaved:
+    """Save the money the unit entered (`data`: text per `MONEY_ENTERED`, the reasons a list); the money's
+    light and the form's follow. A red or yellow money light needs a reason and a measure."""
+    with transaction.atomic():
+        locked = _locked(form, user, version)
+        _read_money(locked, data)
+        verdict = locked.money_verdict()
+        missing = locked.missing_money_explanations(verdict.light)
+        if missing:
+            raise Invalid(missing, verdict.light)
+        locked.money_light = verdict.light or ""
+        locked.light = _form_light(locked, verdict.light) or ""
+        locked.updated_by = user
+        fields = [*MONEY_ENTERED, "money_reasons", "money_explanation", "money_light", "light", "updated_by"]
+        locked.save(update_fields=fields)
+    return FormSaved(locked, verdict, locked.light or None, locked.version)
+
+
+def _read_money(form: MonitoringForm, data: dict) -> None:
+    problems, values = [], {}
+    for name in MONEY_ENTERED:
+        text = (data.get(name) or "").strip()
+        label = MONEY_LABELS[name].replace("1–N月", f"1–{form.round.month}月")
+        try:
+            value = parse_amount(text)
+        except ValueError:
+            problems.append(f"{label}“{text}”应为数字（单位：万元）")
+            continue
+        if value is not None and value < 0:
+            problems.append(f"{label}“{text}”不能为负数")
+        elif value is not None and -value.as_tuple().exponent > AMOUNT_PLACES:
+            problems.append(f"{label}“{text}”最多{AMOUNT_PLACES}位小数")
+        values[name] = value
+    reasons = [reason for reason in data.get("money_reasons") or [] if reason]
+    unknown = [reason for reason in reasons if reason not in form.round.reasons]
+    if unknown:
+        problems.append(f"资金执行的偏差原因“{'、'.join(unknown)}”不在本批次的选项中")
+    if problems:
+        raise Invalid(problems)
+    values["money_reasons"] = reasons
+    values["money_explanation"] = (data.get("money_explanation") or "").strip()
+    for name, value in values.items():
+        setattr(form, name, value)
+
+
+def save_narrative(form: MonitoringForm, data: dict, *, user, version: int | None) -> FormSaved:
+    """Save the goal's 1–N月执行情况, 总体执行情况, 存在问题 and 整改措施 (`NARRATIVE`, text)."""
+    with transaction.atomic():
+        locked = _locked(form, user, version)
+        for name in NARRATIVE:
+            setattr(locked, name, (data.get(name) or "").strip())
+        locked.updated_by = user
+        locked.save(update_fields=[*NARRATIVE, "updated_by"])
+    return FormSaved(locked, locked.money_verdict(), locked.light or None, locked.version)

@@ -309,19 +309,22 @@ class Explanations:
         return replace(self, **changes)
 
 
-def required_explanations(light: str | None, given: Explanations, *, place: str = "") -> list[str]:
+def required_explanations(
+    light: str | None, given: Explanations, *, place: str = "", subject: str = "指标", disposal: bool = True
+) -> list[str]:
     """The Chinese messages for what a row with `light` still lacks (empty when nothing): a red or yellow
-    row needs a reason and a measure; a red one also a disposal and its due date."""
+    row needs a reason and a measure; a red one also a disposal and its due date (`disposal`; the money
+    of a form, `subject` 资金执行, has none: a reason and a measure only)."""
     if light not in (RED, YELLOW):
         return []
     where = f"{place}：" if place else ""
     label = LIGHT_LABELS[light]
     missing = []
     if not given.reasons:
-        missing.append(f"{where}{label}指标须选择偏差原因")
+        missing.append(f"{where}{label}{subject}须选择偏差原因")
     if not (given.explanation or "").strip():
-        missing.append(f"{where}{label}指标须填写原因说明及纠偏措施")
-    if light == RED:
+        missing.append(f"{where}{label}{subject}须填写原因说明及纠偏措施")
+    if light == RED and disposal:
         if not given.disposal:
             missing.append(f"{where}红灯指标须选择处置方式（继续执行/调剂/取消）")
         if given.due is None:

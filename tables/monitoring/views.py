@@ -156,13 +156,86 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     editable = bool(filling.can_fill(request.user, form))
     rows = list(form.rows.order_by("position"))
     context = {
-        "form": form,
+        **_money_context(form, editable),
         "rows": [_row_context(form, row, editable) for row in rows],
-        "editable": editable,
-        "money_verdict": form.money_verdict(),
         "time_progress": lights.time_progress(form.round.month),
+        "narrative": {name: getattr(form, name) for name in filling.NARRATIVE},
     }
     return render(request, "monitoring/form.html", context)
+
+
+def _money_context(form: MonitoringForm, editable: bool, posted: dict | None = None, **extra) -> dict:
+    values = posted if posted is not None else filling.money_entered(form)
+    lines = [
+        {**line, "inputs": {m: values.get(f"{m}_{line['source']}", "") for m in ("budget", "executed", "projected")}}
+        for line in form.money()
+    ]
+    return {
+        "form": form,
+        "editable": editable,
+        "money_values": values,
+        "money_lines": lines,
+        "money_verdict": form.money_verdict(),
+        "reasons": form.round.reasons,
+        **extra,
+    }
+
+
+def _version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+@require_POST
+@login_required
+def form_money(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the money over htmx: the money block again with its 执行率 and light (and the form's light),
+    or its errors (422), or what was entered with the message when a colleague saved meanwhile (409)."""
+    form = _form_for(request, pk)
+    require(filling.can_fill(request.user, form))
+    data = {name: request.POST.get(name, "") for name in (*filling.MONEY_ENTERED, "money_explanation")}
+    data["money_reasons"] = request.POST.getlist("money_reasons")
+    template = "monitoring/form.html#money"
+    try:
+        saved = filling.save_money(form, data, user=request.user, version=_version(request))
+    except filling.ReadOnly as exc:
+        raise PermissionDenied(exc.messages[0]) from exc
+    except filling.Invalid as exc:
+        context = _money_context(form, True, data, errors=exc.messages, pending_light=exc.light, refresh=False)
+        return render(request, template, context, status=422)
+    except filling.Conflict as exc:
+        form.refresh_from_db()
+        context = _money_context(form, True, data, errors=exc.messages, refresh=True)
+        return render(request, template, context, status=409)
+    if not request.headers.get("HX-Request"):
+        messages.success(request, "已保存预算执行情况。")
+        return redirect("monitoring-form", form.pk)
+    return render(request, template, _money_context(saved.form, True, saved=True, refresh=True))
+
+
+@require_POST
+@login_required
+def form_narrative(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the goal's progress and the narrative over htmx (autosaved on change), like the money."""
+    form = _form_for(request, pk)
+    require(filling.can_fill(request.user, form))
+    data = {name: request.POST.get(name, "") for name in filling.NARRATIVE}
+    template = "monitoring/form.html#narrative"
+    try:
+        saved = filling.save_narrative(form, data, user=request.user, version=_version(request))
+    except filling.ReadOnly as exc:
+        raise PermissionDenied(exc.messages[0]) from exc
+    except filling.Conflict as exc:
+        form.refresh_from_db()
+        context = {"form": form, "editable": True, "narrative": data, "errors": exc.messages, "refresh": True}
+        return render(request, template, context, status=409)
+    if not request.headers.get("HX-Request"):
+        messages.success(request, "已保存执行情况说明。")
+        return redirect("monitoring-form", form.pk)
+    context = {"form": saved.form, "editable": True, "narrative": data, "saved": True, "refresh": True}
+    return render(request, template, context)
 
 
 @require_POST
@@ -194,6 +267,6 @@ def form_row(request: HttpRequest, pk: int, row_pk: int) -> HttpResponse:
     if not request.headers.get("HX-Request"):  # a browser without JavaScript: back to the page
         messages.success(request, f"已保存“{saved.row.level3}”。")
         return redirect("monitoring-form", form.pk)
-    form.light = saved.form_light or ""
+    form.light, form.version = saved.form_light or "", saved.version
     context = _row_context(form, saved.row, True, saved=True, form_light=form.light)
     return render(request, template, context)
