@@ -1,5 +1,6 @@
 """In-year monitoring in a real browser: the bureau opens a 1–7月 round; a filler enters a lagging
-indicator, is made to explain it, and sees the red light beside the row and the table."""
+indicator, is made to explain it, and sees the red light beside the row and the table; then enters the
+money executed and sees its light, and the narrative saves itself on change."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def test_the_bureau_opens_a_round_and_a_filler_explains_a_red_row(reference_tabl
     form.rows.filter(position=1).update(
         level3="培训人次", value="≥120人次", comparator="≥", number=D(120), unit="人次", accumulation="累计型"
     )
+    MonitoringForm.objects.filter(pk=form.pk).update(budget_total="100")
     log_in(page, base, "filler_a")
     page.goto(f"{base}/monitoring/")
     page.get_by_role("link", name=form.title).click()
@@ -62,3 +64,16 @@ def test_the_bureau_opens_a_round_and_a_filler_explains_a_red_row(reference_tabl
     expect(page.locator("#form-light").get_by_text("红灯")).to_be_visible()
     form.refresh_from_db()
     assert form.light == "red" and form.rows.get(position=1).disposal == "继续执行"
+
+    # The money, after the row's save moved the form's version on (the page took the new one).
+    money = page.locator("#monitoring-money-block")
+    money.get_by_label("年度资金总额 1–7月执行数（万元）").fill("60")  # 60 % against 序时进度 58.33 %
+    money.get_by_role("button", name="保存预算执行情况").click()
+    expect(page.locator("#money-light").get_by_text("绿灯")).to_be_visible()
+    expect(page.locator("#monitoring-money").get_by_text("60.00%")).to_be_visible()
+    page.get_by_label("总体执行情况").fill("总体按计划推进")
+    page.get_by_label("存在问题").click()  # leaving the field is a change: it saves itself
+    expect(page.locator("#narrative-status").get_by_text("已自动保存")).to_be_visible()
+    form.refresh_from_db()
+    assert (form.executed_total, form.money_light, form.summary) == (D(60), "green", "总体按计划推进")
+    assert form.light == "red"  # the red row still outranks the green money
